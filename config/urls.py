@@ -1,0 +1,27 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+from viewflow.contrib.auth import AuthViewset
+from viewflow.urls import Application, Site
+
+from core.views import HomeView
+
+
+class HomeApp(Application):
+    title = _("Trang chủ")
+    icon = "home"
+    app_name = "home"
+    index_path = path("", HomeView.as_view(), name="index")
+
+
+site = Site(title=_("Khuyến công"), viewsets=[HomeApp()])
+
+admin.site.site_header = _("Quản trị hệ thống khuyến công")
+admin.site.site_title = _("Khuyến công")
+
+urlpatterns = [
+    path("accounts/", AuthViewset(with_profile_view=False).urls),
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", site.urls),
+]

@@ -1,0 +1,39 @@
+"""Validators for Vietnamese identifiers: tax codes and mobile numbers."""
+
+import re
+
+import phonenumbers
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+# Enterprise tax code: 10 digits; a branch adds "-" and 3 digits; since 1/7/2025 business households
+# use the owner's 12-digit personal identification number as tax code (Thông tư 86/2024/TT-BTC).
+_TAX_CODE = re.compile(r"^(\d{10}(-\d{3})?|\d{12})$")
+
+
+def validate_tax_code(value: str) -> None:
+    if not _TAX_CODE.match(value or ""):
+        raise ValidationError(
+            _("Mã số thuế phải gồm 10 chữ số (chi nhánh: 10 chữ số, dấu '-' và 3 chữ số) hoặc 12 chữ số định danh."),
+            code="invalid_tax_code",
+        )
+
+
+def normalise_vn_mobile(value: str) -> str:
+    """Return the number in E.164 form (+849…) or raise ValidationError with a reason."""
+    try:
+        number = phonenumbers.parse(value, "VN")
+    except phonenumbers.NumberParseException as exc:
+        raise ValidationError(_("Số điện thoại không đọc được."), code="invalid_phone") from exc
+    if number.country_code != 84 or not phonenumbers.is_valid_number(number):
+        raise ValidationError(_("Số điện thoại không phải là số Việt Nam hợp lệ."), code="invalid_phone")
+    if phonenumbers.number_type(number) not in (
+        phonenumbers.PhoneNumberType.MOBILE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    ):
+        raise ValidationError(_("Cần số di động để nhận tin nhắn SMS."), code="not_mobile")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def validate_vn_mobile(value: str) -> None:
+    normalise_vn_mobile(value)

@@ -1,0 +1,77 @@
+from django.contrib import admin
+
+from .models import (
+    AttachmentRequirement,
+    BudgetLine,
+    Delegation,
+    Proposal,
+    SlaPolicy,
+    SupportCap,
+    Task,
+    TransitionEvent,
+    WorkItem,
+)
+
+
+@admin.register(SupportCap)
+class SupportCapAdmin(admin.ModelAdmin):
+    list_display = ["content_type", "funding_kind", "province", "percent_cap", "max_amount", "regulation", "effective_from"]
+    list_filter = ["content_type", "funding_kind"]
+
+
+@admin.register(AttachmentRequirement)
+class AttachmentRequirementAdmin(admin.ModelAdmin):
+    list_display = ["content_type", "kind"]
+
+
+@admin.register(SlaPolicy)
+class SlaPolicyAdmin(admin.ModelAdmin):
+    list_display = ["status", "kind", "days", "note"]
+
+
+@admin.register(Delegation)
+class DelegationAdmin(admin.ModelAdmin):
+    list_display = ["delegator", "substitute", "starts_on", "ends_on", "revoked_at"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Workflow records change only through the services; the admin shows them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class WorkItemInline(admin.TabularInline):
+    model = WorkItem
+    extra = 0
+
+
+class BudgetLineInline(admin.TabularInline):
+    model = BudgetLine
+    extra = 0
+
+
+@admin.register(Proposal)
+class ProposalAdmin(ReadOnlyAdmin):
+    list_display = ["tracking_code", "title", "plan_year", "content_type", "status", "province"]
+    list_filter = ["status", "plan_year", "content_type", "funding_kind"]
+    search_fields = ["tracking_code", "title"]
+    inlines = [WorkItemInline, BudgetLineInline]
+
+
+@admin.register(Task)
+class TaskAdmin(ReadOnlyAdmin):
+    list_display = ["proposal", "status", "role", "unit", "assignee", "due_at", "completed_at"]
+    list_filter = ["status", "role"]
+
+
+@admin.register(TransitionEvent)
+class TransitionEventAdmin(ReadOnlyAdmin):
+    list_display = ["proposal", "seq", "trigger", "from_status", "to_status", "actor", "created_at"]
+    list_filter = ["trigger", "kind"]

@@ -1,0 +1,78 @@
+"""The audit trail: one hash-chained, append-only row per transition or action on a đề án."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from core.models import AdministrativeUnit
+
+from .dossier import Proposal
+
+GENESIS = "0" * 64
+
+
+class TransitionEvent(models.Model):
+    class Kind(models.TextChoices):
+        TRANSITION = "transition", _("Chuyển trạng thái")
+        ACTION = "action", _("Thao tác")
+
+    proposal = models.ForeignKey(Proposal, verbose_name=_("đề án"), on_delete=models.PROTECT, related_name="events")
+    seq = models.PositiveIntegerField(_("số thứ tự"))
+    kind = models.CharField(_("loại"), max_length=10, choices=Kind.choices)
+    trigger = models.CharField(_("thao tác"), max_length=32)
+    from_status = models.CharField(_("từ trạng thái"), max_length=20)
+    to_status = models.CharField(_("sang trạng thái"), max_length=20)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("người thực hiện"), null=True,
+                              on_delete=models.PROTECT, related_name="+")
+    on_behalf_of = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("thay mặt"), null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="+")
+    role = models.CharField(_("vai trò"), max_length=20, blank=True)
+    unit = models.ForeignKey(AdministrativeUnit, verbose_name=_("đơn vị"), null=True, blank=True,
+                             on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("thời điểm"))
+    comment = models.TextField(_("ý kiến"), blank=True)
+    data = models.JSONField(_("dữ liệu bước"), default=dict, encoder=DjangoJSONEncoder)
+    ip = models.GenericIPAddressField(_("địa chỉ IP"), null=True, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        verbose_name = _("nhật ký xử lý")
+        verbose_name_plural = _("nhật ký xử lý")
+        ordering = ["proposal", "seq"]
+        constraints = [models.UniqueConstraint(fields=["proposal", "seq"], name="event_seq_unique")]
+        indexes = [models.Index(fields=["created_at"]), models.Index(fields=["actor", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.proposal_id}#{self.seq} {self.trigger} {self.from_status}→{self.to_status}"
+
+    def canonical(self) -> bytes:
+        """The bytes the hash covers: every recorded field, in a fixed order and encoding."""
+        body = {
+            "proposal": self.proposal_id,
+            "seq": self.seq,
+            "kind": self.kind,
+            "trigger": self.trigger,
+            "from": self.from_status,
+            "to": self.to_status,
+            "actor": self.actor_id,
+            "on_behalf_of": self.on_behalf_of_id,
+            "role": self.role,
+            "unit": self.unit_id,
+            "at": self.created_at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
+            "comment": self.comment,
+            "data": self.data,
+            "ip": self.ip,
+            "prev": self.prev_hash,
+        }
+        return json.dumps(body, cls=DjangoJSONEncoder, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+    def compute_hash(self) -> str:
+        return hashlib.sha256(self.canonical()).hexdigest()

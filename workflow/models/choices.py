@@ -1,0 +1,61 @@
+"""Reference lists from the law: content types (NĐ 45/2012 Điều 4, with the lines that carry their own
+spending cap), sectors (NĐ 45 Điều 5), funding sources."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ContentType(models.TextChoices):
+    # (NĐ 45 Điều 4 group) short label
+    TRAINING = "training", _("1. Đào tạo nghề, truyền nghề")
+    MANAGEMENT = "management", _("2. Nâng cao năng lực quản lý, tập huấn, hội thảo, khởi sự doanh nghiệp")
+    ENTERPRISE_SETUP = "enterprise_setup", _("2. Hỗ trợ thành lập doanh nghiệp ở địa bàn khó khăn")
+    DEMONSTRATION = "demonstration", _("3. Mô hình trình diễn kỹ thuật sản xuất sản phẩm mới, công nghệ mới")
+    REPLICATION_MODEL = "replication_model", _("3. Mô hình trình diễn tại cơ sở đang sản xuất có hiệu quả")
+    MACHINERY = "machinery", _("3. Ứng dụng máy móc thiết bị tiên tiến, chuyển giao công nghệ")
+    CLEANER_PRODUCTION = "cleaner_production", _("3. Mô hình thí điểm sản xuất sạch hơn")
+    TYPICAL_PRODUCT = "typical_product", _("4. Bình chọn sản phẩm công nghiệp nông thôn tiêu biểu")
+    FAIR = "fair", _("4. Hội chợ triển lãm, xúc tiến thương mại, phòng trưng bày")
+    BRAND = "brand", _("4. Xây dựng, đăng ký thương hiệu")
+    CONSULTANCY = "consultancy", _("5. Tư vấn, trợ giúp cơ sở công nghiệp nông thôn")
+    MEDIA = "media", _("6. Thông tin tuyên truyền")
+    ASSOCIATION = "association", _("7. Liên doanh, liên kết, thành lập hiệp hội, cụm liên kết")
+    POLLUTION_TREATMENT = "pollution_treatment", _("7. Sửa chữa, nâng cấp hệ thống xử lý ô nhiễm tại cơ sở")
+    CCN_POLLUTION = "ccn_pollution", _("7. Hệ thống xử lý ô nhiễm tại cụm công nghiệp")
+    CCN_PLANNING = "ccn_planning", _("7. Lập quy hoạch chi tiết cụm công nghiệp")
+    CCN_INFRASTRUCTURE = "ccn_infrastructure", _("7. Đầu tư hạ tầng cụm công nghiệp")
+    INTERNATIONAL = "international", _("8. Hợp tác quốc tế về khuyến công")
+    DIGITAL = "digital", _("Chuyển đổi số, sản xuất và tiêu dùng bền vững (NĐ 235/2025)")
+    CAPACITY = "capacity", _("9. Nâng cao năng lực tổ chức thực hiện hoạt động khuyến công")
+
+
+class Sector(models.TextChoices):
+    AGRO_PROCESSING = "a", _("a) Chế biến nông, lâm, thủy sản và chế biến thực phẩm")
+    CONSUMER_GOODS = "b", _("b) Sản xuất hàng công nghiệp phục vụ tiêu dùng, xuất khẩu, thay thế hàng nhập khẩu")
+    CHEMICALS_MATERIALS = "c", _("c) Hóa chất phục vụ nông nghiệp; vật liệu xây dựng")
+    MECHANICAL = "d", _("d) Cơ khí, điện, điện tử – tin học; công nghiệp hỗ trợ")
+    HANDICRAFT = "dd", _("đ) Sản xuất sản phẩm tiểu thủ công nghiệp")
+    MINING = "e", _("e) Khai thác, chế biến khoáng sản ở địa bàn khó khăn")
+    CLEANER = "g", _("g) Sản xuất sạch hơn; xử lý ô nhiễm môi trường")
+
+
+class FundingKind(models.TextChoices):
+    NATIONAL = "national", _("Khuyến công quốc gia")
+    LOCAL = "local", _("Khuyến công địa phương")
+
+
+class FundingSource(models.TextChoices):
+    NATIONAL = "national", _("Kinh phí khuyến công quốc gia")
+    LOCAL = "local", _("Kinh phí khuyến công địa phương")
+    COUNTERPART = "counterpart", _("Vốn đối ứng và nguồn khác")
+
+
+class AttachmentKind(models.TextChoices):
+    COVER_LETTER = "cover_letter", _("Công văn đề nghị")
+    SUPPORT_REQUEST = "support_request", _("Văn bản đề nghị hỗ trợ của đơn vị thụ hưởng")
+    BUSINESS_REGISTRATION = "business_registration", _("Giấy chứng nhận đăng ký kinh doanh")
+    BALANCE_SHEET = "balance_sheet", _("Bảng cân đối kế toán")
+    QUOTE = "quote", _("Báo giá, thông số kỹ thuật máy móc thiết bị")
+    COUNTERPART_COMMITMENT = "counterpart_commitment", _("Cam kết vốn đối ứng, không trùng lặp hỗ trợ")
+    TRAINING_PLAN = "training_plan", _("Chương trình, kế hoạch đào tạo")
+    OTHER = "other", _("Tài liệu khác")
