@@ -1,4 +1,4 @@
-from .audit import GENESIS, TransitionEvent
+from .audit import GENESIS, HASHED_FIELDS, TransitionEvent, event_hash
 from .choices import AttachmentKind, ContentType, FundingKind, FundingSource, Sector
 from .dossier import Attachment, AttachmentRequirement, BudgetLine, Proposal, SupportCap, WorkItem
 from .steps import (
@@ -14,7 +14,7 @@ from .steps import (
 from .tasks import Delegation, SlaPolicy, Task
 
 __all__ = [
-    "GENESIS", "Acceptance", "Advance", "Appraisal", "Approval", "ApprovalDecision", "Attachment",
+    "GENESIS", "HASHED_FIELDS", "event_hash", "Acceptance", "Advance", "Appraisal", "Approval", "ApprovalDecision", "Attachment",
     "AttachmentKind", "AttachmentRequirement", "BudgetLine", "ContentType", "Delegation", "FinanceVerification",
     "FundingKind", "FundingSource", "ProgressReport", "Proposal", "Sector", "Settlement", "SlaPolicy",
     "SupportCap", "Task", "TransitionEvent", "WorkItem",

@@ -23,7 +23,9 @@ class TransitionEvent(models.Model):
         TRANSITION = "transition", _("Chuyển trạng thái")
         ACTION = "action", _("Thao tác")
 
-    proposal = models.ForeignKey(Proposal, verbose_name=_("đề án"), on_delete=models.PROTECT, related_name="events")
+    # NULL: an action that concerns no single đề án (a delegation); those rows form their own chain.
+    proposal = models.ForeignKey(Proposal, verbose_name=_("đề án"), null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="events")
     seq = models.PositiveIntegerField(_("số thứ tự"))
     kind = models.CharField(_("loại"), max_length=10, choices=Kind.choices)
     trigger = models.CharField(_("thao tác"), max_length=32)
@@ -47,32 +49,29 @@ class TransitionEvent(models.Model):
         verbose_name = _("nhật ký xử lý")
         verbose_name_plural = _("nhật ký xử lý")
         ordering = ["proposal", "seq"]
-        constraints = [models.UniqueConstraint(fields=["proposal", "seq"], name="event_seq_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["proposal", "seq"], name="event_seq_unique"),
+            models.UniqueConstraint(fields=["seq"], condition=models.Q(proposal__isnull=True), name="event_system_seq_unique"),
+        ]
         indexes = [models.Index(fields=["created_at"]), models.Index(fields=["actor", "created_at"])]
 
     def __str__(self) -> str:
         return f"{self.proposal_id}#{self.seq} {self.trigger} {self.from_status}→{self.to_status}"
 
-    def canonical(self) -> bytes:
-        """The bytes the hash covers: every recorded field, in a fixed order and encoding."""
-        body = {
-            "proposal": self.proposal_id,
-            "seq": self.seq,
-            "kind": self.kind,
-            "trigger": self.trigger,
-            "from": self.from_status,
-            "to": self.to_status,
-            "actor": self.actor_id,
-            "on_behalf_of": self.on_behalf_of_id,
-            "role": self.role,
-            "unit": self.unit_id,
-            "at": self.created_at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
-            "comment": self.comment,
-            "data": self.data,
-            "ip": self.ip,
-            "prev": self.prev_hash,
-        }
-        return json.dumps(body, cls=DjangoJSONEncoder, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
-
     def compute_hash(self) -> str:
-        return hashlib.sha256(self.canonical()).hexdigest()
+        return event_hash({f: getattr(self, f) for f in HASHED_FIELDS})
+
+
+# The columns the hash covers, in the order verify_audit reads them.
+HASHED_FIELDS = (
+    "proposal_id", "seq", "kind", "trigger", "from_status", "to_status", "actor_id", "on_behalf_of_id", "role",
+    "unit_id", "created_at", "comment", "data", "ip", "prev_hash",
+)
+
+
+def event_hash(row: dict) -> str:
+    """SHA-256 over the canonical JSON of a row (every recorded field, fixed order and encoding)."""
+    body = dict(row)
+    body["created_at"] = row["created_at"].astimezone(dt.UTC).isoformat(timespec="microseconds")
+    raw = json.dumps(body, cls=DjangoJSONEncoder, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(raw.encode()).hexdigest()

@@ -1,0 +1,80 @@
+"""Append to and verify the hash-chained audit trail (architecture.md §6)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection
+
+from core.models import User
+from workflow.models import GENESIS, HASHED_FIELDS, Proposal, TransitionEvent, event_hash
+
+_SYSTEM_CHAIN_LOCK = 748_201_311  # advisory lock key of the chain of events with no đề án
+
+
+def _plain(data: dict | None) -> dict:
+    """The JSON the database will give back (dates as strings …), so the hash survives the round trip."""
+    return json.loads(json.dumps(data or {}, cls=DjangoJSONEncoder))
+
+
+def append_event(
+    *, proposal: Proposal | None, kind: str, trigger: str, from_status: str = "", to_status: str = "",
+    actor: User | None, now: dt.datetime, on_behalf_of: User | None = None, role: str = "", unit_id: int | None = None,
+    comment: str = "", data: dict | None = None, ip: str | None = None,
+) -> TransitionEvent:
+    """Append one audit row. The caller holds the lock of the đề án row (select_for_update) in its transaction."""
+    if proposal is None and connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_SYSTEM_CHAIN_LOCK])
+    last = (
+        TransitionEvent.objects.filter(proposal=proposal).order_by("-seq").values_list("seq", "hash").first()
+    )
+    seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
+    event = TransitionEvent(
+        proposal=proposal, seq=seq, kind=kind, trigger=trigger, from_status=from_status, to_status=to_status,
+        actor=actor, on_behalf_of=on_behalf_of, role=role, unit_id=unit_id, created_at=now,
+        comment=comment, data=_plain(data), ip=ip or None, prev_hash=prev,
+    )
+    event.hash = event.compute_hash()
+    event.save(force_insert=True)
+    return event
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    ok: bool
+    events: int
+    chains: int
+    broken_proposal: int | None = None
+    broken_seq: int | None = None
+    broken_id: int | None = None
+    problem: str = ""
+
+
+def verify_chains(*, proposal_id: int | None = None, chunk_size: int = 5000) -> ChainReport:
+    """Recompute every chain (or one đề án's) and stop at the first broken link."""
+    qs = TransitionEvent.objects.order_by("proposal_id", "seq")
+    if proposal_id is not None:
+        qs = qs.filter(proposal_id=proposal_id)
+    current: object = object()
+    prev, expected_seq, events, chains = GENESIS, 1, 0, 0
+    for values in qs.values_list("id", *HASHED_FIELDS, "hash").iterator(chunk_size=chunk_size):
+        row_id, stored = values[0], values[-1]
+        row = dict(zip(HASHED_FIELDS, values[1:-1], strict=True))
+        if row["proposal_id"] != current:
+            current, prev, expected_seq = row["proposal_id"], GENESIS, 1
+            chains += 1
+        problem = ""
+        if row["seq"] != expected_seq:
+            problem = f"sequence {expected_seq} is missing (found {row['seq']})"
+        elif row["prev_hash"] != prev:
+            problem = "previous-hash link does not match the row before"
+        elif event_hash(row) != stored:
+            problem = "row content does not match its hash"
+        if problem:
+            return ChainReport(False, events, chains, row["proposal_id"], row["seq"], row_id, problem)
+        prev, expected_seq, events = stored, expected_seq + 1, events + 1
+    return ChainReport(True, events, chains)

@@ -1,0 +1,302 @@
+"""The data of each step: read and check the form data of a trigger (guards), then record it.
+
+Each step is ``check(ctx) -> cleaned data`` (raises GuardFailed listing every problem) and
+``record(ctx, cleaned)`` (writes the step's rows and the amounts on the đề án). Only the transition service
+calls them, inside its transaction, with the đề án row locked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from core.calendar import VN_TZ
+from core.models import User
+from core.money import format_vnd
+from workflow.lifecycle import Trigger
+from workflow.models import (
+    Acceptance,
+    Appraisal,
+    Approval,
+    ApprovalDecision,
+    FinanceVerification,
+    Proposal,
+    Settlement,
+)
+
+from .errors import GuardFailed
+
+OPINIONS = ("policy_fit", "objectives_budget", "capacity", "integration", "dossier")
+
+
+@dataclass
+class StepContext:
+    proposal: Proposal
+    trigger: Trigger
+    actor: User
+    now: dt.datetime
+    comment: str
+    data: dict
+    problems: list[str] = field(default_factory=list)
+    due_on: dt.date | None = None  # deadline of the next task when the step sets it (settlement dossier)
+
+
+def _amount(ctx: StepContext, key: str, label: str, *, required: bool = True) -> int | None:
+    raw = ctx.data.get(key)
+    if raw in (None, ""):
+        if required:
+            ctx.problems.append(_("Chưa nhập %(label)s.") % {"label": label})
+        return None
+    try:
+        value = int(str(raw).replace(".", "").replace(",", "").replace(" ", ""))
+    except ValueError:
+        ctx.problems.append(_("%(label)s phải là số đồng (số nguyên).") % {"label": label})
+        return None
+    if value < 0:
+        ctx.problems.append(_("%(label)s không được âm.") % {"label": label})
+        return None
+    return value
+
+
+def _date(ctx: StepContext, key: str, label: str) -> dt.date | None:
+    raw = ctx.data.get(key)
+    if isinstance(raw, dt.date):
+        return raw
+    try:
+        return dt.date.fromisoformat(str(raw))
+    except (TypeError, ValueError):
+        ctx.problems.append(_("%(label)s không hợp lệ (định dạng năm-tháng-ngày).") % {"label": label})
+        return None
+
+
+def _text(ctx: StepContext, key: str, label: str) -> str:
+    value = str(ctx.data.get(key) or "").strip()
+    if not value:
+        ctx.problems.append(_("Chưa nhập %(label)s.") % {"label": label})
+    return value
+
+
+def _today(ctx: StepContext) -> dt.date:
+    return ctx.now.astimezone(VN_TZ).date()
+
+
+# --- lodge -------------------------------------------------------------------------------------------------
+
+def check_lodge(ctx: StepContext) -> dict:
+    from workflow.validation import cap_problems, missing_parts
+
+    ctx.problems += [part.message for part in missing_parts(ctx.proposal)]
+    ctx.problems += cap_problems(ctx.proposal, on=_today(ctx))
+    return {"revision_round": ctx.proposal.revision_round}
+
+
+def record_lodge(ctx: StepContext, cleaned: dict) -> None:
+    p = ctx.proposal
+    if p.lodged_at is None:
+        p.lodged_at = ctx.now
+
+
+# --- district_submit ---------------------------------------------------------------------------------------
+
+def check_endorse(ctx: StepContext) -> dict:
+    note = (ctx.comment or str(ctx.data.get("note") or "")).strip()
+    if not note:
+        ctx.problems.append(_("Cần ghi ý kiến đề xuất của cấp huyện/xã."))
+    return {"note": note}
+
+
+# --- appraise ----------------------------------------------------------------------------------------------
+
+def check_appraise(ctx: StepContext) -> dict:
+    verdict = ctx.data.get("verdict")
+    if verdict not in Appraisal.Verdict.values:
+        ctx.problems.append(_("Chưa chọn kết luận thẩm định (đạt / không đạt)."))
+    opinions = ctx.data.get("opinions") or {}
+    labels = [f.verbose_name for f in (Appraisal._meta.get_field(f"opinion_{k}") for k in OPINIONS)]
+    cleaned_opinions = {}
+    for key, label in zip(OPINIONS, labels, strict=True):
+        text = str(opinions.get(key) or "").strip()
+        if not text:
+            ctx.problems.append(_("Chưa có ý kiến về nội dung “%(label)s”.") % {"label": label})
+        cleaned_opinions[key] = text
+    score = ctx.data.get("score")
+    if score not in (None, ""):
+        try:
+            score = int(score)
+            if not 0 <= score <= 100:
+                raise ValueError
+        except (TypeError, ValueError):
+            ctx.problems.append(_("Điểm thẩm định phải từ 0 đến 100."))
+            score = None
+    else:
+        score = None
+    amount = _amount(ctx, "recommended_amount", _("kinh phí đề nghị hỗ trợ"))
+    if amount is not None:
+        requested = sum(line.support for line in ctx.proposal.budget_lines.all())
+        if amount > requested:
+            ctx.problems.append(
+                _("Kinh phí đề nghị hỗ trợ %(amount)s không được vượt kinh phí đơn vị đề nghị %(requested)s.")
+                % {"amount": format_vnd(amount), "requested": format_vnd(requested)}
+            )
+    if verdict == Appraisal.Verdict.FAIL:
+        ctx.problems.append(_("Đề án không đạt: dùng thao tác “Không chấp thuận” hoặc “Trả lại để bổ sung”."))
+    return {"verdict": verdict, "opinions": cleaned_opinions, "score": score, "recommended_amount": amount}
+
+
+def record_appraise(ctx: StepContext, cleaned: dict) -> None:
+    Appraisal.objects.create(
+        proposal=ctx.proposal, revision_round=ctx.proposal.revision_round, verdict=cleaned["verdict"],
+        score=cleaned["score"], recommended_amount=cleaned["recommended_amount"], appraiser=ctx.actor,
+        created_at=ctx.now, **{f"opinion_{k}": v for k, v in cleaned["opinions"].items()},
+    )
+    ctx.proposal.recommended_amount = cleaned["recommended_amount"]
+
+
+# --- verify_finance ----------------------------------------------------------------------------------------
+
+def check_verify(ctx: StepContext) -> dict:
+    national = _amount(ctx, "national_amount", _("kinh phí nguồn quốc gia"))
+    local = _amount(ctx, "local_amount", _("kinh phí nguồn địa phương"))
+    if national is not None and local is not None:
+        recommended = ctx.proposal.recommended_amount or 0
+        if national + local > recommended:
+            ctx.problems.append(
+                _("Kinh phí thẩm tra %(total)s vượt kinh phí Sở Công Thương đề nghị %(recommended)s.")
+                % {"total": format_vnd(national + local), "recommended": format_vnd(recommended)}
+            )
+    return {"national_amount": national, "local_amount": local}
+
+
+def record_verify(ctx: StepContext, cleaned: dict) -> None:
+    FinanceVerification.objects.create(proposal=ctx.proposal, officer=ctx.actor, created_at=ctx.now, **cleaned)
+    ctx.proposal.verified_amount = cleaned["national_amount"] + cleaned["local_amount"]
+
+
+# --- approve -----------------------------------------------------------------------------------------------
+
+def check_approve(ctx: StepContext) -> dict:
+    number = _text(ctx, "decision_number", _("số quyết định"))
+    signed_on = _date(ctx, "decision_date", _("ngày quyết định"))
+    verified = ctx.proposal.verified_amount or 0
+    amount = _amount(ctx, "amount", _("kinh phí phê duyệt"), required=False)
+    amount = verified if amount is None else amount
+    if amount > verified:
+        ctx.problems.append(
+            _("Kinh phí phê duyệt %(amount)s vượt kinh phí Sở Tài chính thẩm tra %(verified)s.")
+            % {"amount": format_vnd(amount), "verified": format_vnd(verified)}
+        )
+    if signed_on and signed_on > _today(ctx):
+        ctx.problems.append(_("Ngày quyết định không được sau ngày hôm nay."))
+    if number and signed_on:
+        existing = ApprovalDecision.objects.filter(number=number).values_list("signed_on", flat=True).first()
+        if existing and existing != signed_on:
+            ctx.problems.append(
+                _("Quyết định số %(number)s đã được ghi với ngày %(date)s.")
+                % {"number": number, "date": existing.strftime("%d/%m/%Y")}
+            )
+    return {"decision_number": number, "decision_date": signed_on, "amount": amount}
+
+
+def record_approve(ctx: StepContext, cleaned: dict) -> None:
+    decision, _created = ApprovalDecision.objects.get_or_create(
+        number=cleaned["decision_number"],
+        defaults={"signed_on": cleaned["decision_date"], "signer": ctx.actor, "created_at": ctx.now},
+    )
+    Approval.objects.create(decision=decision, proposal=ctx.proposal, amount=cleaned["amount"])
+    ctx.proposal.approved_amount = cleaned["amount"]
+
+
+# --- accept ------------------------------------------------------------------------------------------------
+
+def check_accept(ctx: StepContext) -> dict:
+    accepted_on = _date(ctx, "accepted_on", _("ngày nghiệm thu"))
+    results = _text(ctx, "results", _("kết quả nghiệm thu so với mục tiêu"))
+    if accepted_on and accepted_on > _today(ctx):
+        ctx.problems.append(_("Ngày nghiệm thu không được sau ngày hôm nay."))
+    due = accepted_on + dt.timedelta(days=settings.KHUYENCONG["SETTLEMENT_DUE_DAYS"]) if accepted_on else None
+    return {"accepted_on": accepted_on, "results": results, "settlement_due_on": due}
+
+
+def record_accept(ctx: StepContext, cleaned: dict) -> None:
+    Acceptance.objects.create(proposal=ctx.proposal, recorded_by=ctx.actor, created_at=ctx.now, **cleaned)
+    ctx.due_on = cleaned["settlement_due_on"]
+
+
+# --- settle ------------------------------------------------------------------------------------------------
+
+def check_settle(ctx: StepContext) -> dict:
+    national = _amount(ctx, "national_amount", _("quyết toán nguồn quốc gia"))
+    local = _amount(ctx, "local_amount", _("quyết toán nguồn địa phương"))
+    counterpart = _amount(ctx, "counterpart_amount", _("vốn đối ứng đã chi"), required=False) or 0
+    approved = ctx.proposal.approved_amount or 0
+    advanced = ctx.proposal.advanced_amount
+    if national is None or local is None:
+        return {}
+    settled = national + local
+    if settled > approved:
+        ctx.problems.append(
+            _("Kinh phí quyết toán %(settled)s vượt kinh phí được phê duyệt %(approved)s.")
+            % {"settled": format_vnd(settled), "approved": format_vnd(approved)}
+        )
+    return {
+        "national_amount": national, "local_amount": local, "counterpart_amount": counterpart,
+        "advanced_amount": advanced, "refund_amount": max(advanced - settled, 0),
+        "payable_amount": max(settled - advanced, 0),
+        "by_volume_done": ctx.proposal.status == "stopped",
+    }
+
+
+def record_settle(ctx: StepContext, cleaned: dict) -> None:
+    Settlement.objects.create(proposal=ctx.proposal, officer=ctx.actor, created_at=ctx.now, **cleaned)
+    ctx.proposal.settled_amount = cleaned["national_amount"] + cleaned["local_amount"]
+
+
+# --- reasons -----------------------------------------------------------------------------------------------
+
+def check_reason(ctx: StepContext) -> dict:
+    if not ctx.comment.strip():
+        ctx.problems.append(_("Cần nêu lý do; đơn vị đề nghị sẽ nhận được lý do này."))
+    return {}
+
+
+def record_return(ctx: StepContext, cleaned: dict) -> None:
+    ctx.proposal.revision_round += 1
+
+
+def check_nothing(ctx: StepContext) -> dict:
+    return {}
+
+
+def record_nothing(ctx: StepContext, cleaned: dict) -> None:
+    return None
+
+
+STEPS = {
+    "lodge": (check_lodge, record_lodge),
+    "district_submit": (check_endorse, record_nothing),
+    "appraise": (check_appraise, record_appraise),
+    "verify_finance": (check_verify, record_verify),
+    "approve": (check_approve, record_approve),
+    "accept": (check_accept, record_accept),
+    "settle": (check_settle, record_settle),
+    "return_for_revision": (check_reason, record_return),
+    "reject": (check_reason, record_nothing),
+    "stop": (check_reason, record_nothing),
+    "withdraw": (check_nothing, record_nothing),
+}
+
+
+def run_checks(ctx: StepContext) -> dict:
+    check, _record = STEPS[ctx.trigger.name]
+    cleaned = check(ctx)
+    if ctx.problems:
+        raise GuardFailed(_("Chưa thể thực hiện “%(action)s”:") % {"action": ctx.trigger.label}, problems=ctx.problems)
+    return cleaned
+
+
+def record(ctx: StepContext, cleaned: dict) -> None:
+    _check, record_step = STEPS[ctx.trigger.name]
+    record_step(ctx, cleaned)

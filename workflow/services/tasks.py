@@ -1,0 +1,167 @@
+"""Tasks: open and close them with the lifecycle (called by the transition service), and the inbox verbs
+claim, release, reassign and delegate. Every verb writes an audit row."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from core.calendar import END_OF_DAY, VN_TZ, WorkingCalendar
+from core.models import User
+from core.roles import Role
+from workflow.lifecycle import Lifecycle, Sla
+from workflow.models import Delegation, Proposal, SlaPolicy, Task
+
+from .audit import append_event
+from .errors import Conflict, GuardFailed, NotFound, NotPermitted
+
+
+def task_unit_id(proposal: Proposal, scope: str, lifecycle: Lifecycle) -> int | None:
+    if scope == "endorsing":
+        if lifecycle.endorsement_level == "commune":
+            return proposal.commune_id or proposal.district_id
+        return proposal.district_id or proposal.commune_id
+    if scope == "province":
+        return proposal.province_id
+    return None
+
+
+def compute_due(status: str, lifecycle: Lifecycle, now: dt.datetime, *, due_on: dt.date | None = None) -> dt.datetime | None:
+    """The deadline of the task ``status`` opens: the SLA policy in admin, else the lifecycle default."""
+    if due_on is not None:
+        return dt.datetime.combine(due_on, END_OF_DAY, tzinfo=VN_TZ)
+    rule = lifecycle.rules[status]
+    policy = SlaPolicy.objects.filter(status=status).values_list("kind", "days").first()
+    kind, days = policy if policy else (rule.sla, rule.sla_days)
+    if kind == Sla.WORKING_DAYS:
+        return WorkingCalendar.load().due_at(now, days)
+    if kind == Sla.CALENDAR_DAYS:
+        day = now.astimezone(VN_TZ).date() + dt.timedelta(days=days)
+        return dt.datetime.combine(day, END_OF_DAY, tzinfo=VN_TZ)
+    return None
+
+
+def open_task(proposal: Proposal, status: str, lifecycle: Lifecycle, now: dt.datetime, *,
+              due_on: dt.date | None = None) -> Task | None:
+    rule = lifecycle.rules[status]
+    if rule.task_role is None:
+        return None
+    unit_id = task_unit_id(proposal, rule.task_scope, lifecycle)
+    if unit_id is None:
+        raise GuardFailed(_("Đề án chưa có địa bàn (huyện/xã) nên không xác định được đơn vị xử lý."))
+    return Task.objects.create(
+        proposal=proposal, status=status, role=str(rule.task_role), unit_id=unit_id, created_at=now,
+        due_at=compute_due(status, lifecycle, now, due_on=due_on),
+    )
+
+
+def close_task(task: Task | None, *, by: User, now: dt.datetime, outcome: str) -> None:
+    if task is None:
+        return
+    task.completed_at, task.completed_by, task.outcome = now, by, outcome
+    if task.assignee_id is None:
+        task.assignee, task.claimed_at = by, task.claimed_at or now
+    task.save(update_fields=["completed_at", "completed_by", "outcome", "assignee", "claimed_at"])
+
+
+def _locked_open_task(task_id: int) -> Task:
+    """Lock the đề án (the audit chain's lock) and then its task; the task must still be open."""
+    proposal_id = Task.objects.filter(pk=task_id).values_list("proposal_id", flat=True).first()
+    if proposal_id is None:
+        raise NotFound(_("Không tìm thấy nhiệm vụ."))
+    Proposal.objects.select_for_update().filter(pk=proposal_id).values_list("pk", flat=True).get()
+    task = Task.objects.select_for_update().select_related("proposal", "assignee").get(pk=task_id)
+    if task.completed_at is not None:
+        raise Conflict(_("Nhiệm vụ đã được xử lý xong."))
+    return task
+
+
+def _may_work_on(user: User, task: Task, now: dt.datetime) -> User | None:
+    """Who ``user`` acts as on this task: themselves, or a delegator (returned), else raise."""
+    from workflow.permissions import active_delegators
+
+    def fits(person: User) -> bool:
+        return person.has_role(task.role) and person.unit_id == task.unit_id
+
+    if fits(user):
+        return None
+    for delegator in active_delegators(user, now):
+        if fits(delegator):
+            return delegator
+    raise NotPermitted(_("Nhiệm vụ không thuộc vai trò hoặc đơn vị của bạn."))
+
+
+def claim(task_id: int, *, actor: User, now: dt.datetime, ip: str | None = None) -> Task:
+    with transaction.atomic():
+        task = _locked_open_task(task_id)
+        on_behalf = _may_work_on(actor, task, now)
+        if task.assignee_id is not None:
+            if task.assignee_id == actor.pk:
+                return task
+            raise Conflict(_("%(name)s đã nhận xử lý đề án này.") % {"name": task.assignee})
+        task.assignee, task.claimed_at = actor, now
+        task.save(update_fields=["assignee", "claimed_at"])
+        _log(task, "claim", actor, now, on_behalf, {"assignee": actor.pk}, ip)
+    return task
+
+
+def release(task_id: int, *, actor: User, now: dt.datetime, ip: str | None = None) -> Task:
+    with transaction.atomic():
+        task = _locked_open_task(task_id)
+        if task.assignee_id != actor.pk and not _is_unit_head(actor, task):
+            raise NotPermitted(_("Chỉ người đang xử lý hoặc lãnh đạo đơn vị mới trả lại được nhiệm vụ."))
+        previous = task.assignee_id
+        task.assignee, task.claimed_at = None, None
+        task.save(update_fields=["assignee", "claimed_at"])
+        _log(task, "release", actor, now, None, {"previous_assignee": previous}, ip)
+    return task
+
+
+def reassign(task_id: int, *, actor: User, assignee: User, now: dt.datetime, ip: str | None = None) -> Task:
+    with transaction.atomic():
+        task = _locked_open_task(task_id)
+        if not _is_unit_head(actor, task):
+            raise NotPermitted(_("Chỉ lãnh đạo đơn vị mới được giao lại nhiệm vụ."))
+        if not (assignee.is_active and assignee.has_role(task.role) and assignee.unit_id == task.unit_id):
+            raise GuardFailed(_("%(name)s không có vai trò xử lý bước này tại đơn vị.") % {"name": assignee})
+        previous = task.assignee_id
+        task.assignee, task.claimed_at = assignee, now
+        task.save(update_fields=["assignee", "claimed_at"])
+        _log(task, "reassign", actor, now, None, {"previous_assignee": previous, "assignee": assignee.pk}, ip)
+    return task
+
+
+def delegate(*, actor: User, substitute: User, starts_on: dt.date, ends_on: dt.date, now: dt.datetime,
+             ip: str | None = None) -> Delegation:
+    """``actor`` names ``substitute`` to act for them from ``starts_on`` to ``ends_on`` (inclusive)."""
+    if substitute.pk == actor.pk:
+        raise GuardFailed(_("Không thể ủy quyền cho chính mình."))
+    if ends_on < starts_on:
+        raise GuardFailed(_("Ngày kết thúc ủy quyền phải sau ngày bắt đầu."))
+    if not substitute.is_active or substitute.unit_id != actor.unit_id:
+        raise GuardFailed(_("Người được ủy quyền phải cùng đơn vị."))
+    with transaction.atomic():
+        delegation = Delegation.objects.create(
+            delegator=actor, substitute=substitute, starts_on=starts_on, ends_on=ends_on, created_at=now
+        )
+        append_event(
+            proposal=None, kind="action", trigger="delegate", actor=actor, now=now, unit_id=actor.unit_id,
+            data={"delegation": delegation.pk, "substitute": substitute.pk, "starts_on": starts_on, "ends_on": ends_on},
+            ip=ip,
+        )
+    return delegation
+
+
+def _is_unit_head(user: User, task: Task) -> bool:
+    return user.has_role(Role.DEPARTMENT_HEAD) and user.unit_id == task.unit_id
+
+
+def _log(task: Task, verb: str, actor: User, now: dt.datetime, on_behalf: User | None, data: dict,
+         ip: str | None) -> None:
+    append_event(
+        proposal=task.proposal, kind="action", trigger=verb, from_status=task.proposal.status,
+        to_status=task.proposal.status, actor=actor, on_behalf_of=on_behalf, role=task.role, unit_id=task.unit_id,
+        now=now, data={"task": task.pk, **data}, ip=ip,
+    )

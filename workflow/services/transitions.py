@@ -1,0 +1,138 @@
+"""The one place that changes a đề án's status (architecture.md §4).
+
+``fire`` runs in one transaction: lock the row, ask the lifecycle, ask the permissions, run the step's
+guards, write the status, append the audit event, close the open task and open the next, record the step's
+data, and write the outbox rows. Delivery is queued only after commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import DatabaseError, IntegrityError, OperationalError, transaction
+from django.utils.translation import gettext as _
+
+from core.models import User
+from notifications.services import queue_message
+from workflow.lifecycle import Status, Trigger, get_lifecycle
+from workflow.models import Proposal, Task, TransitionEvent
+from workflow.permissions import can_fire, can_view
+
+from . import steps
+from .audit import append_event
+from .errors import Conflict, NotAllowedFromStatus, NotFound, NotPermitted, WorkflowError
+from .tasks import close_task, open_task
+
+
+def fire(
+    proposal_id: int, trigger: str, *, actor: User, now: dt.datetime, comment: str = "",
+    data: dict | None = None, ip: str | None = None, expected_status: str | None = None,
+) -> TransitionEvent:
+    """Fire ``trigger`` on the đề án as ``actor``. Returns the audit event; raises a WorkflowError subclass.
+
+    ``expected_status``: the status the user saw; if someone changed it meanwhile the call is a Conflict.
+    """
+    lifecycle = get_lifecycle()
+    comment = (comment or "").strip()
+    try:
+        with transaction.atomic():
+            proposal = Proposal.objects.select_for_update(of=("self",)).select_related("province").filter(
+                pk=proposal_id
+            ).first()
+            if proposal is None or not can_view(actor, proposal):
+                raise NotFound(_("Không tìm thấy đề án."))
+            source = proposal.status
+            if expected_status is not None and expected_status != source:
+                raise Conflict(_("Đề án vừa được người khác xử lý (nay ở trạng thái “%(status)s”); không có gì được ghi.")
+                               % {"status": Status(source).label})
+            target = lifecycle.target(trigger, source)
+            t: Trigger | None = lifecycle.triggers.get(trigger)
+            if t is None or target is None:
+                label = t.label if t else trigger
+                raise NotAllowedFromStatus(
+                    _("Không thể “%(action)s” khi đề án đang ở trạng thái “%(status)s”.")
+                    % {"action": label, "status": Status(source).label}
+                )
+            task = Task.objects.select_for_update().filter(proposal=proposal, completed_at__isnull=True).first()
+            decision = can_fire(actor, proposal, trigger, task=task, now=now)
+            if not decision:
+                raise NotPermitted(decision.reason)
+
+            ctx = steps.StepContext(proposal, t, actor, now, comment, dict(data or {}))
+            cleaned = steps.run_checks(ctx)
+            steps.record(ctx, cleaned)
+
+            proposal.status, proposal.status_changed_at, proposal.updated_at = target, now, now
+            proposal.save(update_fields=[
+                "status", "status_changed_at", "updated_at", "lodged_at", "revision_round", "recommended_amount",
+                "verified_amount", "approved_amount", "settled_amount",
+            ])
+            close_task(task, by=decision.on_behalf_of or actor, now=now, outcome=trigger)
+            next_task = open_task(proposal, target, lifecycle, now, due_on=ctx.due_on)
+            event = append_event(
+                proposal=proposal, kind="transition", trigger=trigger, from_status=source, to_status=target,
+                actor=actor, on_behalf_of=decision.on_behalf_of, role=decision.role,
+                unit_id=task.unit_id if task else (actor.unit_id or None), now=now, comment=comment,
+                data=cleaned, ip=ip,
+            )
+            _notify(proposal, event, next_task, now)
+            return event
+    except (IntegrityError, OperationalError) as exc:
+        if isinstance(exc, IntegrityError) and not any(name in str(exc) for name in RACE_CONSTRAINTS):
+            raise
+        # A lock or uniqueness conflict with a concurrent request: the transaction rolled back as a whole.
+        raise Conflict(_("Đề án vừa được người khác xử lý; không có gì được ghi. Vui lòng tải lại và thử lại.")) from exc
+
+
+# Unique constraints that only a concurrent request can break (the row lock prevents it otherwise).
+RACE_CONSTRAINTS = ("one_open_task_per_proposal", "event_seq_unique", "event_system_seq_unique")
+
+
+def available_triggers(user: User, proposal: Proposal, *, now: dt.datetime, task: Task | None = None) -> list[Trigger]:
+    """The triggers ``user`` may fire now (for showing buttons; ``fire`` checks again)."""
+    lifecycle = get_lifecycle()
+    if task is None:
+        task = Task.objects.filter(proposal=proposal, completed_at__isnull=True).first()
+    return [t for t in lifecycle.triggers_from(proposal.status) if can_fire(user, proposal, t.name, task=task, now=now)]
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    proposal_id: int
+    ok: bool
+    message: str
+    event_id: int | None = None
+
+
+def fire_batch(items: list[tuple[int, dict]], trigger: str, *, actor: User, now: dt.datetime, comment: str = "",
+               ip: str | None = None) -> list[BatchResult]:
+    """Fire one trigger on many đề án (a finance batch, a plan approval): each in its own transaction."""
+    results = []
+    for proposal_id, data in items:
+        try:
+            event = fire(proposal_id, trigger, actor=actor, now=now, comment=comment, data=data, ip=ip)
+        except WorkflowError as exc:
+            results.append(BatchResult(proposal_id, False, str(exc)))
+        except DatabaseError as exc:  # pragma: no cover - reported per item, never aborts the batch
+            results.append(BatchResult(proposal_id, False, _("Lỗi cơ sở dữ liệu: %(error)s") % {"error": exc}))
+        else:
+            results.append(BatchResult(proposal_id, True, _("Đã thực hiện."), event.pk))
+    return results
+
+
+def _notify(proposal: Proposal, event: TransitionEvent, next_task: Task | None, now: dt.datetime) -> None:
+    """Outbox rows: the applicant organisation hears of every transition; the next unit of its new task."""
+    context = {
+        "proposal": proposal.pk, "tracking_code": proposal.tracking_code, "title": proposal.title,
+        "trigger": event.trigger, "from": event.from_status, "to": event.to_status, "comment": event.comment,
+        "event": event.pk,
+    }
+    applicants = User.objects.filter(is_active=True, organisation_id=proposal.implementing_org_id)
+    queue_message(recipients=applicants, template=f"proposal.{event.trigger}", context=context,
+                  key=f"event:{event.pk}", now=now)
+    if next_task is not None:
+        staff = User.objects.filter(is_active=True, unit_id=next_task.unit_id, groups__name=next_task.role)
+        queue_message(recipients=staff, template="task.waiting",
+                      context={**context, "task": next_task.pk, "due_at": next_task.due_at},
+                      key=f"task:{next_task.pk}:waiting", now=now)
