@@ -72,7 +72,7 @@ def _locked_open_task(task_id: int) -> Task:
     if proposal_id is None:
         raise NotFound(_("Không tìm thấy nhiệm vụ."))
     Proposal.objects.select_for_update().filter(pk=proposal_id).values_list("pk", flat=True).get()
-    task = Task.objects.select_for_update().select_related("proposal", "assignee").get(pk=task_id)
+    task = Task.objects.select_for_update(of=("self",)).select_related("proposal", "assignee").get(pk=task_id)
     if task.completed_at is not None:
         raise Conflict(_("Nhiệm vụ đã được xử lý xong."))
     return task

@@ -134,5 +134,6 @@ def _notify(proposal: Proposal, event: TransitionEvent, next_task: Task | None, 
     if next_task is not None:
         staff = User.objects.filter(is_active=True, unit_id=next_task.unit_id, groups__name=next_task.role)
         queue_message(recipients=staff, template="task.waiting",
-                      context={**context, "task": next_task.pk, "due_at": next_task.due_at},
+                      context={**context, "task": next_task.pk,
+                               "due_at": next_task.due_at.isoformat() if next_task.due_at else None},
                       key=f"task:{next_task.pk}:waiting", now=now)

@@ -1,0 +1,117 @@
+"""While a đề án is approved: monthly progress reports and advance payments (tạm ứng)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from core.calendar import VN_TZ
+from core.models import User
+from core.money import format_vnd
+from core.roles import Role
+from workflow.lifecycle import Status
+from workflow.models import Advance, ProgressReport, Proposal
+from workflow.permissions import in_unit, is_applicant_of
+
+from .audit import append_event
+from .errors import Conflict, GuardFailed, NotAllowedFromStatus, NotFound, NotPermitted
+
+
+def _lock_approved(proposal_id: int) -> Proposal:
+    proposal = Proposal.objects.select_for_update().filter(pk=proposal_id).first()
+    if proposal is None:
+        raise NotFound(_("Không tìm thấy đề án."))
+    if proposal.status != Status.APPROVED:
+        raise NotAllowedFromStatus(_("Chỉ thực hiện được khi đề án đã được phê duyệt và đang thực hiện."))
+    return proposal
+
+
+def advance_limit(proposal: Proposal) -> int:
+    """Total advances allowed before acceptance: ADVANCE_CAP_PERCENT of the approved support, in đồng."""
+    return (proposal.approved_amount or 0) * settings.KHUYENCONG["ADVANCE_CAP_PERCENT"] // 100
+
+
+def submit_progress_report(proposal_id: int, *, actor: User, now: dt.datetime, period: dt.date,
+                           percent_complete: int, summary: str, ip: str | None = None) -> ProgressReport:
+    period = period.replace(day=1)
+    if not summary.strip():
+        raise GuardFailed(_("Cần mô tả tình hình thực hiện trong tháng."))
+    if not 0 <= percent_complete <= 100:
+        raise GuardFailed(_("Khối lượng hoàn thành phải từ 0 đến 100 %."))
+    if period > now.astimezone(VN_TZ).date():
+        raise GuardFailed(_("Không báo cáo trước cho tháng chưa tới."))
+    try:
+        with transaction.atomic():
+            proposal = _lock_approved(proposal_id)
+            if not is_applicant_of(actor, proposal):
+                raise NotPermitted(_("Chỉ đơn vị thực hiện đề án mới gửi được báo cáo tiến độ."))
+            report = ProgressReport.objects.create(
+                proposal=proposal, period=period, percent_complete=percent_complete, summary=summary.strip(),
+                submitted_by=actor, submitted_at=now,
+            )
+            append_event(proposal=proposal, kind="action", trigger="progress_report", from_status=proposal.status,
+                         to_status=proposal.status, actor=actor, now=now, role=Role.APPLICANT,
+                         data={"period": period, "percent_complete": percent_complete}, comment=summary.strip(), ip=ip)
+    except IntegrityError as exc:
+        raise Conflict(_("Đã có báo cáo tiến độ tháng %(month)s.") % {"month": period.strftime("%m/%Y")}) from exc
+    return report
+
+
+def request_advance(proposal_id: int, *, actor: User, now: dt.datetime, amount: int, note: str = "",
+                    ip: str | None = None) -> Advance:
+    """The applicant asks for an advance; the total of advances may not exceed the advance limit."""
+    if amount <= 0:
+        raise GuardFailed(_("Số tiền tạm ứng phải lớn hơn 0."))
+    with transaction.atomic():
+        proposal = _lock_approved(proposal_id)
+        if not is_applicant_of(actor, proposal):
+            raise NotPermitted(_("Chỉ đơn vị thực hiện đề án mới đề nghị tạm ứng được."))
+        limit = advance_limit(proposal)
+        committed = sum(
+            proposal.advances.exclude(state=Advance.State.REFUSED).values_list("amount", flat=True)
+        )
+        if committed + amount > limit:
+            raise GuardFailed(
+                _("Tổng tạm ứng không được vượt %(pct)s %% kinh phí được phê duyệt %(approved)s, tức %(limit)s. "
+                  "Đã đề nghị %(committed)s; có thể đề nghị thêm tối đa %(left)s.")
+                % {"pct": settings.KHUYENCONG["ADVANCE_CAP_PERCENT"], "approved": format_vnd(proposal.approved_amount),
+                   "limit": format_vnd(limit), "committed": format_vnd(committed),
+                   "left": format_vnd(max(limit - committed, 0))}
+            )
+        advance = Advance.objects.create(proposal=proposal, amount=amount, requested_by=actor, requested_at=now,
+                                         note=note)
+        append_event(proposal=proposal, kind="action", trigger="advance_request", from_status=proposal.status,
+                     to_status=proposal.status, actor=actor, now=now, role=Role.APPLICANT,
+                     data={"advance": advance.pk, "amount": amount}, comment=note, ip=ip)
+    return advance
+
+
+def decide_advance(advance_id: int, *, actor: User, now: dt.datetime, pay: bool, note: str = "",
+                   ip: str | None = None) -> Advance:
+    """The finance officer pays or refuses a requested advance."""
+    proposal_id = Advance.objects.filter(pk=advance_id).values_list("proposal_id", flat=True).first()
+    if proposal_id is None:
+        raise NotFound(_("Không tìm thấy đề nghị tạm ứng."))
+    with transaction.atomic():
+        proposal = _lock_approved(proposal_id)
+        if not (actor.has_role(Role.FINANCE_OFFICER) and in_unit(actor.unit, proposal)):
+            raise NotPermitted(_("Chỉ cán bộ Sở Tài chính của tỉnh mới duyệt chi tạm ứng."))
+        advance = Advance.objects.select_for_update().get(pk=advance_id)
+        if advance.state != Advance.State.REQUESTED:
+            raise Conflict(_("Đề nghị tạm ứng này đã được xử lý."))
+        if not pay and not note.strip():
+            raise GuardFailed(_("Cần nêu lý do không chấp thuận tạm ứng."))
+        advance.state = Advance.State.PAID if pay else Advance.State.REFUSED
+        advance.decided_by, advance.decided_at, advance.note = actor, now, note or advance.note
+        advance.save(update_fields=["state", "decided_by", "decided_at", "note"])
+        if pay:
+            proposal.advanced_amount += advance.amount
+            proposal.save(update_fields=["advanced_amount"])
+        append_event(proposal=proposal, kind="action", trigger="advance_paid" if pay else "advance_refused",
+                     from_status=proposal.status, to_status=proposal.status, actor=actor, now=now,
+                     role=Role.FINANCE_OFFICER, unit_id=actor.unit_id,
+                     data={"advance": advance.pk, "amount": advance.amount}, comment=note, ip=ip)
+    return advance
