@@ -2,9 +2,10 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from viewflow.contrib.auth import AuthViewset
-from viewflow.urls import Application, Site
+from viewflow.urls import Application, Site, route
 
 from core.views import HomeView
+from workflow.apps_shell import ProposalsApp, TasksApp
 
 
 class HomeApp(Application):
@@ -12,9 +13,16 @@ class HomeApp(Application):
     icon = "home"
     app_name = "home"
     index_path = path("", HomeView.as_view(), name="index")
+    menu_template_name = None  # one page, no sub-menu (viewflow would print a "No viewsets found" warning)
 
 
-site = Site(title=_("Khuyến công"), viewsets=[HomeApp()])
+class StaffSite(Site):
+    home_path = route("trang-chu/", HomeApp())
+    tasks_path = route("cong-viec/", TasksApp())
+    proposals_path = route("de-an/", ProposalsApp())
+
+
+site = StaffSite(title=_("Khuyến công"))
 
 admin.site.site_header = _("Quản trị hệ thống khuyến công")
 admin.site.site_title = _("Khuyến công")

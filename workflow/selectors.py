@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+import base64
+import datetime as dt
+import json
+from dataclasses import dataclass, field
 
+from django.conf import settings
+from django.db.models import F, Q, QuerySet
+
+from core.calendar import WorkingCalendar
 from core.models import User
 from workflow.models import Proposal, Task, TransitionEvent
 from workflow.permissions import visible_proposals
+
+BOXES = ("inbox", "queue", "archive")
 
 
 def proposals_for(user: User) -> QuerySet[Proposal]:
@@ -15,7 +24,7 @@ def proposals_for(user: User) -> QuerySet[Proposal]:
 
 def inbox(user: User) -> QuerySet[Task]:
     """My open tasks, earliest deadline first."""
-    return Task.objects.filter(assignee=user, completed_at__isnull=True).order_by("due_at", "id")
+    return Task.objects.filter(assignee=user, completed_at__isnull=True)
 
 
 def queue(user: User) -> QuerySet[Task]:
@@ -23,12 +32,121 @@ def queue(user: User) -> QuerySet[Task]:
     if not user.unit_id:
         return Task.objects.none()
     return Task.objects.filter(
-        assignee__isnull=True, completed_at__isnull=True, unit_id=user.unit_id, role__in=list(user.role_names)
-    ).order_by("due_at", "id")
+        assignee__isnull=True, completed_at__isnull=True, unit_id=user.unit_id, role__in=sorted(user.role_names)
+    )
 
 
 def archive(user: User) -> QuerySet[Task]:
-    return Task.objects.filter(completed_by=user, completed_at__isnull=False).order_by("-completed_at", "-id")
+    return Task.objects.filter(completed_by=user, completed_at__isnull=False)
+
+
+def box_counts(user: User) -> dict[str, int]:
+    return {"inbox": inbox(user).count(), "queue": queue(user).count()}
+
+
+def due_soon_limit(now: dt.datetime, calendar: WorkingCalendar | None = None) -> dt.datetime:
+    """Deadlines before this moment are "due soon" (N working days, settings.KHUYENCONG)."""
+    calendar = calendar or WorkingCalendar.load()
+    return calendar.due_at(now, settings.KHUYENCONG["DUE_SOON_WORKING_DAYS"])
+
+
+@dataclass
+class TaskFilters:
+    status: str = ""
+    content_type: str = ""
+    plan_year: int | None = None
+    unit: int | None = None  # the đề án's district or commune
+    due: str = ""  # overdue | soon | ok
+    q: str = ""
+
+
+@dataclass
+class TaskPage:
+    rows: list[Task]
+    next_cursor: str | None
+    filters: TaskFilters
+    soon_limit: dt.datetime | None = None
+    extra: dict = field(default_factory=dict)
+
+
+def _encode(values: list) -> str:
+    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode()
+
+
+def _decode(cursor: str) -> list | None:
+    try:
+        values = json.loads(base64.urlsafe_b64decode(cursor.encode()).decode())
+        return values if isinstance(values, list) and len(values) == 2 else None
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def task_page(user: User, box: str, *, now: dt.datetime, filters: TaskFilters, cursor: str = "",
+              size: int = 25) -> TaskPage:
+    """One page of a task box with keyset pagination: a fixed number of queries whatever its length."""
+    qs = {"inbox": inbox, "queue": queue, "archive": archive}[box](user)
+    f = filters
+    if f.status:
+        qs = qs.filter(status=f.status)
+    if f.content_type:
+        qs = qs.filter(proposal__content_type=f.content_type)
+    if f.plan_year:
+        qs = qs.filter(proposal__plan_year=f.plan_year)
+    if f.unit:
+        qs = qs.filter(Q(proposal__district_id=f.unit) | Q(proposal__commune_id=f.unit))
+    if f.q:
+        qs = qs.filter(Q(proposal__tracking_code__iexact=f.q.strip()) | Q(proposal__title__icontains=f.q.strip()))
+    soon = None
+    if box != "archive":
+        soon = due_soon_limit(now)
+        if f.due == "overdue":
+            qs = qs.filter(due_at__lt=now)
+        elif f.due == "soon":
+            qs = qs.filter(due_at__gte=now, due_at__lt=soon)
+        elif f.due == "ok":
+            qs = qs.filter(Q(due_at__gte=soon) | Q(due_at__isnull=True))
+    position = _decode(cursor) if cursor else None
+    if box == "archive":
+        if position:
+            at, pk = dt.datetime.fromisoformat(position[0]), int(position[1])
+            qs = qs.filter(Q(completed_at__lt=at) | Q(completed_at=at, id__lt=pk))
+        qs = qs.order_by("-completed_at", "-id")
+    else:
+        if position:
+            raw, pk = position[0], int(position[1])
+            if raw is None:
+                qs = qs.filter(due_at__isnull=True, id__gt=pk)
+            else:
+                at = dt.datetime.fromisoformat(raw)
+                qs = qs.filter(Q(due_at__gt=at) | Q(due_at=at, id__gt=pk) | Q(due_at__isnull=True))
+        qs = qs.order_by(F("due_at").asc(nulls_last=True), "id")
+    rows = list(
+        qs.select_related("proposal", "proposal__district", "proposal__commune", "unit", "assignee")[: size + 1]
+    )
+    next_cursor = None
+    if len(rows) > size:
+        rows = rows[:size]
+        last = rows[-1]
+        key = last.completed_at if box == "archive" else last.due_at
+        next_cursor = _encode([key.isoformat() if key else None, last.pk])
+    for task in rows:
+        task.due_state = _due_state(task, now, soon)
+        p = task.proposal
+        task.dossier_late = bool(p.dossier_due_at and p.dossier_due_at < (task.completed_at or now)
+                                 and p.status in ("lodged", "district_submitted", "appraised", "finance_verified"))
+    return TaskPage(rows, next_cursor, filters, soon)
+
+
+def _due_state(task: Task, now: dt.datetime, soon: dt.datetime | None) -> str:
+    if task.due_at is None:
+        return "none"
+    if task.completed_at is not None:
+        return "late" if task.completed_at > task.due_at else "on_time"
+    if task.due_at < now:
+        return "overdue"
+    if soon and task.due_at < soon:
+        return "soon"
+    return "ok"
 
 
 def history(proposal: Proposal) -> QuerySet[TransitionEvent]:
@@ -37,3 +155,28 @@ def history(proposal: Proposal) -> QuerySet[TransitionEvent]:
         .select_related("actor", "on_behalf_of", "unit")
         .order_by("seq")
     )
+
+
+@dataclass(frozen=True)
+class StatusSpan:
+    status: str
+    started_at: dt.datetime
+    ended_at: dt.datetime | None
+    working_days: int
+    holder: str
+
+
+def time_in_status(proposal: Proposal, events: list[TransitionEvent], *, now: dt.datetime) -> list[StatusSpan]:
+    """How long the đề án stayed in each status (working days), from its transition events."""
+    calendar = WorkingCalendar.load()
+    transitions = [e for e in events if e.kind == "transition"]
+    spans = []
+    for i, event in enumerate(transitions):
+        end = transitions[i + 1].created_at if i + 1 < len(transitions) else None
+        holder = transitions[i + 1].actor if i + 1 < len(transitions) else None
+        from core.calendar import VN_TZ
+
+        days = calendar.working_days_between(event.created_at.astimezone(VN_TZ).date(),
+                                             (end or now).astimezone(VN_TZ).date())
+        spans.append(StatusSpan(event.to_status, event.created_at, end, days, str(holder or "")))
+    return spans

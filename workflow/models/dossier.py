@@ -72,6 +72,9 @@ class Proposal(models.Model):
     status_changed_at = models.DateTimeField(_("đổi trạng thái lúc"), null=True, blank=True)
     revision_round = models.PositiveSmallIntegerField(_("lần bổ sung"), default=0)
     lodged_at = models.DateTimeField(_("nộp lần đầu lúc"), null=True, blank=True)
+    # The whole review's deadline (sum of the review steps' SLAs from the last lodging): "dossier late"
+    # is told apart from "step late" in the inboxes.
+    dossier_due_at = models.DateTimeField(_("hạn giải quyết hồ sơ"), null=True, blank=True)
 
     # Amounts decided by others (integer đồng), written only by the transition and step services.
     recommended_amount = models.BigIntegerField(_("kinh phí đề nghị hỗ trợ sau thẩm định"), null=True, blank=True)

@@ -94,9 +94,14 @@ def check_lodge(ctx: StepContext) -> dict:
 
 
 def record_lodge(ctx: StepContext, cleaned: dict) -> None:
+    from workflow.lifecycle import get_lifecycle
+
+    from .tasks import dossier_due
+
     p = ctx.proposal
     if p.lodged_at is None:
         p.lodged_at = ctx.now
+    p.dossier_due_at = dossier_due(get_lifecycle(), ctx.now)
 
 
 # --- district_submit ---------------------------------------------------------------------------------------

@@ -43,6 +43,16 @@ def compute_due(status: str, lifecycle: Lifecycle, now: dt.datetime, *, due_on: 
     return None
 
 
+def dossier_due(lifecycle: Lifecycle, now: dt.datetime) -> dt.datetime | None:
+    """Deadline of the whole review from lodging: the review steps' working-day SLAs added up."""
+    from workflow.lifecycle import REVIEW
+
+    review = [str(s) for s in REVIEW if str(s) in lifecycle.rules]
+    policies = dict(SlaPolicy.objects.filter(status__in=review, kind=Sla.WORKING_DAYS).values_list("status", "days"))
+    total = sum(policies.get(s, lifecycle.rules[s].sla_days) for s in review)
+    return WorkingCalendar.load().due_at(now, total) if total else None
+
+
 def open_task(proposal: Proposal, status: str, lifecycle: Lifecycle, now: dt.datetime, *,
               due_on: dt.date | None = None) -> Task | None:
     rule = lifecycle.rules[status]

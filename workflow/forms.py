@@ -1,0 +1,138 @@
+"""Forms of the action screens. Each form only reads input; ``to_data()`` gives the step data the
+transition service checks again."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from workflow.models import Appraisal
+
+MONEY = {"min_value": 0, "max_value": 10**13}
+
+
+class MoneyField(forms.IntegerField):
+    """Integer đồng; accepts 1.234.567 or 1 234 567 as typed by people."""
+
+    widget = forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"})
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", 0)
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = value.replace(".", "").replace(" ", "").replace("\u00a0", "").replace("₫", "")
+        return super().to_python(value)
+
+
+class ActionForm(forms.Form):
+    """Base: the status the user saw, so a concurrent change is reported as a conflict."""
+
+    expected_status = forms.CharField(widget=forms.HiddenInput)
+    comment = forms.CharField(label=_("Ý kiến"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def to_data(self) -> dict:
+        return {}
+
+
+class ReasonForm(ActionForm):
+    comment = forms.CharField(label=_("Lý do (đơn vị đề nghị sẽ đọc được)"), widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class EndorseForm(ActionForm):
+    comment = forms.CharField(label=_("Ý kiến đề xuất của cấp huyện/xã"), widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class AppraiseForm(ActionForm):
+    verdict = forms.ChoiceField(label=_("Kết luận thẩm định"), choices=Appraisal.Verdict.choices,
+                                widget=forms.RadioSelect)
+    policy_fit = forms.CharField(label=Appraisal._meta.get_field("opinion_policy_fit").verbose_name,
+                                 widget=forms.Textarea(attrs={"rows": 2}))
+    objectives_budget = forms.CharField(label=Appraisal._meta.get_field("opinion_objectives_budget").verbose_name,
+                                        widget=forms.Textarea(attrs={"rows": 2}))
+    capacity = forms.CharField(label=Appraisal._meta.get_field("opinion_capacity").verbose_name,
+                               widget=forms.Textarea(attrs={"rows": 2}))
+    integration = forms.CharField(label=Appraisal._meta.get_field("opinion_integration").verbose_name,
+                                  widget=forms.Textarea(attrs={"rows": 2}))
+    dossier = forms.CharField(label=Appraisal._meta.get_field("opinion_dossier").verbose_name,
+                              widget=forms.Textarea(attrs={"rows": 2}))
+    score = forms.IntegerField(label=_("Điểm (không bắt buộc)"), required=False, min_value=0, max_value=100)
+    recommended_amount = MoneyField(label=_("Kinh phí đề nghị hỗ trợ (đồng)"))
+
+    def to_data(self) -> dict:
+        d = self.cleaned_data
+        return {
+            "verdict": d["verdict"], "score": d["score"], "recommended_amount": d["recommended_amount"],
+            "opinions": {k: d[k] for k in ("policy_fit", "objectives_budget", "capacity", "integration", "dossier")},
+        }
+
+
+class VerifyForm(ActionForm):
+    national_amount = MoneyField(label=_("Nguồn khuyến công quốc gia (đồng)"))
+    local_amount = MoneyField(label=_("Nguồn khuyến công địa phương (đồng)"))
+
+    def to_data(self) -> dict:
+        return {k: self.cleaned_data[k] for k in ("national_amount", "local_amount")}
+
+
+class ApproveForm(ActionForm):
+    decision_number = forms.CharField(label=_("Số quyết định"), max_length=50)
+    decision_date = forms.DateField(label=_("Ngày quyết định"), widget=forms.DateInput(attrs={"type": "date"}))
+    amount = MoneyField(label=_("Kinh phí phê duyệt (đồng)"), required=False,
+                        help_text=_("Để trống: bằng kinh phí Sở Tài chính thẩm tra."))
+
+    def to_data(self) -> dict:
+        d = self.cleaned_data
+        return {"decision_number": d["decision_number"], "decision_date": d["decision_date"].isoformat(),
+                "amount": d["amount"]}
+
+
+class AcceptForm(ActionForm):
+    accepted_on = forms.DateField(label=_("Ngày nghiệm thu"), widget=forms.DateInput(attrs={"type": "date"}))
+    results = forms.CharField(label=_("Kết quả so với mục tiêu"), widget=forms.Textarea(attrs={"rows": 4}))
+
+    def to_data(self) -> dict:
+        return {"accepted_on": self.cleaned_data["accepted_on"].isoformat(), "results": self.cleaned_data["results"]}
+
+
+class SettleForm(ActionForm):
+    national_amount = MoneyField(label=_("Quyết toán nguồn quốc gia (đồng)"))
+    local_amount = MoneyField(label=_("Quyết toán nguồn địa phương (đồng)"))
+    counterpart_amount = MoneyField(label=_("Vốn đối ứng đã chi (đồng)"), required=False)
+
+    def to_data(self) -> dict:
+        return {k: self.cleaned_data[k] for k in ("national_amount", "local_amount", "counterpart_amount")}
+
+
+ACTION_FORMS: dict[str, type[ActionForm]] = {
+    "district_submit": EndorseForm,
+    "appraise": AppraiseForm,
+    "verify_finance": VerifyForm,
+    "approve": ApproveForm,
+    "accept": AcceptForm,
+    "settle": SettleForm,
+    "return_for_revision": ReasonForm,
+    "reject": ReasonForm,
+    "stop": ReasonForm,
+    "lodge": ActionForm,
+    "withdraw": ActionForm,
+}
+
+
+class ReassignForm(forms.Form):
+    assignee = forms.ModelChoiceField(label=_("Giao cho"), queryset=None)
+
+    def __init__(self, *args, candidates, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = candidates
+
+
+class DelegateForm(forms.Form):
+    substitute = forms.ModelChoiceField(label=_("Người xử lý thay"), queryset=None)
+    starts_on = forms.DateField(label=_("Từ ngày"), widget=forms.DateInput(attrs={"type": "date"}))
+    ends_on = forms.DateField(label=_("Đến hết ngày"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, candidates, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["substitute"].queryset = candidates
