@@ -58,7 +58,9 @@ def test_lodge_writes_the_exact_audit_row_task_and_outbox(w):
     row = TransitionEvent.objects.get(pk=event.pk)
     assert (row.seq, row.kind, row.trigger, row.from_status, row.to_status) == (2, "transition", "lodge", "drafted", "lodged")
     assert (row.actor.username, row.on_behalf_of, row.role, row.ip) == ("applicant", None, "applicant", "203.113.1.5")
-    assert row.data == {"revision_round": 0}
+    assert row.data["revision_round"] == 0
+    assert row.data["dossier"]["budget_lines"] == [["Máy tách vỏ lụa", "máy", "1.00", 620_000_000, 0, 300_000_000, 320_000_000]]
+    assert len(event.receipt_pin) == 6 and p.__class__.objects.get(pk=p.pk).pin_hash
     assert row.prev_hash == TransitionEvent.objects.get(proposal=p, seq=1).hash
     assert row.hash == row.compute_hash()
     task = Task.objects.get(proposal=p, completed_at__isnull=True)
@@ -89,7 +91,8 @@ def test_return_for_revision_from_every_review_status(w, until, holder):
     assert not p.tasks.filter(completed_at__isnull=True).exists()
     # The applicant can lodge again, and the round is recorded.
     again = fire(p.pk, "lodge", actor=w.user("applicant"), now=at(31))
-    assert again.data == {"revision_round": 1}
+    assert again.data["revision_round"] == 1
+    assert again.receipt_pin == ""  # the PIN is issued once, at the first lodging
 
 
 @pytest.mark.parametrize("until,holder", [("lodge", "district"), ("district_submit", "appraiser"),

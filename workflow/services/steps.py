@@ -8,9 +8,11 @@ calls them, inside its transaction, with the đề án row locked.
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
 from core.calendar import VN_TZ
@@ -42,6 +44,7 @@ class StepContext:
     data: dict
     problems: list[str] = field(default_factory=list)
     due_on: dt.date | None = None  # deadline of the next task when the step sets it (settlement dossier)
+    pin: str = ""  # the public-lookup PIN issued at the first lodging (shown once on the receipt)
 
 
 def _amount(ctx: StepContext, key: str, label: str, *, required: bool = True) -> int | None:
@@ -90,7 +93,23 @@ def check_lodge(ctx: StepContext) -> dict:
 
     ctx.problems += [part.message for part in missing_parts(ctx.proposal)]
     ctx.problems += cap_problems(ctx.proposal, on=_today(ctx))
-    return {"revision_round": ctx.proposal.revision_round}
+    # The dossier as lodged is kept in the audit row: reviewers compare rounds from it.
+    return {"revision_round": ctx.proposal.revision_round, "dossier": dossier_snapshot(ctx.proposal)}
+
+
+SNAPSHOT_FIELDS = ("title", "content_type", "sector", "partners", "need", "objectives", "scale", "content_plan",
+                   "budget_note", "organisation_plan", "effectiveness")
+
+
+def dossier_snapshot(p: Proposal) -> dict:
+    return {
+        "sections": {f: getattr(p, f) for f in SNAPSHOT_FIELDS},
+        "work_items": [[w.title, w.starts_on.isoformat(), w.ends_on.isoformat(), w.responsible]
+                       for w in p.work_items.all()],
+        "budget_lines": [[b.item, b.unit, str(b.quantity), b.unit_price, b.national_amount, b.local_amount,
+                          b.counterpart_amount] for b in p.budget_lines.all()],
+        "attachments": [[a.kind, a.original_name, a.sha256] for a in p.attachments.all()],
+    }
 
 
 def record_lodge(ctx: StepContext, cleaned: dict) -> None:
@@ -101,7 +120,19 @@ def record_lodge(ctx: StepContext, cleaned: dict) -> None:
     p = ctx.proposal
     if p.lodged_at is None:
         p.lodged_at = ctx.now
+    if not p.pin_hash:
+        # The PIN for the public lookup is shown once on the receipt; only its keyed hash is kept.
+        ctx.pin = f"{secrets.randbelow(10**6):06d}"
+        p.pin_hash = pin_digest(p.pk, ctx.pin)
     p.dossier_due_at = dossier_due(get_lifecycle(), ctx.now)
+
+
+def pin_digest(proposal_id: int, pin: str) -> str:
+    return salted_hmac("khuyencong.lookup-pin", f"{proposal_id}:{pin}", algorithm="sha256").hexdigest()
+
+
+def pin_matches(proposal: Proposal, pin: str) -> bool:
+    return bool(proposal.pin_hash) and constant_time_compare(proposal.pin_hash, pin_digest(proposal.pk, pin.strip()))
 
 
 # --- district_submit ---------------------------------------------------------------------------------------

@@ -65,7 +65,7 @@ def fire(
 
             proposal.status, proposal.status_changed_at, proposal.updated_at = target, now, now
             proposal.save(update_fields=[
-                "status", "status_changed_at", "updated_at", "lodged_at", "dossier_due_at", "revision_round", "recommended_amount",
+                "status", "status_changed_at", "updated_at", "lodged_at", "dossier_due_at", "pin_hash", "revision_round", "recommended_amount",
                 "verified_amount", "approved_amount", "settled_amount",
             ])
             close_task(task, by=decision.on_behalf_of or actor, now=now, outcome=trigger)
@@ -76,6 +76,7 @@ def fire(
                 unit_id=task.unit_id if task else (actor.unit_id or None), now=now, comment=comment,
                 data=cleaned, ip=ip,
             )
+            event.receipt_pin = ctx.pin  # not stored: the caller shows it once on the receipt
             _notify(proposal, event, next_task, now)
             return event
     except (IntegrityError, OperationalError) as exc:
