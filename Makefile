@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 PORT   ?= 8000
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: install install-base run test lint messages bench clean
+.PHONY: install install-base run test e2e lint messages bench clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,8 +38,13 @@ run: install-base
 	    --schedule=var/celerybeat-schedule & \
 	  $(PY) manage.py runserver 127.0.0.1:$(PORT) --noreload
 
+# Every test, the browser tests included (they need /usr/bin/chromium: apt-get install chromium).
 test: install
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# Only the browser tests.
+e2e: install
+	$(VENV)/bin/pytest -m e2e $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .
