@@ -80,6 +80,8 @@ class Trigger:
     reason_required: bool = False
     public_label: str = ""
     extra: dict = field(default_factory=dict)
+    # After a return for revision, this trigger goes back to the status the đề án was returned from.
+    resumes: bool = False
 
 
 # fmt: off
@@ -102,7 +104,7 @@ S = Status
 # trigger              sources                                       dest                  role                    guards
 TRIGGERS: tuple[Trigger, ...] = (
     Trigger("lodge", (S.DRAFTED,), S.LODGED, Role.APPLICANT, _("Nộp hồ sơ"),
-            guards=("dossier_complete", "within_caps"), public_label=_("Nộp hồ sơ")),
+            guards=("dossier_complete", "within_caps"), public_label=_("Nộp hồ sơ"), resumes=True),
     Trigger("district_submit", (S.LODGED,), S.DISTRICT_SUBMITTED, Role.DISTRICT_OFFICER, _("Trình Sở Công Thương"),
             guards=("endorsement_note",), public_label=_("Cấp huyện/xã trình Sở")),
     Trigger("appraise", (S.DISTRICT_SUBMITTED,), S.APPRAISED, Role.APPRAISER, _("Thẩm định"),
@@ -142,6 +144,14 @@ class Lifecycle:
         found = self.machine.get_transitions(trigger=trigger, source=str(source))
         return found[0].dest if found else None
 
+    def resume_target(self, trigger: str, source: str, returned_from: str) -> str | None:
+        """The target of ``trigger``, sent back to the reviewer who returned the đề án when it resumes."""
+        target = self.target(trigger, source)
+        t = self.triggers.get(trigger)
+        if target and t and t.resumes and returned_from in self.statuses and returned_from in REVIEW:
+            return returned_from
+        return target
+
     def triggers_from(self, source: str) -> list[Trigger]:
         return [self.triggers[name] for name in self.machine.get_triggers(str(source)) if name in self.triggers]
 
@@ -171,7 +181,7 @@ def build_lifecycle(*, endorsement_level: str = "district", trigger_roles: dict[
         # Plain strings: transitions treats Enum members (TextChoices) as enum states named by their keys.
         triggers[t.name] = Trigger(
             t.name, tuple(str(s) for s in sources), str(dest), role, t.label, t.guards, t.reason_required,
-            t.public_label, t.extra,
+            t.public_label, t.extra, t.resumes,
         )
     statuses = tuple(str(s) for s in Status.values if not (endorsement_level == "none" and s == Status.LODGED))
     machine = Machine(

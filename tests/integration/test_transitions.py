@@ -89,9 +89,13 @@ def test_return_for_revision_from_every_review_status(w, until, holder):
     assert (p.status, p.revision_round) == ("drafted", 1)
     assert (event.from_status, event.to_status, event.comment) == (source, "drafted", "Bổ sung báo giá thứ hai")
     assert not p.tasks.filter(completed_at__isnull=True).exists()
-    # The applicant can lodge again, and the round is recorded.
+    # The applicant lodges again: back to the reviewer who returned it, and the round is recorded.
     again = fire(p.pk, "lodge", actor=w.user("applicant"), now=at(31))
     assert again.data["revision_round"] == 1
+    assert (again.from_status, again.to_status) == ("drafted", source)
+    task = p.tasks.get(completed_at__isnull=True)
+    assert (task.status, task.role) == (source, {"district": "district_officer", "appraiser": "appraiser",
+                                                 "finance": "finance_officer", "approver": "approver"}[holder])
     assert again.receipt_pin == ""  # the PIN is issued once, at the first lodging
 
 

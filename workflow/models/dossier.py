@@ -71,6 +71,8 @@ class Proposal(models.Model):
     status = models.CharField(_("trạng thái"), max_length=20, choices=Status.choices, default=Status.DRAFTED)
     status_changed_at = models.DateTimeField(_("đổi trạng thái lúc"), null=True, blank=True)
     revision_round = models.PositiveSmallIntegerField(_("lần bổ sung"), default=0)
+    # The review status a return for revision came from: the resubmission goes back to that reviewer.
+    returned_from = models.CharField(_("trả lại từ bước"), max_length=20, choices=Status.choices, blank=True)
     lodged_at = models.DateTimeField(_("nộp lần đầu lúc"), null=True, blank=True)
     # The whole review's deadline (sum of the review steps' SLAs from the last lodging): "dossier late"
     # is told apart from "step late" in the inboxes.

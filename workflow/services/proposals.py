@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -38,7 +39,7 @@ def create_proposal(*, actor: User, now: dt.datetime, implementing_org=None, **f
         raise NotPermitted(_("Tài khoản chưa gắn với tổ chức nào nên không thể lập đề án."))
     with transaction.atomic():
         proposal = Proposal(implementing_org=org, created_by=actor, created_at=now, updated_at=now,
-                            tracking_code=f"tmp-{now.timestamp()}-{actor.pk}", **fields)
+                            tracking_code=f"tmp-{uuid.uuid4().hex[:16]}", **fields)
         proposal.save(force_insert=True)
         proposal.tracking_code = _tracking_code(proposal.plan_year, proposal.pk)
         proposal.save(update_fields=["tracking_code"])

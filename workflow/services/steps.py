@@ -125,6 +125,7 @@ def record_lodge(ctx: StepContext, cleaned: dict) -> None:
         ctx.pin = f"{secrets.randbelow(10**6):06d}"
         p.pin_hash = pin_digest(p.pk, ctx.pin)
     p.dossier_due_at = dossier_due(get_lifecycle(), ctx.now)
+    p.returned_from = ""
 
 
 def pin_digest(proposal_id: int, pin: str) -> str:
@@ -300,6 +301,7 @@ def check_reason(ctx: StepContext) -> dict:
 
 def record_return(ctx: StepContext, cleaned: dict) -> None:
     ctx.proposal.revision_round += 1
+    ctx.proposal.returned_from = ctx.proposal.status
 
 
 def check_nothing(ctx: StepContext) -> dict:

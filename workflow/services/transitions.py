@@ -46,7 +46,7 @@ def fire(
             if expected_status is not None and expected_status != source:
                 raise Conflict(_("Đề án vừa được người khác xử lý (nay ở trạng thái “%(status)s”); không có gì được ghi.")
                                % {"status": Status(source).label})
-            target = lifecycle.target(trigger, source)
+            target = lifecycle.resume_target(trigger, source, proposal.returned_from)
             t: Trigger | None = lifecycle.triggers.get(trigger)
             if t is None or target is None:
                 label = t.label if t else trigger
@@ -65,7 +65,7 @@ def fire(
 
             proposal.status, proposal.status_changed_at, proposal.updated_at = target, now, now
             proposal.save(update_fields=[
-                "status", "status_changed_at", "updated_at", "lodged_at", "dossier_due_at", "pin_hash", "revision_round", "recommended_amount",
+                "status", "status_changed_at", "updated_at", "lodged_at", "dossier_due_at", "pin_hash", "revision_round", "returned_from", "recommended_amount",
                 "verified_amount", "approved_amount", "settled_amount",
             ])
             close_task(task, by=decision.on_behalf_of or actor, now=now, outcome=trigger)
