@@ -1,0 +1,147 @@
+"""Staff journeys in the browser (journeys.md §2–§5): one đề án from lodged to settled through the UI, a return
+for revision, a reject, a batch approval, and an officer of another district who gets 404."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.integration.world import build_world, complete_proposal, drive
+from workflow.models import Proposal
+from workflow.services.transitions import fire
+
+pytestmark = pytest.mark.e2e
+PASSWORD = "x-password-1"  # tests/integration/world.py
+
+
+@pytest.fixture
+def world(transactional_db):
+    return build_world()
+
+
+@pytest.fixture
+def login_as(browser, live_server):
+    contexts = []
+
+    def open_as(username):
+        context = browser.new_context(base_url=live_server.url, locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh")
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        page = context.new_page()
+        page.goto("/accounts/login/")
+        page.get_by_label("Tên đăng nhập").fill(username)
+        page.get_by_label("Mật khẩu").fill(PASSWORD)
+        page.get_by_role("button", name="Đăng nhập").click()
+        expect(page.get_by_role("heading", name=re.compile("Xin chào"))).to_be_visible()
+        return page
+
+    yield open_as
+    for context in contexts:
+        context.close()
+
+
+def act(page, proposal, label, fields=None, radio=None):
+    """Open the đề án page, press the action ``label``, fill the form, submit, land back on the đề án."""
+    page.goto(f"/de-an/{proposal.pk}/")
+    page.locator(".kc-actions").get_by_role("link", name=label, exact=True).click()
+    if radio:
+        page.get_by_label(radio, exact=True).check()
+    for name, value in (fields or {}).items():
+        page.get_by_label(name).fill(value)
+    page.locator("form.kc-form").get_by_role("button", name=label, exact=True).click()
+    expect(page.locator(".kc-messages")).to_contain_text(f"Đã thực hiện “{label}”")
+
+
+def status_of(proposal):
+    return Proposal.objects.get(pk=proposal.pk).status
+
+
+def test_one_proposal_from_lodged_to_settled(world, login_as):
+    p = drive(world, complete_proposal(world), "lodge")
+
+    district = login_as("district")
+    district.goto("/cong-viec/hang-cho/")
+    row = district.locator(f"tr:has-text('{p.tracking_code}')")
+    expect(row).to_contain_text("Trong hạn")
+    row.get_by_role("button", name="Nhận xử lý").click()
+    expect(district.locator(".kc-messages")).to_contain_text("Đã nhận 1 việc")
+    district.goto("/cong-viec/cua-toi/")
+    district.get_by_role("link", name="Xử lý").click()
+    expect(district.get_by_role("heading", name=p.title)).to_be_visible()
+    act(district, p, "Trình Sở Công Thương", {"Ý kiến đề xuất của cấp huyện/xã": "Đề nghị Sở xem xét hỗ trợ"})
+    assert status_of(p) == "district_submitted"
+
+    appraiser = login_as("appraiser")
+    act(appraiser, p, "Thẩm định", {
+        "1. Sự phù hợp với nguyên tắc, nội dung, ngành nghề": "Phù hợp",
+        "2. Mục tiêu, sự cần thiết, hiệu quả; tính hợp lý của dự toán": "Hợp lý",
+        "3. Năng lực của đơn vị thực hiện, phối hợp, thụ hưởng": "Đủ năng lực",
+        "4. Khả năng lồng ghép với chương trình khác": "Không trùng lặp",
+        "5. Tính đầy đủ, phù hợp của hồ sơ": "Đầy đủ",
+        "Kinh phí đề nghị hỗ trợ (đồng)": "280.000.000",
+    }, radio="Đạt")
+    assert Proposal.objects.get(pk=p.pk).recommended_amount == 280_000_000
+
+    finance = login_as("finance")
+    act(finance, p, "Thẩm tra kinh phí", {"Nguồn khuyến công quốc gia (đồng)": "0",
+                                          "Nguồn khuyến công địa phương (đồng)": "280.000.000"})
+    approver = login_as("approver")
+    act(approver, p, "Phê duyệt", {"Số quyết định": "101/QĐ-UBND", "Ngày quyết định": "2026-11-02"})
+    assert status_of(p) == "approved"
+    act(appraiser, p, "Nghiệm thu", {"Ngày nghiệm thu": "2026-11-10", "Kết quả so với mục tiêu": "Máy chạy đạt công suất"})
+    act(finance, p, "Quyết toán", {"Quyết toán nguồn quốc gia (đồng)": "0",
+                                   "Quyết toán nguồn địa phương (đồng)": "275.000.000"})
+    assert status_of(p) == "settled"
+    finance.goto(f"/de-an/{p.pk}/")
+    expect(finance.locator(".kc-status")).to_have_text("Đã quyết toán")
+    expect(finance.locator(".kc-timeline li")).to_have_count(8)  # created + 7 transitions
+    expect(finance.locator(".kc-actions")).to_have_count(0)
+
+
+def test_return_for_revision_round(world, login_as):
+    p = drive(world, complete_proposal(world), "lodge")
+    district = login_as("district")
+    district.goto(f"/de-an/{p.pk}/")
+    district.locator(".kc-actions").get_by_role("link", name="Trả lại để bổ sung").click()
+    district.locator("form.kc-form").get_by_role("button", name="Trả lại để bổ sung").click()
+    expect(district.get_by_role("alert").first).to_be_visible()  # the reason is required
+    assert status_of(p) == "lodged"
+    district.get_by_label("Lý do (đơn vị đề nghị sẽ đọc được)").fill("Bổ sung báo giá của nhà cung cấp thứ hai")
+    district.locator("form.kc-form").get_by_role("button", name="Trả lại để bổ sung").click()
+    expect(district.locator(".kc-messages")).to_contain_text("Đã thực hiện")
+    assert status_of(p) == "drafted"
+    fire(p.pk, "lodge", actor=world.user("applicant"), now=Proposal.objects.get(pk=p.pk).updated_at)
+    district.goto("/cong-viec/hang-cho/")
+    expect(district.locator(f"tr:has-text('{p.tracking_code}')")).to_be_visible()
+    district.goto(f"/de-an/{p.pk}/")
+    expect(district.locator(".kc-timeline")).to_contain_text("Bổ sung báo giá của nhà cung cấp thứ hai")
+
+
+def test_reject_with_a_reason(world, login_as):
+    p = drive(world, complete_proposal(world), "district_submit")
+    appraiser = login_as("appraiser")
+    act(appraiser, p, "Không chấp thuận", {"Lý do (đơn vị đề nghị sẽ đọc được)": "Không thuộc ngành nghề được hỗ trợ"})
+    assert status_of(p) == "rejected"
+
+
+def test_batch_approval_of_a_list(world, login_as):
+    ready = [drive(world, complete_proposal(world, title=f"Đề án kế hoạch {i}"), "verify_finance") for i in range(3)]
+    approver = login_as("approver")
+    approver.goto("/cong-viec/hang-loat/approve/")
+    approver.get_by_label("Số quyết định").fill("200/QĐ-UBND")
+    approver.get_by_label("Ngày quyết định").fill("2026-11-02")
+    for p in ready:
+        approver.get_by_label(p.tracking_code).check()
+    approver.get_by_role("button", name=re.compile("các đề án đã chọn")).click()
+    expect(approver.locator("#batch-result tbody tr")).to_have_count(3)
+    expect(approver.locator("#batch-result tr[data-ok='1']")).to_have_count(3)
+    assert [status_of(p) for p in ready] == ["approved"] * 3
+
+
+def test_officer_of_another_district_gets_404(world, login_as):
+    p = drive(world, complete_proposal(world), "lodge")
+    other = login_as("district_other")
+    response = other.goto(f"/de-an/{p.pk}/")
+    assert response.status == 404
+    other.goto("/cong-viec/hang-cho/")
+    expect(other.locator("body")).not_to_contain_text(p.tracking_code)
