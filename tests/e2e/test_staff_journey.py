@@ -62,11 +62,12 @@ def test_one_proposal_from_lodged_to_settled(world, login_as):
     district = login_as("district")
     district.goto("/cong-viec/hang-cho/")
     row = district.locator(f"tr:has-text('{p.tracking_code}')")
-    expect(row).to_contain_text("Trong hạn")
+    expect(row).to_contain_text("Bước quá hạn")  # lodged in March 2026 (world.T0): long past its 5 days
+    expect(row).to_contain_text("Hồ sơ quá hạn")
     row.get_by_role("button", name="Nhận xử lý").click()
     expect(district.locator(".kc-messages")).to_contain_text("Đã nhận 1 việc")
     district.goto("/cong-viec/cua-toi/")
-    district.get_by_role("link", name="Xử lý").click()
+    district.get_by_role("link", name="Xử lý", exact=True).click()
     expect(district.get_by_role("heading", name=p.title)).to_be_visible()
     act(district, p, "Trình Sở Công Thương", {"Ý kiến đề xuất của cấp huyện/xã": "Đề nghị Sở xem xét hỗ trợ"})
     assert status_of(p) == "district_submitted"
@@ -94,7 +95,7 @@ def test_one_proposal_from_lodged_to_settled(world, login_as):
     assert status_of(p) == "settled"
     finance.goto(f"/de-an/{p.pk}/")
     expect(finance.locator(".kc-status")).to_have_text("Đã quyết toán")
-    expect(finance.locator(".kc-timeline li")).to_have_count(8)  # created + 7 transitions
+    expect(finance.locator(".kc-timeline li")).to_have_count(9)  # created, claimed, 7 transitions
     expect(finance.locator(".kc-actions")).to_have_count(0)
 
 
@@ -131,7 +132,7 @@ def test_batch_approval_of_a_list(world, login_as):
     approver.get_by_label("Số quyết định").fill("200/QĐ-UBND")
     approver.get_by_label("Ngày quyết định").fill("2026-11-02")
     for p in ready:
-        approver.get_by_label(p.tracking_code).check()
+        approver.get_by_role("checkbox", name=p.tracking_code).check()
     approver.get_by_role("button", name=re.compile("các đề án đã chọn")).click()
     expect(approver.locator("#batch-result tbody tr")).to_have_count(3)
     expect(approver.locator("#batch-result tr[data-ok='1']")).to_have_count(3)

@@ -45,7 +45,8 @@ def _user(username: str, role: str | None, *, unit=None, org=None, superuser=Fal
                                     unit=unit, organisation=org, phone=phone, is_superuser=superuser,
                                     first_name=username)
     if role:
-        user.groups.add(Group.objects.get(name=role))
+        # get_or_create: browser tests flush the database, and with it the groups the migration created.
+        user.groups.add(Group.objects.get_or_create(name=role)[0])
     return user
 
 
