@@ -7,6 +7,7 @@ Production sets DATABASE_URL, REDIS_URL, SECRET_KEY, DEBUG=false, ALLOWED_HOSTS 
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -135,18 +136,49 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
     else {"visibility_timeout": 3600}
 )
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+# Delivery is at least once by the broker and exactly once by the outbox row lock: a task is acknowledged
+# only after it ran, and a worker that dies mid-task hands it back to the broker.
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULE: dict = {
+    # Sends what is due and retries what failed: a broker outage delays messages, loses none.
+    "outbox-sweep": {"task": "notifications.tasks.deliver_pending", "schedule": 60.0},
+    # Deadline and progress-report reminders; idempotent, so running it every hour of the office day is safe.
+    "reminder-sweep": {"task": "notifications.tasks.send_reminders", "schedule": crontab(minute=30, hour="7-17")},
+}
 
 # Email and SMS
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="khuyencong@localhost")
+# console:// prints the message; https://TOKEN@gateway.example/send POSTs JSON with "Authorization: Bearer TOKEN"
+# (or the token from SMS_TOKEN). See docs/notifications.md.
 SMS_URL = env.str("SMS_URL", default="console://")
+SMS_TOKEN = env.str("SMS_TOKEN", default="")
+SMS_SENDER = env.str("SMS_SENDER", default="KHUYENCONG")
+SMS_TIMEOUT = env.int("SMS_TIMEOUT", default=10)
+# Send SMS without diacritics (GSM-7: 160 characters a segment instead of 70).
+SMS_ASCII = env.bool("SMS_ASCII", default=True)
+NOTIFICATIONS = {
+    # A message that failed this many times is marked failed with its last error (admin can requeue it).
+    "MAX_ATTEMPTS": env.int("NOTIFY_MAX_ATTEMPTS", default=6),
+    # Retry n waits RETRY_BASE_SECONDS * 2**(n-1), at most RETRY_MAX_SECONDS.
+    "RETRY_BASE_SECONDS": env.int("NOTIFY_RETRY_BASE_SECONDS", default=60),
+    "RETRY_MAX_SECONDS": env.int("NOTIFY_RETRY_MAX_SECONDS", default=6 * 3600),
+    # Local hour at which daily digests go out.
+    "DIGEST_HOUR": env.int("NOTIFY_DIGEST_HOUR", default=7),
+    # The unit head is told when a task is still open this many working days after the overdue notice.
+    "ESCALATE_AFTER_WORKING_DAYS": env.int("KC_ESCALATE_AFTER_WORKING_DAYS", default=3),
+    # Links in messages start with this address.
+    "SITE_URL": env.str("SITE_URL", default="http://127.0.0.1:8000"),
+}
 
 # Security: secure by default when DEBUG is off.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

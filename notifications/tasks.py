@@ -1,30 +1,30 @@
-"""Celery tasks of the notifications app. Delivery channels come with the notifications issue; until then
-a pending row is logged and marked sent by the console channel."""
+"""Celery tasks of the notifications app: thin wrappers that read the clock and call one service.
 
-import logging
+All are idempotent (the outbox row lock and the reminder keys), acknowledged late, and retried with backoff
+when the database is briefly unavailable. Delivery failures are not Celery retries: they are recorded on the
+outbox row (attempts, next attempt, last error) and picked up again by the ``deliver_pending`` sweep.
+"""
 
 from celery import shared_task
-from django.db import transaction
+from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
-from .models import Outbox
+from . import reminders, services
 
-log = logging.getLogger(__name__)
+RETRY = {"autoretry_for": (OperationalError, InterfaceError), "retry_backoff": 5, "retry_backoff_max": 300,
+         "retry_jitter": True, "max_retries": 10, "acks_late": True, "ignore_result": True}
 
 
-@shared_task(acks_late=True, ignore_result=True)
-def deliver_pending(limit: int = 200) -> int:
-    now = timezone.now()
-    sent = 0
-    with transaction.atomic():
-        rows = list(
-            Outbox.objects.select_for_update(skip_locked=True)
-            .filter(state=Outbox.State.PENDING, next_attempt_at__lte=now)
-            .order_by("next_attempt_at")[:limit]
-        )
-        for row in rows:
-            log.info("[%s] %s → user %s: %s", row.channel, row.template, row.recipient_id, row.context)
-            row.state, row.sent_at, row.attempts = Outbox.State.SENT, now, row.attempts + 1
-            row.save(update_fields=["state", "sent_at", "attempts"])
-            sent += 1
-    return sent
+@shared_task(**RETRY)
+def deliver_outbox(outbox_id: int) -> str | None:
+    return services.deliver(outbox_id, now=timezone.now())
+
+
+@shared_task(**RETRY)
+def deliver_pending(limit: int = 500) -> dict[str, int]:
+    return services.deliver_due(now=timezone.now(), limit=limit)
+
+
+@shared_task(**RETRY)
+def send_reminders() -> dict[str, int]:
+    return reminders.run_sweep(now=timezone.now())

@@ -123,18 +123,43 @@ def fire_batch(items: list[tuple[int, dict]], trigger: str, *, actor: User, now:
 
 
 def _notify(proposal: Proposal, event: TransitionEvent, next_task: Task | None, now: dt.datetime) -> None:
-    """Outbox rows: the applicant organisation hears of every transition; the next unit of its new task."""
+    """Outbox rows: the applicant organisation hears of every transition (template ``proposal.<trigger>``);
+    the queue of the next task (its role in its unit) hears that work is waiting (``task.waiting``)."""
+    from notifications.rendering import local_date, local_datetime, money
+
+    def day(value: str | None) -> str:
+        return local_date(dt.date.fromisoformat(value)) if value else ""
+
+    data = event.data or {}
     context = {
         "proposal": proposal.pk, "tracking_code": proposal.tracking_code, "title": proposal.title,
         "trigger": event.trigger, "from": event.from_status, "to": event.to_status, "comment": event.comment,
         "event": event.pk,
     }
-    applicants = User.objects.filter(is_active=True, organisation_id=proposal.implementing_org_id)
+    if event.trigger == "lodge":
+        # The receipt: the PIN exists only at the first lodging and only in memory (the audit keeps its hash).
+        pin = getattr(event, "receipt_pin", "") or data.get("pin", "")
+        context |= {"pin": pin, "dossier_due_at": local_datetime(proposal.dossier_due_at),
+                    "step_due_at": local_datetime(next_task.due_at if next_task else None)}
+    elif event.trigger == "approve":
+        context |= {"decision_number": data.get("decision_number", ""), "decision_date": day(data.get("decision_date")),
+                    "amount": money(data.get("amount"))}
+    elif event.trigger == "accept":
+        context |= {"accepted_on": day(data.get("accepted_on")), "results": data.get("results", ""),
+                    "settlement_due_on": day(data.get("settlement_due_on"))}
+    elif event.trigger == "settle":
+        settled = (data.get("national_amount") or 0) + (data.get("local_amount") or 0)
+        context |= {"settled_amount": money(settled), "advanced_amount": money(data.get("advanced_amount", 0)),
+                    "payable_amount": money(data.get("payable_amount", 0)),
+                    "refund_amount": money(data.get("refund_amount", 0)),
+                    "owes_refund": bool(data.get("refund_amount"))}
+    applicants = User.objects.filter(is_active=True, organisation_id=proposal.implementing_org_id).order_by("pk")
     queue_message(recipients=applicants, template=f"proposal.{event.trigger}", context=context,
                   key=f"event:{event.pk}", now=now)
     if next_task is not None:
-        staff = User.objects.filter(is_active=True, unit_id=next_task.unit_id, groups__name=next_task.role)
+        staff = User.objects.filter(is_active=True, unit_id=next_task.unit_id, groups__name=next_task.role).order_by("pk")
         queue_message(recipients=staff, template="task.waiting",
-                      context={**context, "task": next_task.pk,
-                               "due_at": next_task.due_at.isoformat() if next_task.due_at else None},
+                      context={**{k: v for k, v in context.items() if k != "pin"}, "task": next_task.pk,
+                               "step": next_task.get_status_display(),
+                               "due_at": local_datetime(next_task.due_at)},
                       key=f"task:{next_task.pk}:waiting", now=now)

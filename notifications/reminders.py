@@ -1,0 +1,152 @@
+"""The reminder sweep: deadlines of open tasks and the monthly progress report, as outbox rows.
+
+Set-based and idempotent: one query over the open tasks whose deadline is near or past, one over the approved
+đề án missing this month's report; every reminder has a key (``task:{id}:due_soon``,
+``progress:{proposal}:{yyyy-mm}``), so running the sweep again, or from two machines, writes nothing new.
+Reminders are produced on working days only (nobody reads an overdue notice during Tết); the first sweep of the
+next working day catches up.
+
+This module is the one place in ``notifications`` that reads the workflow's tables.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from django.conf import settings
+from django.db import transaction
+
+from core.calendar import VN_TZ, WorkingCalendar
+from core.models import User
+from core.roles import Role
+from workflow.lifecycle import Status
+from workflow.models import Proposal, Task
+
+from .rendering import local_date, local_datetime
+from .services import Notice, queue_notices
+
+DUE_SOON, DUE_TODAY, OVERDUE, ESCALATED = "due_soon", "due_today", "overdue", "escalated"
+PROGRESS_DAY = 25  # monthly progress reports are due by the 25th (architecture.md §5)
+
+
+def run_sweep(*, now: dt.datetime) -> dict[str, int]:
+    """Queue every reminder due at ``now`` that was not queued before. Returns outbox rows written per template."""
+    calendar = WorkingCalendar.load()
+    today = now.astimezone(VN_TZ).date()
+    if not calendar.is_working_day(today):
+        return {}
+    with transaction.atomic():
+        notices = task_notices(calendar, today) + progress_notices(calendar, today)
+        by_template: dict[str, list[Notice]] = defaultdict(list)
+        for notice in notices:
+            by_template[notice.template].append(notice)
+        written = {template: queue_notices(group, now=now) for template, group in sorted(by_template.items())}
+    return {template: n for template, n in written.items() if n}
+
+
+def task_notices(calendar: WorkingCalendar, today: dt.date) -> list[Notice]:
+    """Due soon (N working days before), due today, overdue (holder or queue), escalated (unit head)."""
+    soon_until = calendar.add_working_days(today, settings.KHUYENCONG["DUE_SOON_WORKING_DAYS"])
+    # Escalate when ESCALATE_AFTER working days have passed since the overdue notice (the working day after
+    # the deadline): the deadline is on or before ``escalate_until``.
+    escalate_until = working_days_before(calendar, today, settings.NOTIFICATIONS["ESCALATE_AFTER_WORKING_DAYS"] + 1)
+    horizon = dt.datetime.combine(soon_until + dt.timedelta(days=1), dt.time(0), tzinfo=VN_TZ)
+    tasks = list(
+        Task.objects.filter(completed_at__isnull=True, due_at__lt=horizon)
+        .select_related("proposal", "assignee", "unit").order_by("due_at", "id")
+    )
+    if not tasks:
+        return []
+    already = _already_reminded([t.pk for t in tasks])
+    plan: list[tuple[Task, str]] = []
+    for task in tasks:
+        due = task.due_at.astimezone(VN_TZ).date()
+        if today < due:
+            kinds = [DUE_SOON]
+        elif due == today:
+            kinds = [DUE_TODAY]
+        else:
+            kinds = [OVERDUE] + ([ESCALATED] if due <= escalate_until else [])
+        plan += [(task, kind) for kind in kinds if (task.pk, f"task.{kind}") not in already]
+    if not plan:
+        return []
+
+    # Everyone who may receive one of these, in one query: the queues (role in unit) and the unit heads.
+    wanted = {(t.unit_id, Role.DEPARTMENT_HEAD if k == ESCALATED else t.role) for t, k in plan
+              if k == ESCALATED or t.assignee_id is None}
+    members = _members(wanted)
+    notices = []
+    for task, kind in plan:
+        if kind == ESCALATED:
+            recipients = members.get((task.unit_id, Role.DEPARTMENT_HEAD), [])
+        elif task.assignee_id is not None and task.assignee.is_active:
+            recipients = [task.assignee]
+        else:
+            recipients = members.get((task.unit_id, task.role), [])
+        due = task.due_at.astimezone(VN_TZ).date()
+        p = task.proposal
+        notices.append(Notice(tuple(recipients), f"task.{kind}", {
+            "task": task.pk, "proposal": p.pk, "tracking_code": p.tracking_code, "title": p.title,
+            "step": task.get_status_display(), "unit": task.unit.name, "due_at": local_datetime(task.due_at),
+            "holder": str(task.assignee) if task.assignee_id else "",
+            "working_days_late": calendar.working_days_between(due, today) if today > due else 0,
+        }, f"task:{task.pk}:{kind}"))
+    return notices
+
+
+def progress_notices(calendar: WorkingCalendar, today: dt.date) -> list[Notice]:
+    """Approved đề án without this month's progress report, from N working days before the 25th."""
+    deadline = today.replace(day=PROGRESS_DAY)
+    if not today < deadline <= calendar.add_working_days(today, settings.KHUYENCONG["DUE_SOON_WORKING_DAYS"]):
+        return []
+    period = today.replace(day=1)
+    proposals = list(
+        Proposal.objects.filter(status=Status.APPROVED).exclude(progress_reports__period=period)
+        .order_by("pk").only("pk", "tracking_code", "title", "implementing_org_id")
+    )
+    people: dict[int, list[User]] = defaultdict(list)
+    for user in User.objects.filter(is_active=True, organisation_id__in={p.implementing_org_id for p in proposals}):
+        people[user.organisation_id].append(user)
+    return [
+        Notice(tuple(people[p.implementing_org_id]), "progress.reminder", {
+            "proposal": p.pk, "tracking_code": p.tracking_code, "title": p.title, "month": period.strftime("%m/%Y"),
+            "deadline": local_date(deadline),
+        }, f"progress:{p.pk}:{period:%Y-%m}")
+        for p in proposals
+    ]
+
+
+def working_days_before(calendar: WorkingCalendar, day: dt.date, n: int) -> dt.date:
+    """The latest date ``d`` with ``calendar.working_days_between(d, day) >= n``."""
+    count = 0
+    while count < n:
+        if calendar.is_working_day(day):
+            count += 1
+        day -= dt.timedelta(days=1)
+    return day
+
+
+def _already_reminded(task_ids: list[int]) -> set[tuple[int, str]]:
+    """(task, template) pairs with at least one outbox row: those reminders are never written again."""
+    from .models import Outbox
+
+    templates = [f"task.{k}" for k in (DUE_SOON, DUE_TODAY, OVERDUE, ESCALATED)]
+    return set(Outbox.objects.filter(template__in=templates, context__task__in=task_ids)
+               .values_list("context__task", "template").distinct())
+
+
+def _members(wanted: set[tuple[int, str]]) -> dict[tuple[int, str], list[User]]:
+    if not wanted:
+        return {}
+    through = User.groups.through
+    rows = (through.objects.filter(user__is_active=True, user__unit_id__in={u for u, _ in wanted},
+                                   group__name__in={r for _, r in wanted})
+            .select_related("user", "group").order_by("user__username"))
+    out: dict[tuple[int, str], list[User]] = defaultdict(list)
+    for row in rows:
+        key = (row.user.unit_id, row.group.name)
+        if key in wanted:
+            out[key].append(row.user)
+    return out
+
