@@ -30,6 +30,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "guardian",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "viewflow",
     "core",
     "notifications",
@@ -212,5 +216,29 @@ KHUYENCONG = {
     # Role overrides per trigger, e.g. {"approve": "department_head"} where approval is delegated to the Sở.
     "TRIGGER_ROLES": env.json("KC_TRIGGER_ROLES", default={}),
     "DUE_SOON_WORKING_DAYS": env.int("KC_DUE_SOON_WORKING_DAYS", default=2),
+}
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "workflow.api.errors.handle",
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.ScopedRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "track": env.str("KC_TRACK_RATE", default="10/minute"),
+        "auth": env.str("KC_AUTH_RATE", default="20/minute"),
+    },
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Khuyến công API",
+    "DESCRIPTION": "Đề án khuyến công: hồ sơ, chuyển bước, công việc, lịch sử, tra cứu công khai.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="khuyencong-demo")

@@ -1,0 +1,219 @@
+"""The REST API: the same services and permission checks as the web interface, one error shape."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import generics, mixins, permissions, serializers, status, viewsets
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import CursorPagination
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.roles import Role
+from workflow.lifecycle import get_lifecycle
+from workflow.models import Proposal, Task
+from workflow.permissions import is_applicant_of, visible_proposals
+from workflow.selectors import archive, history, inbox, queue
+from workflow.services import tasks as task_services
+from workflow.services.errors import NotPermitted
+from workflow.services.proposals import create_proposal, update_dossier
+from workflow.services.transitions import available_triggers, fire
+
+from .serializers import (
+    DOSSIER_FIELDS,
+    ErrorSerializer,
+    EventSerializer,
+    FireSerializer,
+    ProposalDetailSerializer,
+    ProposalSerializer,
+    TaskSerializer,
+    TriggerSerializer,
+)
+
+ERRORS = {code: ErrorSerializer for code in (400, 401, 403, 404, 409, 429)}
+
+
+def client_ip(request) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+class ById(CursorPagination):
+    ordering = "-id"
+    page_size = 50
+
+
+class TokenView(ObtainAuthToken):
+    """Username + password → {"token": "…"}."""
+
+    throttle_scope = "auth"
+
+    @extend_schema(responses={200: inline_serializer("Token", {"token": serializers.CharField()}), **ERRORS})
+    def post(self, request, *args, **kwargs):
+        return super().post(request, *args, **kwargs)
+
+
+class ProposalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                      mixins.UpdateModelMixin, viewsets.GenericViewSet):
+    permission_classes = [permissions.IsAuthenticated]
+    pagination_class = ById
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    queryset = Proposal.objects.none()  # for the schema; requests use get_queryset
+    lookup_value_regex = r"\d+"
+
+    def get_serializer_class(self):
+        return ProposalDetailSerializer if self.action == "retrieve" else ProposalSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Proposal.objects.none()
+        qs = visible_proposals(self.request.user)
+        if self.action == "retrieve":
+            qs = qs.prefetch_related("budget_lines", "work_items")
+        p = self.request.query_params
+        if p.get("status"):
+            qs = qs.filter(status=p["status"])
+        if p.get("content_type"):
+            qs = qs.filter(content_type=p["content_type"])
+        if p.get("year", "").isdigit():
+            qs = qs.filter(plan_year=int(p["year"]))
+        if p.get("unit", "").isdigit():
+            unit = int(p["unit"])
+            qs = qs.filter(Q(province_id=unit) | Q(district_id=unit) | Q(commune_id=unit))
+        return qs
+
+    @extend_schema(parameters=[OpenApiParameter("status", str), OpenApiParameter("content_type", str),
+                               OpenApiParameter("year", int), OpenApiParameter("unit", int)],
+                   responses={200: ProposalSerializer(many=True), **ERRORS})
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(responses={201: ProposalSerializer, **ERRORS})
+    def create(self, request, *args, **kwargs):
+        if not request.user.has_role(Role.APPLICANT) or not request.user.organisation_id:
+            raise NotPermitted(_("Chỉ tài khoản của đơn vị đề nghị mới lập được đề án."))
+        serializer = ProposalSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        fields = {k: v for k, v in serializer.validated_data.items() if k in DOSSIER_FIELDS}
+        proposal = create_proposal(actor=request.user, now=timezone.now(), **fields)
+        return Response(ProposalSerializer(proposal).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ProposalSerializer, responses={200: ProposalSerializer, **ERRORS})
+    def partial_update(self, request, *args, **kwargs):
+        proposal = self.get_object()
+        if not is_applicant_of(request.user, proposal):
+            raise NotPermitted(_("Chỉ đơn vị đề nghị của đề án mới được sửa hồ sơ."))
+        unknown = set(request.data) - set(DOSSIER_FIELDS) if hasattr(request.data, "keys") else set()
+        if unknown:
+            raise ValidationError({name: [_("Trường này không được sửa qua API.")] for name in sorted(unknown)})
+        serializer = ProposalSerializer(proposal, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        proposal = update_dossier(proposal.pk, actor=request.user, now=timezone.now(),
+                                  changes=dict(serializer.validated_data), ip=client_ip(request))
+        return Response(ProposalSerializer(proposal).data)
+
+    def update(self, request, *args, **kwargs):
+        if not kwargs.get("partial"):
+            return self.http_method_not_allowed(request, *args, **kwargs)
+        return super().update(request, *args, **kwargs)
+
+    @extend_schema(responses={200: TriggerSerializer(many=True), **ERRORS})
+    @action(detail=True, methods=["get"], url_path="transitions")
+    def transitions(self, request, pk=None):
+        proposal = self.get_object()
+        lifecycle = get_lifecycle()
+        rows = [{"name": t.name, "label": str(t.label), "reason_required": t.reason_required,
+                 "target": lifecycle.resume_target(t.name, proposal.status, proposal.returned_from)}
+                for t in available_triggers(request.user, proposal, now=timezone.now())]
+        return Response(TriggerSerializer(rows, many=True).data)
+
+    @extend_schema(request=FireSerializer, responses={200: EventSerializer, **ERRORS},
+                   parameters=[OpenApiParameter("trigger", str, OpenApiParameter.PATH)])
+    @action(detail=True, methods=["post"], url_path=r"transitions/(?P<trigger>[a-z_]+)")
+    def fire(self, request, pk=None, trigger=None):
+        proposal = self.get_object()
+        if trigger not in get_lifecycle().triggers:
+            raise Http404
+        body = FireSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        event = fire(proposal.pk, trigger, actor=request.user, now=timezone.now(), ip=client_ip(request),
+                     **body.validated_data)
+        return Response(EventSerializer(event).data)
+
+    @extend_schema(responses={200: EventSerializer(many=True), **ERRORS})
+    @action(detail=True, methods=["get"], url_path="history")
+    def history(self, request, pk=None):
+        return Response(EventSerializer(history(self.get_object()), many=True).data)
+
+
+class TaskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    permission_classes = [permissions.IsAuthenticated]
+    serializer_class = TaskSerializer
+    pagination_class = ById
+    queryset = Task.objects.none()
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Task.objects.none()
+        box = self.request.query_params.get("box", "inbox")
+        if box not in ("inbox", "queue", "archive"):
+            raise ValidationError({"box": [_("Chọn inbox, queue hoặc archive.")]})
+        return {"inbox": inbox, "queue": queue, "archive": archive}[box](self.request.user).select_related("proposal")
+
+    @extend_schema(parameters=[OpenApiParameter("box", str, enum=["inbox", "queue", "archive"])],
+                   responses={200: TaskSerializer(many=True), **ERRORS})
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    def _verb(self, request, pk, verb):
+        task = Task.objects.filter(pk=pk, proposal__in=visible_proposals(request.user)).first()
+        if task is None:
+            raise Http404
+        task = getattr(task_services, verb)(task.pk, actor=request.user, now=timezone.now(), ip=client_ip(request))
+        return Response(TaskSerializer(task).data)
+
+    @extend_schema(request=None, responses={200: TaskSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def claim(self, request, pk=None):
+        return self._verb(request, pk, "claim")
+
+    @extend_schema(request=None, responses={200: TaskSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def release(self, request, pk=None):
+        return self._verb(request, pk, "release")
+
+
+class TrackView(APIView):
+    """Public lookup by tracking code and PIN (rate limited)."""
+
+    permission_classes = [permissions.AllowAny]
+    authentication_classes: list = []
+    throttle_scope = "track"
+
+    @extend_schema(parameters=[OpenApiParameter("pin", str, required=True)],
+                   responses={200: inline_serializer("Track", {"tracking_code": serializers.CharField(),
+                                                              "status": serializers.CharField()}), **ERRORS})
+    def get(self, request, code):
+        from workflow.services.steps import pin_matches
+
+        pin = request.query_params.get("pin", "")
+        proposal = Proposal.objects.filter(tracking_code=code, lodged_at__isnull=False).first()
+        if proposal is None or not pin_matches(proposal, pin):
+            raise Http404
+        try:
+            from workflow.services.portal import public_status  # the portal's lookup, when present
+        except ImportError:
+            public_status = None
+        if public_status is not None:
+            return Response(public_status(proposal, now=timezone.now()))
+        from workflow.lifecycle import PUBLIC_NAMES
+
+        return Response({"tracking_code": proposal.tracking_code, "status": str(PUBLIC_NAMES[proposal.status])})
+
+
