@@ -59,9 +59,10 @@ def task_notices(calendar: WorkingCalendar, today: dt.date) -> list[Notice]:
     if not tasks:
         return []
     already = _already_reminded([t.pk for t in tasks])
+    due_day = {t.pk: t.due_at.astimezone(VN_TZ).date() for t in tasks if t.due_at is not None}
     plan: list[tuple[Task, str]] = []
     for task in tasks:
-        due = task.due_at.astimezone(VN_TZ).date()
+        due = due_day[task.pk]
         if today < due:
             kinds = [DUE_SOON]
         elif due == today:
@@ -80,11 +81,11 @@ def task_notices(calendar: WorkingCalendar, today: dt.date) -> list[Notice]:
     for task, kind in plan:
         if kind == ESCALATED:
             recipients = members.get((task.unit_id, Role.DEPARTMENT_HEAD), [])
-        elif task.assignee_id is not None and task.assignee.is_active:
+        elif task.assignee is not None and task.assignee.is_active:
             recipients = [task.assignee]
         else:
             recipients = members.get((task.unit_id, task.role), [])
-        due = task.due_at.astimezone(VN_TZ).date()
+        due = due_day[task.pk]
         p = task.proposal
         notices.append(Notice(tuple(recipients), f"task.{kind}", {
             "task": task.pk, "proposal": p.pk, "tracking_code": p.tracking_code, "title": p.title,
@@ -105,7 +106,7 @@ def progress_notices(calendar: WorkingCalendar, today: dt.date) -> list[Notice]:
         Proposal.objects.filter(status=Status.APPROVED).exclude(progress_reports__period=period)
         .order_by("pk").only("pk", "tracking_code", "title", "implementing_org_id")
     )
-    people: dict[int, list[User]] = defaultdict(list)
+    people: dict[int | None, list[User]] = defaultdict(list)
     for user in User.objects.filter(is_active=True, organisation_id__in={p.implementing_org_id for p in proposals}):
         people[user.organisation_id].append(user)
     return [
