@@ -69,6 +69,10 @@ def test_unit_head_reassigns_within_the_unit(w):
     task_services.reassign(task.pk, actor=w.user("head"), assignee=w.user("appraiser2"), now=at(3))
     task.refresh_from_db()
     assert task.assignee.username == "appraiser2"
+    from notifications.models import Outbox
+
+    assert list(Outbox.objects.filter(template="task.assigned").values_list("recipient__username", "channel")) == [
+        ("appraiser2", "email")]
     assert p.events.filter(trigger="reassign", actor__username="head").count() == 1
 
 

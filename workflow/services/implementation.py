@@ -114,4 +114,12 @@ def decide_advance(advance_id: int, *, actor: User, now: dt.datetime, pay: bool,
                      from_status=proposal.status, to_status=proposal.status, actor=actor, now=now,
                      role=Role.FINANCE_OFFICER, unit_id=actor.unit_id,
                      data={"advance": advance.pk, "amount": advance.amount}, comment=note, ip=ip)
+        from notifications.services import queue_message
+
+        queue_message(
+            recipients=User.objects.filter(is_active=True, organisation_id=proposal.implementing_org_id).order_by("pk"),
+            template="advance.paid" if pay else "advance.refused", now=now, key=f"advance:{advance.pk}:decided",
+            context={"proposal": proposal.pk, "tracking_code": proposal.tracking_code, "title": proposal.title,
+                     "amount": format_vnd(advance.amount), "comment": note},
+        )
     return advance

@@ -140,7 +140,21 @@ def reassign(task_id: int, *, actor: User, assignee: User, now: dt.datetime, ip:
         task.assignee, task.claimed_at = assignee, now
         task.save(update_fields=["assignee", "claimed_at"])
         _log(task, "reassign", actor, now, None, {"previous_assignee": previous, "assignee": assignee.pk}, ip)
+        _tell_assignee(task, assignee, now)
     return task
+
+
+def _tell_assignee(task: Task, assignee: User, now: dt.datetime) -> None:
+    from notifications.rendering import local_datetime
+    from notifications.services import queue_message
+
+    queue_message(
+        recipients=[assignee], template="task.assigned", now=now,
+        context={"proposal": task.proposal_id, "tracking_code": task.proposal.tracking_code,
+                 "title": task.proposal.title, "step": task.get_status_display(),
+                 "due_at": local_datetime(task.due_at), "task": task.pk},
+        key=f"task:{task.pk}:assigned:{assignee.pk}:{int(now.timestamp())}",
+    )
 
 
 def delegate(*, actor: User, substitute: User, starts_on: dt.date, ends_on: dt.date, now: dt.datetime,
