@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 from dataclasses import dataclass, field
+from functools import cache
 
 import holidays
 
@@ -14,11 +15,18 @@ VN_TZ = zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")
 END_OF_DAY = dt.time(17, 0)
 
 
+@cache
+def vietnam_holidays() -> holidays.HolidayBase:
+    """Vietnamese public holidays, built once per process (the lunar calendar is costly to compute).
+    Years 2000–2050 are filled in at once so that concurrent readers never see a half-built year."""
+    return holidays.country_holidays("VN", language="vi", years=range(2000, 2051))
+
+
 @dataclass(frozen=True)
 class WorkingCalendar:
     extra_days_off: frozenset[dt.date] = frozenset()
     extra_working_days: frozenset[dt.date] = frozenset()
-    _holidays: holidays.HolidayBase = field(default_factory=lambda: holidays.country_holidays("VN", language="vi"), compare=False)
+    _holidays: holidays.HolidayBase = field(default_factory=vietnam_holidays, compare=False)
 
     @classmethod
     def load(cls) -> WorkingCalendar:
