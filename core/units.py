@@ -1,0 +1,74 @@
+"""Load administrative units from a JSON file (core/data/binh_phuoc_units.json): idempotent, in bulk."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.db import transaction
+
+from .models import AdministrativeUnit
+
+DEFAULT_UNITS_FILE = Path(__file__).resolve().parent / "data" / "binh_phuoc_units.json"
+_LEVELS = ("province", "district", "commune")  # parents before children
+_FIELDS = ("name", "level", "parent_id", "valid_from", "valid_to", "successor_id")
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    created: int
+    updated: int
+    unchanged: int
+    source: str
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.updated)
+
+
+def _day(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
+
+
+def load_units(path: Path = DEFAULT_UNITS_FILE) -> LoadResult:
+    """Create or update every unit of the file by its code; a second run changes nothing."""
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    rows = sorted(data["units"], key=lambda u: _LEVELS.index(u["level"]))
+    codes = [u["code"] for u in rows]
+    with transaction.atomic():
+        existing = {u.code: u for u in AdministrativeUnit.objects.filter(code__in=codes)}
+        ids = {code: unit.pk for code, unit in existing.items()}
+        created = 0
+        # Pass 1: create the missing units level by level, so that each parent has its id.
+        for level in _LEVELS:
+            new = [
+                AdministrativeUnit(code=u["code"], name=u["name"], level=level,
+                                   parent_id=ids[u["parent"]] if u["parent"] else None,
+                                   valid_from=_day(u["valid_from"]), valid_to=_day(u["valid_to"]))
+                for u in rows if u["level"] == level and u["code"] not in ids
+            ]
+            if new:
+                AdministrativeUnit.objects.bulk_create(new, batch_size=500)
+                created += len(new)
+                ids.update(AdministrativeUnit.objects.filter(code__in=[n.code for n in new]).values_list("code", "pk"))
+        # Pass 2: bring every unit to the file's values (successors point at units created in pass 1).
+        units = {unit.code: unit for unit in AdministrativeUnit.objects.filter(code__in=codes)}
+        to_update = []
+        for u in rows:
+            unit = units[u["code"]]
+            wanted = {
+                "name": u["name"], "level": u["level"], "parent_id": ids[u["parent"]] if u["parent"] else None,
+                "valid_from": _day(u["valid_from"]), "valid_to": _day(u["valid_to"]),
+                "successor_id": ids[u["successor"]] if u["successor"] else None,
+            }
+            if any(getattr(unit, f) != v for f, v in wanted.items()):
+                for f, v in wanted.items():
+                    setattr(unit, f, v)
+                to_update.append(unit)
+        if to_update:
+            AdministrativeUnit.objects.bulk_update(to_update, _FIELDS, batch_size=500)
+    # Units created in this run get their successor in pass 2: count them once, as created.
+    updated = sum(1 for unit in to_update if unit.code in existing)
+    return LoadResult(created, updated, len(rows) - created - updated, str(data.get("source", "")))
