@@ -139,6 +139,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
     if CELERY_BROKER_URL.startswith("filesystem")
     else {"visibility_timeout": 3600}
 )
+if CELERY_BROKER_URL.startswith("filesystem"):
+    for _folder in ("broker", "broker-done"):
+        (VAR_DIR / _folder).mkdir(parents=True, exist_ok=True)
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 # Delivery is at least once by the broker and exactly once by the outbox row lock: a task is acknowledged
 # only after it ran, and a worker that dies mid-task hands it back to the broker.
