@@ -5,7 +5,11 @@ from viewflow.contrib.auth import AuthViewset
 from viewflow.urls import Application, Site, route
 
 from core.views import HomeView
+from core.views_registration import ActivateView, MembersView, SignupView
 from workflow.apps_shell import ProposalsApp, TasksApp
+from workflow.portal_shell import PortalApp
+from workflow.views.portal import RoundDiffView
+from workflow.views.public import PublicLookupJsonView, PublicLookupView
 
 
 class HomeApp(Application):
@@ -20,6 +24,7 @@ class StaffSite(Site):
     home_path = route("trang-chu/", HomeApp())
     tasks_path = route("cong-viec/", TasksApp())
     proposals_path = route("de-an/", ProposalsApp())
+    portal_path = route("don-vi/", PortalApp())
 
 
 site = StaffSite(title=_("Khuyến công"))
@@ -32,5 +37,12 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include("workflow.api.urls")),
+    path("tra-cuu/", PublicLookupView.as_view(), name="public_lookup"),
+    path("tra-cuu/json/", PublicLookupJsonView.as_view(), name="public_lookup_json"),
+    path("dang-ky/", SignupView.as_view(), name="signup"),
+    path("dang-ky/xac-nhan/<uidb64>/<token>/", ActivateView.as_view(), name="signup_activate"),
+    path("thanh-vien/", MembersView.as_view(), name="members"),
+    # The diff between lodging rounds, for reviewers (linked from the staff đề án page) and the applicant.
+    path("de-an/<int:pk>/so-sanh/", RoundDiffView.as_view(), name="proposal_diff"),
     path("", site.urls),
 ]

@@ -1,0 +1,202 @@
+"""Forms of the applicant portal and the public lookup. They only read and check input; the services in
+workflow/services/portal.py check again and write."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from core.calendar import VN_TZ
+from core.models import AdministrativeUnit
+from workflow.forms import MoneyField
+from workflow.models import AttachmentKind, FundingSource, Proposal
+from workflow.services.portal import ALLOWED_TYPES_TEXT, BudgetLineData, VoucherData, WorkItemData
+
+DATE = {"widget": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+
+
+def location_units(on: dt.date):
+    """Communes and districts valid on ``on`` (the 2025 reform ends districts on 30/6/2025)."""
+    return (AdministrativeUnit.objects.filter(level__in=["district", "commune"])
+            .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
+            .select_related("parent").order_by("parent__name", "level", "name"))
+
+
+class UnitChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.name} — {obj.parent.name}" if obj.parent_id else obj.name
+
+
+def location_changes(unit: AdministrativeUnit | None) -> dict:
+    """The đề án's location fields from one chosen commune or district."""
+    if unit is None:
+        return {}
+    if unit.level == "commune":
+        district = unit.parent if unit.parent and unit.parent.level == "district" else None
+        return {"commune": unit, "district": district, "province": unit.province}
+    return {"district": unit, "commune": None, "province": unit.province}
+
+
+GENERAL_FIELDS = ["title", "plan_year", "funding_kind", "content_type", "sector", "is_pilot", "is_group",
+                  "priority_area", "priority_sector", "is_production_line", "location_detail"]
+SECTION_FIELDS = ["partners", "need", "objectives", "scale", "content_plan", "budget_note", "organisation_plan",
+                  "effectiveness"]
+TARGET_FIELDS = ["target_learners", "target_models", "target_machines", "target_fairs", "target_products"]
+
+
+class ProposalStartForm(forms.ModelForm):
+    location = UnitChoiceField(label=_("Địa bàn thực hiện (xã hoặc huyện)"), queryset=AdministrativeUnit.objects.none())
+
+    class Meta:
+        model = Proposal
+        fields = ["title", "plan_year", "funding_kind", "content_type", "sector"]
+
+    def __init__(self, *args, today: dt.date, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["location"].queryset = location_units(today)
+        self.fields["plan_year"].initial = today.year + 1
+
+    def to_fields(self) -> dict:
+        d = self.cleaned_data
+        return {**{k: d[k] for k in self.Meta.fields}, **location_changes(d["location"])}
+
+
+class DossierForm(forms.ModelForm):
+    """The general information and the eight sections of the đề án (TT 36/2013 Điều 5)."""
+
+    location = UnitChoiceField(label=_("Địa bàn thực hiện (xã hoặc huyện)"), queryset=AdministrativeUnit.objects.none(),
+                               required=False)
+
+    class Meta:
+        model = Proposal
+        fields = GENERAL_FIELDS + SECTION_FIELDS + TARGET_FIELDS
+        widgets = {f: forms.Textarea(attrs={"rows": 4}) for f in SECTION_FIELDS}
+
+    def __init__(self, *args, today: dt.date, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["location"].queryset = location_units(today)
+        p = self.instance
+        if p and p.pk and not self.is_bound:
+            self.initial["location"] = p.commune_id or p.district_id
+
+    def to_fields(self) -> dict:
+        d = self.cleaned_data
+        return {**{k: d[k] for k in self.Meta.fields}, **location_changes(d.get("location"))}
+
+
+class WorkItemForm(forms.Form):
+    title = forms.CharField(label=_("Nội dung công việc"), max_length=255)
+    starts_on = forms.DateField(label=_("Bắt đầu"), **DATE)
+    ends_on = forms.DateField(label=_("Kết thúc"), **DATE)
+    responsible = forms.CharField(label=_("Người / đơn vị thực hiện"), max_length=255, required=False)
+
+    def clean(self):
+        d = super().clean()
+        if d.get("starts_on") and d.get("ends_on") and d["ends_on"] < d["starts_on"]:
+            self.add_error("ends_on", _("Ngày kết thúc phải sau ngày bắt đầu."))
+        return d
+
+
+class BudgetLineForm(forms.Form):
+    item = forms.CharField(label=_("Nội dung chi"), max_length=255)
+    unit = forms.CharField(label=_("Đơn vị tính"), max_length=40, required=False)
+    quantity = forms.DecimalField(label=_("Số lượng"), max_digits=12, decimal_places=2, min_value=0.01, initial=1,
+                                  localize=True)
+    unit_price = MoneyField(label=_("Đơn giá (đồng)"), required=False)
+    national_amount = MoneyField(label=_("KC quốc gia (đồng)"), required=False,
+                                 widget=forms.TextInput(attrs={"inputmode": "numeric", "data-source": "national"}))
+    local_amount = MoneyField(label=_("KC địa phương (đồng)"), required=False,
+                              widget=forms.TextInput(attrs={"inputmode": "numeric", "data-source": "local"}))
+    counterpart_amount = MoneyField(label=_("Đối ứng, khác (đồng)"), required=False,
+                                    widget=forms.TextInput(attrs={"inputmode": "numeric", "data-source": "counterpart"}))
+
+
+WorkItemFormSet = forms.formset_factory(WorkItemForm, extra=1, can_delete=True, max_num=200)
+BudgetLineFormSet = forms.formset_factory(BudgetLineForm, extra=1, can_delete=True, max_num=200)
+
+
+def _kept(formset) -> list[dict]:
+    """Rows to keep: filled in and not marked for deletion (untouched blank rows have no cleaned data)."""
+    return [f.cleaned_data for f in formset.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+
+
+def work_items_from(formset) -> list[WorkItemData]:
+    return [WorkItemData(d["title"], d["starts_on"], d["ends_on"], d.get("responsible") or "") for d in _kept(formset)]
+
+
+def budget_lines_from(formset) -> list[BudgetLineData]:
+    return [BudgetLineData(d["item"], d.get("unit") or "", d["quantity"], d.get("unit_price") or 0,
+                           d.get("national_amount") or 0, d.get("local_amount") or 0, d.get("counterpart_amount") or 0)
+            for d in _kept(formset)]
+
+
+def work_item_initial(proposal: Proposal) -> list[dict]:
+    return [{"title": w.title, "starts_on": w.starts_on, "ends_on": w.ends_on, "responsible": w.responsible}
+            for w in proposal.work_items.all()]
+
+
+def budget_line_initial(proposal: Proposal) -> list[dict]:
+    return [{"item": b.item, "unit": b.unit, "quantity": b.quantity, "unit_price": b.unit_price,
+             "national_amount": b.national_amount, "local_amount": b.local_amount,
+             "counterpart_amount": b.counterpart_amount} for b in proposal.budget_lines.all()]
+
+
+class AttachmentForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Loại tài liệu"), choices=[("", "—")] + list(AttachmentKind.choices))
+    file = forms.FileField(label=_("Tệp"), help_text=ALLOWED_TYPES_TEXT)
+
+
+class ProgressReportForm(forms.Form):
+    period = forms.DateField(label=_("Tháng báo cáo (chọn một ngày bất kỳ trong tháng)"), **DATE)
+    percent_complete = forms.IntegerField(label=_("Khối lượng hoàn thành (%)"), min_value=0, max_value=100)
+    summary = forms.CharField(label=_("Tình hình thực hiện trong tháng"), widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class AdvanceForm(forms.Form):
+    amount = MoneyField(label=_("Số tiền đề nghị tạm ứng (đồng)"), min_value=1)
+    note = forms.CharField(label=_("Ghi chú"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class CompletionForm(forms.Form):
+    finished_on = forms.DateField(label=_("Ngày hoàn thành"), **DATE)
+    percent_complete = forms.IntegerField(label=_("Khối lượng hoàn thành (%)"), min_value=0, max_value=100,
+                                          initial=100)
+    results = forms.CharField(label=_("Kết quả đạt được so với mục tiêu"), widget=forms.Textarea(attrs={"rows": 5}))
+
+
+class SettlementForm(forms.Form):
+    national_spent = MoneyField(label=_("Đã chi nguồn khuyến công quốc gia (đồng)"), required=False)
+    local_spent = MoneyField(label=_("Đã chi nguồn khuyến công địa phương (đồng)"), required=False)
+    counterpart_spent = MoneyField(label=_("Đã chi vốn đối ứng và nguồn khác (đồng)"), required=False)
+    note = forms.CharField(label=_("Thuyết minh"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class VoucherForm(forms.Form):
+    number = forms.CharField(label=_("Số chứng từ"), max_length=60)
+    issued_on = forms.DateField(label=_("Ngày"), **DATE)
+    description = forms.CharField(label=_("Nội dung chi"), max_length=255)
+    source = forms.ChoiceField(label=_("Nguồn"), choices=FundingSource.choices)
+    amount = MoneyField(label=_("Số tiền (đồng)"), min_value=1)
+
+
+VoucherFormSet = forms.formset_factory(VoucherForm, extra=3, can_delete=True, max_num=500)
+
+
+def vouchers_from(formset) -> list[VoucherData]:
+    return [VoucherData(d["number"], d["issued_on"], d["description"], d["source"], d["amount"])
+            for d in _kept(formset)]
+
+
+class LookupForm(forms.Form):
+    code = forms.CharField(label=_("Mã hồ sơ"), max_length=20,
+                           widget=forms.TextInput(attrs={"autocomplete": "off", "placeholder": "KC2026-000123"}))
+    pin = forms.RegexField(label=_("Mã PIN (6 chữ số)"), regex=r"^\s*\d{6}\s*$", max_length=12,
+                           error_messages={"invalid": _("Mã PIN gồm đúng 6 chữ số, in trên giấy biên nhận.")},
+                           widget=forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))
+
+
+def today_local(now: dt.datetime) -> dt.date:
+    return now.astimezone(VN_TZ).date()
