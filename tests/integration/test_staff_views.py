@@ -172,3 +172,46 @@ def test_claim_and_release_over_http(client, w):
     client.post(reverse("tasks:release", args=[task.pk]))
     task.refresh_from_db()
     assert task.assignee is None
+
+
+def test_unit_head_reassigns_over_http_and_others_get_404(client, w):
+    p = drive(w, complete_proposal(w), "district_submit")
+    task = p.tasks.get(completed_at__isnull=True)
+    url = reverse("tasks:reassign", args=[task.pk])
+    login(client, w, "appraiser")
+    assert client.get(url).status_code == 404
+    login(client, w, "head")
+    html = client.get(url).content.decode()
+    assert "appraiser2" in html and "finance" not in html.split("<select")[1].split("</select>")[0]
+    response = client.post(url, {"assignee": w.user("appraiser2").pk})
+    assert response.status_code == 302
+    task.refresh_from_db()
+    assert task.assignee.username == "appraiser2"
+
+
+def test_delegate_over_http(client, w):
+    login(client, w, "approver")
+    url = reverse("tasks:delegate")
+    response = client.post(url, {"substitute": w.user("head").pk, "starts_on": "2026-03-27", "ends_on": "2026-03-20"})
+    assert response.status_code == 400
+    assert "Ngày kết thúc ủy quyền phải sau ngày bắt đầu" in response.content.decode()
+    response = client.post(url, {"substitute": w.user("head").pk, "starts_on": "2026-03-20", "ends_on": "2026-03-27"})
+    assert response.status_code == 302
+    from workflow.models import Delegation
+
+    d = Delegation.objects.get()
+    assert (d.delegator.username, d.substitute.username) == ("approver", "head")
+
+
+def test_queue_filters_and_search(client, w):
+    a = drive(w, complete_proposal(w, title="Máy sấy tiêu"), "lodge")
+    drive(w, complete_proposal(w, title="Máy tách điều"), "lodge")
+    login(client, w, "district")
+    rows = client.get(reverse("tasks:queue") + "?q=sấy").context["page"].rows
+    assert [t.proposal_id for t in rows] == [a.pk]
+    rows = client.get(reverse("tasks:queue") + f"?q={a.tracking_code}").context["page"].rows
+    assert [t.proposal_id for t in rows] == [a.pk]
+    assert len(client.get(reverse("tasks:queue") + "?due=overdue").context["page"].rows) == 2  # lodged in 2026-03
+    assert client.get(reverse("tasks:queue") + "?due=ok").context["page"].rows == []
+    assert client.get(reverse("tasks:queue") + "?plan_year=2027").context["page"].rows == []
+    assert len(client.get(reverse("tasks:queue") + "?content_type=machinery&status=lodged").context["page"].rows) == 2
