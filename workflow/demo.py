@@ -1,0 +1,474 @@
+"""Demo data for ``make run`` (management command ``seed_demo``): the Bình Phước units, one user per role,
+applicant organisations in four districts, and 33 đề án modelled on the seven sub-programmes of Bình Phước's
+khuyến công programme 2011–2015 (QĐ 2818/QĐ-UBND), driven through the lifecycle by the transition service so
+that every status has examples with a real history.
+
+Idempotent: users and organisations are found by username and tax code, đề án by organisation and title;
+what exists is left alone. ``now`` is passed in; every step happens in the past months before it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+
+from django.contrib.auth.models import Group
+from django.core.files.base import ContentFile
+from django.db import transaction
+
+from core.calendar import VN_TZ
+from core.models import AdministrativeUnit, Organisation, User
+from core.roles import Role
+from core.units import load_units
+from workflow.lifecycle import Status
+from workflow.models import Attachment, AttachmentRequirement, BudgetLine, Proposal, WorkItem
+from workflow.services.implementation import decide_advance, request_advance, submit_progress_report
+from workflow.services.proposals import create_proposal
+from workflow.services.transitions import fire
+from workflow.validation import applicable_cap
+
+MILLION = 1_000_000
+PROVINCE = "70"
+
+# Bình Phước programme 2011–2015 (seed 004, Điều 4): national / local / other (counterpart), in million đồng.
+SUB_PROGRAMMES = {
+    1: ("Đào tạo nghề, truyền nghề và phát triển nghề", (630, 630, 0)),
+    2: ("Nâng cao năng lực quản lý", (0, 300, 200)),
+    3: ("Mô hình trình diễn kỹ thuật, chuyển giao công nghệ", (2250, 2370, 120)),
+    4: ("Phát triển sản phẩm công nghiệp nông thôn tiêu biểu", (1000, 4150, 2350)),
+    5: ("Tư vấn, cung cấp thông tin", (0, 1140, 500)),
+    6: ("Liên doanh, liên kết và phát triển cụm công nghiệp", (4050, 230, 130)),
+    7: ("Nâng cao năng lực quản lý và tổ chức thực hiện", (200, 310, 0)),
+}
+
+
+@dataclass(frozen=True)
+class Person:
+    username: str
+    family: str  # họ và tên đệm
+    given: str  # tên
+    role: str
+    unit: str | None = None  # administrative unit code (staff)
+    org: str | None = None  # tax code (applicants)
+    phone: str = ""
+
+
+@dataclass(frozen=True)
+class Org:
+    tax_code: str
+    name: str
+    kind: str
+    commune: str
+    representative: str
+    phone: str
+    email: str
+    address: str
+
+
+ORGS = (
+    Org("3801234567", "Hộ kinh doanh Nguyễn Thị Lan", Organisation.Kind.HOUSEHOLD, "25417", "Nguyễn Thị Lan",
+        "+84912345678", "lan.dieu@example.vn", "Thôn 3, xã Đức Liễu"),
+    Org("3801122334", "Hợp tác xã Mây tre đan Đức Phong", Organisation.Kind.COOPERATIVE, "25396", "Điểu Thị Hạnh",
+        "+84913456789", "htx.maytre.ducphong@example.vn", "Khu phố Tân Hưng, thị trấn Đức Phong"),
+    Org("3800987654", "Công ty TNHH Chế biến Điều Lộc Ninh", Organisation.Kind.SME, "25270", "Trần Văn Bình",
+        "+84987654321", "dieulocninh@example.vn", "Quốc lộ 13, thị trấn Lộc Ninh"),
+    Org("3800456789", "Hợp tác xã Cơ khí Tân Phú", Organisation.Kind.COOPERATIVE, "25363", "Lê Văn Phúc",
+        "+84903123456", "cokhi.tanphu@example.vn", "Đường ĐT 741, thị trấn Tân Phú"),
+    Org("3800111222", "Trung tâm Khuyến công và Tư vấn phát triển công nghiệp tỉnh Bình Phước",
+        Organisation.Kind.PUBLIC_SERVICE, "25195", "Hoàng Minh Đức", "+84918765432", "ttkc.binhphuoc@example.vn",
+        "Đường Trần Hưng Đạo, phường Tân Phú, thành phố Đồng Xoài"),
+)
+LAN, HTX_MAYTRE, DIEU_LN, COKHI, TRUNGTAM = (o.tax_code for o in ORGS)
+
+PEOPLE = (
+    Person("applicant", "Nguyễn Thị", "Lan", Role.APPLICANT, org=LAN, phone="+84912345678"),
+    Person("htx.ducphong", "Điểu Thị", "Hạnh", Role.APPLICANT, org=HTX_MAYTRE, phone="+84913456789"),
+    Person("dieu.locninh", "Trần Văn", "Bình", Role.APPLICANT, org=DIEU_LN, phone="+84987654321"),
+    Person("cokhi.tanphu", "Lê Văn", "Phúc", Role.APPLICANT, org=COKHI, phone="+84903123456"),
+    Person("trungtam", "Hoàng Minh", "Đức", Role.APPLICANT, org=TRUNGTAM, phone="+84918765432"),
+    Person("district", "Trần Văn", "Minh", Role.DISTRICT_OFFICER, unit="696", phone="+84911111111"),
+    Person("district.locninh", "Phạm Thị", "Thu", Role.DISTRICT_OFFICER, unit="692", phone="+84911111112"),
+    Person("district.dongxoai", "Ngô Văn", "Sơn", Role.DISTRICT_OFFICER, unit="689", phone="+84911111113"),
+    Person("district.dongphu", "Bùi Thị", "Ngọc", Role.DISTRICT_OFFICER, unit="695", phone="+84911111114"),
+    Person("appraiser", "Lê Thị", "Hoa", Role.APPRAISER, unit=PROVINCE, phone="+84912222221"),
+    Person("head", "Võ Thị", "Mai", Role.DEPARTMENT_HEAD, unit=PROVINCE, phone="+84912222222"),
+    Person("finance", "Phạm Văn", "Tuấn", Role.FINANCE_OFFICER, unit=PROVINCE, phone="+84912222223"),
+    Person("approver", "Nguyễn Văn", "Hùng", Role.APPROVER, unit=PROVINCE, phone="+84912222224"),
+    Person("auditor", "Đặng Quốc", "Khánh", Role.AUDITOR, unit=PROVINCE, phone="+84912222225"),
+    Person("admin", "Quản trị", "hệ thống", Role.ADMINISTRATOR, unit=PROVINCE, phone="+84912222226"),
+)
+DISTRICT_OFFICER = {"696": "district", "692": "district.locninh", "689": "district.dongxoai", "695": "district.dongphu"}
+APPLICANT_OF = {p.org: p.username for p in PEOPLE if p.org}
+LOGINS = ("applicant", "district", "appraiser", "head", "finance", "approver", "auditor", "admin")
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One demo đề án: sub-programme, content type, sector, organisation, commune, total cost (million đồng),
+    the path it takes and how many days ago its last step happened."""
+
+    title: str
+    sub: int
+    content_type: str
+    sector: str
+    org: str
+    commune: str
+    total: int
+    path: str
+    idle_days: int = 3
+    production_line: bool = False
+    trimmed: bool = False  # the appraiser recommends less than requested (one item not eligible)
+
+
+# fmt: off
+SPECS = (
+    # 1. Đào tạo nghề
+    Spec("Đào tạo nghề mây tre đan cho lao động nông thôn xã Đức Phong", 1, "training", "dd", HTX_MAYTRE, "25396", 180, "settled", 12),
+    Spec("Đào tạo nghề chế biến hạt điều cho lao động nông thôn huyện Lộc Ninh", 1, "training", "a", TRUNGTAM, "25273", 240, "approved", 5),
+    Spec("Truyền nghề dệt thổ cẩm cho đồng bào dân tộc thiểu số xã Đak Nhau", 1, "training", "dd", TRUNGTAM, "25399", 150, "district_submitted", 28),
+    Spec("Đào tạo nghề may công nghiệp cho lao động nữ xã Tân Lợi", 1, "training", "b", TRUNGTAM, "25378", 200, "drafted", 2),
+    Spec("Đào tạo thợ mộc mỹ nghệ cho lao động nông thôn xã Đồng Tâm", 1, "training", "dd", TRUNGTAM, "25369", 160, "rejected_by_appraiser", 20),
+    # 2. Năng lực quản lý
+    Spec("Tập huấn quản trị doanh nghiệp cho cơ sở công nghiệp nông thôn huyện Bù Đăng", 2, "management", "b", TRUNGTAM, "25404", 120, "implemented", 6),
+    Spec("Hội thảo sản xuất sạch hơn trong chế biến hạt điều tại Lộc Ninh", 2, "management", "a", DIEU_LN, "25270", 90, "appraised", 4),
+    Spec("Tham quan, khảo sát mô hình hợp tác xã mây tre đan tiêu biểu các tỉnh phía Nam", 2, "management", "dd", HTX_MAYTRE, "25396", 80, "lodged", 1),
+    # 3. Mô hình trình diễn, chuyển giao công nghệ, máy móc thiết bị
+    Spec("Hỗ trợ ứng dụng máy tách vỏ lụa hạt điều", 3, "machinery", "a", LAN, "25417", 620, "lodged", 2),
+    Spec("Hỗ trợ ứng dụng dây chuyền sấy và phân loại hạt điều tự động", 3, "machinery", "a", DIEU_LN, "25270", 1000, "finance_verified", 15, production_line=True),
+    Spec("Mô hình trình diễn kỹ thuật sản xuất viên nén mùn cưa từ phụ phẩm gỗ cao su", 3, "demonstration", "c", COKHI, "25363", 2400, "approved_with_advance", 4),
+    Spec("Hỗ trợ ứng dụng máy chẻ nan và vót tăm mây tre", 3, "machinery", "dd", HTX_MAYTRE, "25396", 420, "settled", 30),
+    Spec("Hỗ trợ ứng dụng máy cắt CNC trong sản xuất cơ khí nông nghiệp", 3, "machinery", "d", COKHI, "25363", 560, "implemented", 9),
+    Spec("Hỗ trợ ứng dụng lò hơi tiết kiệm năng lượng trong chế biến hạt điều", 3, "machinery", "a", DIEU_LN, "25276", 700, "district_submitted", 3),
+    Spec("Mô hình trình diễn sản xuất phân bón hữu cơ vi sinh từ vỏ hạt điều", 3, "demonstration", "c", LAN, "25417", 1500, "returned", 3),
+    Spec("Hỗ trợ ứng dụng máy ép dầu vỏ hạt điều", 3, "machinery", "a", LAN, "25417", 380, "withdrawn_lodged", 8),
+    Spec("Hỗ trợ ứng dụng máy đóng gói hạt điều hút chân không", 3, "machinery", "a", DIEU_LN, "25270", 600, "stopped", 10),
+    Spec("Hỗ trợ ứng dụng máy sấy nông sản bằng năng lượng mặt trời", 3, "machinery", "a", COKHI, "25366", 480, "appraised", 14),
+    Spec("Mô hình trình diễn sản xuất gạch không nung từ đất đồi xã Tân Phước", 3, "demonstration", "c", COKHI, "25372", 2000, "rejected_by_approver", 7),
+    Spec("Hỗ trợ ứng dụng máy xay xát và đánh bóng hạt tiêu", 3, "machinery", "a", DIEU_LN, "25282", 500, "approved_with_advance", 20, trimmed=True),
+    # 4. Sản phẩm công nghiệp nông thôn tiêu biểu
+    Spec("Hỗ trợ cơ sở công nghiệp nông thôn tham gia Hội chợ hàng công nghiệp nông thôn tiêu biểu khu vực phía Nam", 4, "fair", "b", TRUNGTAM, "25195", 350, "settled", 45),
+    Spec("Tổ chức bình chọn sản phẩm công nghiệp nông thôn tiêu biểu cấp tỉnh", 4, "typical_product", "b", TRUNGTAM, "25195", 300, "finance_verified", 2),
+    Spec("Xây dựng và đăng ký nhãn hiệu chứng nhận Hạt điều Lộc Ninh", 4, "brand", "a", DIEU_LN, "25270", 70, "approved", 25),
+    Spec("Hỗ trợ xây dựng phòng trưng bày sản phẩm mây tre đan Đức Phong", 4, "fair", "dd", HTX_MAYTRE, "25396", 260, "resubmitted", 2),
+    Spec("Hỗ trợ cơ sở tham gia Hội chợ Công Thương vùng Đông Nam Bộ", 4, "fair", "b", TRUNGTAM, "25198", 280, "drafted", 1),
+    # 5. Tư vấn, thông tin
+    Spec("Tư vấn thiết kế mẫu mã, bao bì sản phẩm hạt điều rang muối", 5, "consultancy", "a", LAN, "25417", 60, "approved", 12, trimmed=True),
+    Spec("Chuyên mục khuyến công trên Đài Phát thanh – Truyền hình và Báo Bình Phước", 5, "media", "b", TRUNGTAM, "25195", 240, "appraised", 1),
+    Spec("Tư vấn lập dự án đầu tư mở rộng xưởng cơ khí nông nghiệp", 5, "consultancy", "d", COKHI, "25363", 64, "withdrawn_draft", 5),
+    # 6. Liên doanh liên kết, cụm công nghiệp
+    Spec("Hỗ trợ thành lập Hội ngành nghề chế biến điều huyện Lộc Ninh", 6, "association", "a", DIEU_LN, "25270", 300, "implemented", 3),
+    Spec("Lập quy hoạch chi tiết cụm công nghiệp Tân Phú", 6, "ccn_planning", "c", TRUNGTAM, "25363", 900, "district_submitted", 9),
+    Spec("Liên kết sản phẩm mây tre đan với điểm du lịch sinh thái Bù Đăng", 6, "association", "dd", HTX_MAYTRE, "25396", 200, "lodged", 16),
+    # 7. Năng lực tổ chức thực hiện
+    Spec("Tập huấn nghiệp vụ khuyến công cho cán bộ cấp huyện, xã và cộng tác viên", 7, "capacity", "b", TRUNGTAM, "25195", 150, "finance_verified", 6),
+    Spec("Tham quan học tập kinh nghiệm khuyến công tại các tỉnh Đông Nam Bộ", 7, "capacity", "b", TRUNGTAM, "25201", 120, "settled", 20),
+)
+# fmt: on
+
+# Day (from creation) of each step on the main path.
+DAY = {"lodge": 2, "district_submit": 6, "appraise": 16, "verify_finance": 24, "approve": 32, "advance": 42,
+       "report": 60, "stop": 75, "accept": 150, "settle": 165}
+MAIN = ("lodge", "district_submit", "appraise", "verify_finance", "approve", "accept", "settle")
+
+
+def _main_until(last: str) -> list[tuple[str, int]]:
+    steps = MAIN[: MAIN.index(last) + 1]
+    return [(s, DAY[s]) for s in steps]
+
+
+PATHS: dict[str, list[tuple[str, int]]] = {
+    "drafted": [],
+    "lodged": _main_until("lodge"),
+    "district_submitted": _main_until("district_submit"),
+    "appraised": _main_until("appraise"),
+    "finance_verified": _main_until("verify_finance"),
+    "approved": _main_until("approve"),
+    "approved_with_advance": [*_main_until("approve"), ("advance", DAY["advance"]), ("report", DAY["report"])],
+    "implemented": [*_main_until("approve"), ("advance", DAY["advance"]), ("accept", DAY["accept"])],
+    "settled": [*_main_until("approve"), ("advance", DAY["advance"]), ("accept", DAY["accept"]),
+                ("settle", DAY["settle"])],
+    "stopped": [*_main_until("approve"), ("advance", DAY["advance"]), ("stop", DAY["stop"])],
+    "returned": [("lodge", 2), ("return_for_revision", 5)],
+    "resubmitted": [("lodge", 2), ("district_submit", 6), ("return_for_revision", 12), ("lodge", 20)],
+    "withdrawn_draft": [("withdraw", 3)],
+    "withdrawn_lodged": [("lodge", 2), ("withdraw", 6)],
+    "rejected_by_appraiser": [*_main_until("district_submit"), ("reject", 14)],
+    "rejected_by_approver": [*_main_until("verify_finance"), ("reject", 30)],
+}
+
+
+@dataclass
+class SeedResult:
+    units_created: int = 0
+    users_created: int = 0
+    orgs_created: int = 0
+    proposals_created: int = 0
+    statuses: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.units_created or self.users_created or self.orgs_created or self.proposals_created)
+
+
+def seed_demo(*, now: dt.datetime, password: str) -> SeedResult:
+    """Create what is missing of the demo data; every step of every đề án happens before ``now``."""
+    result = SeedResult()
+    result.units_created = load_units().created
+    units = {u.code: u for u in AdministrativeUnit.objects.filter(code__in=_unit_codes())}
+    with transaction.atomic():
+        orgs = {o.tax_code: _org(o, units, result) for o in ORGS}
+        users = {p.username: _person(p, units, orgs, password, result) for p in PEOPLE}
+    for spec in SPECS:
+        org = orgs[spec.org]
+        if Proposal.objects.filter(implementing_org=org, title=spec.title).exists():
+            continue
+        _proposal(spec, org, units, users, now)
+        result.proposals_created += 1
+    result.statuses = {s: Proposal.objects.filter(status=s).count() for s in Status.values}
+    return result
+
+
+def _unit_codes() -> set[str]:
+    return {PROVINCE, *DISTRICT_OFFICER, *(o.commune for o in ORGS), *(s.commune for s in SPECS)}
+
+
+def _org(o: Org, units, result: SeedResult) -> Organisation:
+    org, created = Organisation.objects.get_or_create(
+        tax_code=o.tax_code,
+        defaults={"name": o.name, "kind": o.kind, "address_unit": units[o.commune], "address": o.address,
+                  "representative": o.representative, "phone": o.phone, "email": o.email},
+    )
+    result.orgs_created += created
+    return org
+
+
+def _person(p: Person, units, orgs, password: str, result: SeedResult) -> User:
+    user = User.objects.filter(username=p.username).first()
+    if user is None:
+        user = User(username=p.username, first_name=p.family, last_name=p.given,
+                    email=f"{p.username.replace('.', '-')}@khuyencong.example.vn", phone=p.phone,
+                    unit=units[p.unit] if p.unit else None, organisation=orgs[p.org] if p.org else None,
+                    is_staff=p.role == Role.ADMINISTRATOR, is_superuser=p.role == Role.ADMINISTRATOR)
+        user.set_password(password)
+        user.save()
+        user.groups.add(Group.objects.get_or_create(name=str(p.role))[0])
+        result.users_created += 1
+    return user
+
+
+# --- one đề án ---------------------------------------------------------------------------------------------
+
+def _round_m(amount: int) -> int:
+    return amount // MILLION * MILLION
+
+
+def _split(spec: Spec, proposal_on: dt.date, province) -> tuple[int, int, int]:
+    """National, local and counterpart amounts of the whole đề án: the sub-programme's proportions, with the
+    support lowered to the cap in force (percentage and maximum) where the proportions would exceed it."""
+    nat, loc, other = SUB_PROGRAMMES[spec.sub][1]
+    total = spec.total * MILLION
+    support = _round_m(total * (nat + loc) // (nat + loc + other))
+    probe = Proposal(content_type=spec.content_type, funding_kind=_funding_kind(spec), province=province,
+                     is_production_line=spec.production_line)
+    cap = applicable_cap(probe, on=proposal_on)
+    if cap is not None:
+        if cap.percent_cap is not None:
+            support = min(support, _round_m(total * cap.percent_cap // 100))
+        if cap.max_amount is not None:
+            limit = cap.max_amount
+            if spec.production_line:
+                limit = limit * cap.priority_multiplier_percent // 100
+            support = min(support, limit)
+    national = _round_m(support * nat // (nat + loc))
+    return national, support - national, total - support
+
+
+def _funding_kind(spec: Spec) -> str:
+    nat, loc, _other = SUB_PROGRAMMES[spec.sub][1]
+    return "national" if nat > loc else "local"
+
+
+def _at(start: dt.datetime, day: int, n: int = 0) -> dt.datetime:
+    return start + dt.timedelta(days=day, minutes=15 * n)
+
+
+def _proposal(spec: Spec, org: Organisation, units, users, now: dt.datetime) -> Proposal:
+    steps = PATHS[spec.path]
+    last = steps[-1][1] if steps else 0
+    local_now = now.astimezone(VN_TZ)
+    # Steps at office hours on past days; the last one ``idle_days`` ago.
+    start_day = local_now.date() - dt.timedelta(days=last + spec.idle_days)
+    start = dt.datetime.combine(start_day, dt.time(8, 30), tzinfo=VN_TZ)
+    approve_on = (start + dt.timedelta(days=DAY["approve"])).date()
+    in_progress = spec.path in ("approved", "approved_with_advance", "implemented", "settled", "stopped")
+    plan_year = approve_on.year if in_progress else local_now.year + 1
+    commune = units[spec.commune]
+    applicant = users[APPLICANT_OF[spec.org]]
+    national, local, counterpart = _split(spec, start.date(), units[PROVINCE])
+    sub_name = SUB_PROGRAMMES[spec.sub][0]
+    proposal = create_proposal(
+        actor=applicant, now=start, implementing_org=org, title=spec.title, plan_year=plan_year,
+        funding_kind=_funding_kind(spec), content_type=spec.content_type, sector=spec.sector,
+        is_production_line=spec.production_line, province=units[PROVINCE], district=commune.parent,
+        commune=commune, location_detail=f"{commune.name}, {commune.parent.name}, tỉnh Bình Phước",
+        partners=f"Đơn vị thực hiện: {org.name}. Đơn vị phối hợp: Phòng Kinh tế {commune.parent.name}, "
+                 f"UBND {commune.name}. Địa điểm: {commune.name}.",
+        need=f"Thuộc chương trình “{sub_name}” của tỉnh; cơ sở công nghiệp nông thôn tại {commune.name} "
+             "cần hỗ trợ để nâng cao năng suất, chất lượng sản phẩm và tạo việc làm cho lao động địa phương.",
+        objectives="Nâng cao năng suất lao động ít nhất 20 %, tạo việc làm ổn định cho lao động nông thôn.",
+        scale=f"Tổng kinh phí {spec.total} triệu đồng, thực hiện trong năm {plan_year}.",
+        content_plan="Khảo sát, chuẩn bị; tổ chức thực hiện các nội dung chính; nghiệm thu, báo cáo kết quả.",
+        organisation_plan=f"{org.name} chủ trì, phối hợp với Trung tâm Khuyến công và UBND {commune.name}.",
+        effectiveness="Tăng thu nhập cho người lao động, nhân rộng mô hình sang các cơ sở khác trong huyện.",
+        target_learners=30 if spec.content_type == "training" else 0,
+        target_models=1 if spec.content_type == "demonstration" else 0,
+        target_machines=1 if spec.content_type == "machinery" else 0,
+        target_fairs=1 if spec.content_type == "fair" else 0,
+        target_products=10 if spec.content_type == "typical_product" else 0,
+    )
+    _dossier(proposal, applicant, start, plan_year, national, local, counterpart)
+    data = _Driver(proposal, spec, users, start, national, local, counterpart)
+    for n, (step, day) in enumerate(steps):
+        data.run(step, _at(start, day, n))
+    return proposal
+
+
+def _dossier(p: Proposal, applicant: User, now: dt.datetime, year: int, national: int, local: int,
+             counterpart: int) -> None:
+    WorkItem.objects.bulk_create([
+        WorkItem(proposal=p, position=1, title="Khảo sát, chuẩn bị, lựa chọn nhà cung cấp và học viên",
+                 starts_on=dt.date(year, 3, 1), ends_on=dt.date(year, 4, 30), responsible=p.implementing_org.name),
+        WorkItem(proposal=p, position=2, title="Tổ chức thực hiện nội dung chính của đề án",
+                 starts_on=dt.date(year, 5, 1), ends_on=dt.date(year, 9, 30), responsible=p.implementing_org.name),
+        WorkItem(proposal=p, position=3, title="Nghiệm thu, báo cáo kết quả và quyết toán",
+                 starts_on=dt.date(year, 10, 1), ends_on=dt.date(year, 11, 30), responsible="Sở Công Thương"),
+    ])
+    # Two lines: the main item (about 80 %) and the accompanying costs (the rest), each split by source.
+    main = [_round_m(a * 8 // 10) for a in (national, local, counterpart)]
+    rest = [a - m for a, m in zip((national, local, counterpart), main, strict=True)]
+    BudgetLine.objects.bulk_create([
+        BudgetLine(proposal=p, position=1, item=_main_item(p.content_type), unit="gói", quantity=1,
+                   unit_price=sum(main), national_amount=main[0], local_amount=main[1], counterpart_amount=main[2]),
+        BudgetLine(proposal=p, position=2, item="Chi phí tổ chức, hội nghị, nghiệm thu, quản lý đề án", unit="gói",
+                   quantity=1, unit_price=sum(rest), national_amount=rest[0], local_amount=rest[1],
+                   counterpart_amount=rest[2]),
+    ])
+    kinds = set(AttachmentRequirement.objects.filter(content_type__in=("", p.content_type)).values_list("kind", flat=True))
+    for kind in sorted(kinds | {"cover_letter", "counterpart_commitment"}):
+        body = f"%PDF-1.4\n% {p.tracking_code} {kind}\n".encode()
+        Attachment.objects.create(
+            proposal=p, kind=kind, file=ContentFile(body, name=f"{kind}.pdf"), original_name=f"{kind}.pdf",
+            mime_type="application/pdf", size=len(body), sha256=hashlib.sha256(body).hexdigest(),
+            uploaded_by=applicant, uploaded_at=now,
+        )
+
+
+def _main_item(content_type: str) -> str:
+    return {
+        "training": "Thù lao giảng viên, học liệu, nguyên vật liệu thực hành",
+        "management": "Chi phí tổ chức lớp tập huấn, hội thảo, tham quan",
+        "machinery": "Mua sắm, lắp đặt máy móc thiết bị",
+        "demonstration": "Xây dựng mô hình, máy móc thiết bị, tài liệu quy trình",
+        "fair": "Thuê gian hàng, thiết kế, vận chuyển sản phẩm",
+        "typical_product": "Tổ chức hội đồng bình chọn, giấy chứng nhận, khen thưởng",
+        "brand": "Thiết kế, đăng ký nhãn hiệu",
+        "consultancy": "Thù lao chuyên gia tư vấn",
+        "media": "Sản xuất, phát sóng chuyên mục",
+        "association": "Hội nghị thành lập, xây dựng quy chế, liên kết",
+        "ccn_planning": "Lập quy hoạch chi tiết tỷ lệ 1/500",
+        "capacity": "Tập huấn, tham quan học tập kinh nghiệm",
+    }.get(content_type, "Nội dung chi chính")
+
+
+OPINIONS = {
+    "policy_fit": "Phù hợp nội dung, ngành nghề được hỗ trợ theo Nghị định 45/2012/NĐ-CP và chương trình khuyến công của tỉnh.",
+    "objectives_budget": "Mục tiêu rõ ràng, cần thiết; dự toán hợp lý, phù hợp mức chi quy định.",
+    "capacity": "Đơn vị thực hiện có đủ năng lực, kinh nghiệm và vốn đối ứng.",
+    "integration": "Không trùng lặp với chương trình, dự án khác; có thể lồng ghép chương trình nông thôn mới.",
+    "dossier": "Hồ sơ đầy đủ, đúng mẫu.",
+}
+
+
+@dataclass
+class _Driver:
+    """Fires each step of a path with the data the step needs."""
+
+    proposal: Proposal
+    spec: Spec
+    users: dict[str, User]
+    start: dt.datetime
+    national: int
+    local: int
+    counterpart: int
+
+    @property
+    def support(self) -> int:
+        return self.national + self.local
+
+    def user(self, username: str) -> User:
+        return User.objects.get(pk=self.users[username].pk)  # fresh: role names are cached per instance
+
+    def fire(self, trigger: str, who: str, now: dt.datetime, *, comment: str = "", data: dict | None = None) -> None:
+        fire(self.proposal.pk, trigger, actor=self.user(who), now=now, comment=comment, data=data)
+        self.proposal.refresh_from_db()
+
+    def run(self, step: str, now: dt.datetime) -> None:
+        p, spec = self.proposal, self.spec
+        applicant = APPLICANT_OF[spec.org]
+        district = DISTRICT_OFFICER[self.proposal.district.code]
+        if step == "lodge":
+            self.fire("lodge", applicant, now)
+        elif step == "district_submit":
+            self.fire("district_submit", district, now,
+                      comment="Đề án phù hợp quy hoạch của huyện; đề nghị Sở Công Thương xem xét hỗ trợ.")
+        elif step == "appraise":
+            recommended = _round_m(self.support * 9 // 10) if spec.trimmed else self.support
+            self.fire("appraise", "appraiser", now, data={
+                "verdict": "pass", "opinions": OPINIONS, "score": 70 + p.pk % 25, "recommended_amount": recommended})
+        elif step == "verify_finance":
+            recommended = p.recommended_amount or 0
+            national = _round_m(recommended * self.national // self.support) if self.support else 0
+            self.fire("verify_finance", "finance", now,
+                      data={"national_amount": national, "local_amount": recommended - national})
+        elif step == "approve":
+            day = now.astimezone(VN_TZ).date()
+            number = f"{(day - dt.date(2020, 1, 1)).days % 900 + 100}/QĐ-UBND"
+            self.fire("approve", "approver", now, data={
+                "decision_number": number, "decision_date": day.isoformat(), "amount": p.verified_amount})
+        elif step == "advance":
+            amount = _round_m((p.approved_amount or 0) * 7 // 10)
+            if amount:
+                advance = request_advance(p.pk, actor=self.user(applicant), now=now, amount=amount,
+                                          note="Tạm ứng đợt 1 theo hợp đồng")
+                decide_advance(advance.pk, actor=self.user("finance"), now=now + dt.timedelta(days=2), pay=True)
+                p.refresh_from_db()
+        elif step == "report":
+            submit_progress_report(p.pk, actor=self.user(applicant), now=now, period=now.astimezone(VN_TZ).date(),
+                                   percent_complete=40, summary="Đã hoàn thành khảo sát, đang triển khai nội dung chính.")
+        elif step == "accept":
+            self.fire("accept", "appraiser", now, data={
+                "accepted_on": (now.astimezone(VN_TZ).date() - dt.timedelta(days=2)).isoformat(),
+                "results": "Hoàn thành các chỉ tiêu của đề án; máy móc, mô hình vận hành đạt yêu cầu."})
+        elif step == "settle":
+            approved = p.approved_amount or 0
+            settled = _round_m(approved * 97 // 100)
+            national = _round_m(settled * self.national // self.support) if self.support else 0
+            self.fire("settle", "finance", now, data={
+                "national_amount": national, "local_amount": settled - national,
+                "counterpart_amount": self.counterpart})
+        elif step == "stop":
+            self.fire("stop", "approver", now,
+                      comment="Đơn vị thực hiện đề nghị dừng do nhà cung cấp không giao được thiết bị đúng hạn.")
+        elif step == "return_for_revision":
+            who = district if p.status == Status.LODGED else "appraiser"
+            self.fire("return_for_revision", who, now,
+                      comment="Đề nghị bổ sung báo giá của ít nhất ba nhà cung cấp và thuyết minh rõ hiệu quả.")
+        elif step == "reject":
+            who = "appraiser" if p.status == Status.DISTRICT_SUBMITTED else "approver"
+            self.fire("reject", who, now, comment="Nội dung không thuộc đối tượng ưu tiên hỗ trợ của kế hoạch năm; "
+                                                  "kinh phí khuyến công địa phương không đủ bố trí.")
+        elif step == "withdraw":
+            self.fire("withdraw", applicant, now, comment="Đơn vị tự thực hiện bằng vốn của mình.")
+        else:  # pragma: no cover - a typo in PATHS
+            raise ValueError(step)
