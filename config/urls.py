@@ -6,6 +6,7 @@ from viewflow.urls import Application, Site, route
 
 from core.views import HomeView
 from core.views_registration import ActivateView, MembersView, SignupView
+from workflow.apps_audit import AuditApp, DashboardApp
 from workflow.apps_shell import ProposalsApp, TasksApp
 from workflow.portal_shell import PortalApp
 from workflow.views.portal import RoundDiffView
@@ -24,6 +25,8 @@ class StaffSite(Site):
     home_path = route("trang-chu/", HomeApp())
     tasks_path = route("cong-viec/", TasksApp())
     proposals_path = route("de-an/", ProposalsApp())
+    audit_path = route("kiem-tra/", AuditApp())
+    dashboards_path = route("thong-ke/", DashboardApp())
     portal_path = route("don-vi/", PortalApp())
 
 

@@ -1,0 +1,291 @@
+"""Queries behind the auditor console and the leaders' dashboards. Every figure is aggregated in SQL over the
+đề án a user may see (permissions.visible_proposals); only working-day arithmetic, which needs the holiday
+calendar, is done in Python over one result set."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+
+from django.db.models import Count, F, Min, Q, QuerySet, Sum, Window
+from django.db.models.functions import Coalesce, Lead, TruncDate
+
+from core.calendar import VN_TZ, WorkingCalendar
+from core.models import User
+from workflow.lifecycle import Status
+from workflow.models import BudgetLine, FundingSource, Proposal, Settlement, Task, TransitionEvent
+from workflow.permissions import visible_proposals
+
+# ---------------------------------------------------------------------------------------------------------------
+# Auditor console
+
+
+@dataclass
+class EventFilters:
+    """The console's filters; every field optional."""
+
+    proposal: str = ""  # tracking code (exact) or a word of the title
+    actor: str = ""  # username (exact) or part of the name
+    unit: int | None = None
+    trigger: str = ""
+    status: str = ""  # the status left or entered
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None  # inclusive, local day
+
+    def as_dict(self) -> dict:
+        return {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in self.__dict__.items() if v}
+
+
+def scoped_events(user: User) -> QuerySet[TransitionEvent]:
+    """Audit rows an auditor may read: those of the đề án in scope, and the rows about no single đề án
+    (delegations, exports, verifications) recorded in the auditor's own unit."""
+    qs = TransitionEvent.objects.all()
+    if user.is_superuser:
+        return qs
+    cond = Q(proposal__in=visible_proposals(user).values("pk"))
+    if user.unit_id:
+        cond |= Q(proposal__isnull=True, unit_id=user.unit_id)
+    return qs.filter(cond)
+
+
+def _local_midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=VN_TZ)
+
+
+def audit_events(user: User, filters: EventFilters) -> QuerySet[TransitionEvent]:
+    """The filtered audit rows in scope, newest first, with what a row's display needs joined in."""
+    f = filters
+    qs = scoped_events(user)
+    if f.proposal:
+        term = f.proposal.strip()
+        qs = qs.filter(Q(proposal__tracking_code__iexact=term) | Q(proposal__title__icontains=term))
+    if f.actor:
+        term = f.actor.strip()
+        qs = qs.filter(Q(actor__username__iexact=term) | Q(actor__first_name__icontains=term)
+                       | Q(actor__last_name__icontains=term))
+    if f.unit:
+        qs = qs.filter(unit_id=f.unit)
+    if f.trigger:
+        qs = qs.filter(trigger=f.trigger)
+    if f.status:
+        qs = qs.filter(Q(from_status=f.status) | Q(to_status=f.status))
+    if f.date_from:
+        qs = qs.filter(created_at__gte=_local_midnight(f.date_from))
+    if f.date_to:
+        qs = qs.filter(created_at__lt=_local_midnight(f.date_to + dt.timedelta(days=1)))
+    return qs.select_related("proposal", "actor", "on_behalf_of", "unit").order_by("-created_at", "-id")
+
+
+def event_choices(user: User) -> dict[str, list]:
+    """The values the console's filter lists offer: triggers and units that occur in scope."""
+    qs = scoped_events(user)
+    triggers = list(qs.order_by("trigger").values_list("trigger", flat=True).distinct())
+    units = list(
+        qs.filter(unit__isnull=False).order_by("unit__name").values_list("unit_id", "unit__name").distinct()
+    )
+    return {"triggers": triggers, "units": units}
+
+
+def recent_exports(user: User, *, limit: int = 5) -> list[TransitionEvent]:
+    """The user's own last exports (the audit rows that record them, with their hashes)."""
+    return list(
+        TransitionEvent.objects.filter(proposal__isnull=True, kind="action", trigger="export", actor=user)
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Dashboards
+
+
+def dashboard_proposals(user: User, *, plan_year: int | None = None) -> QuerySet[Proposal]:
+    qs = visible_proposals(user)
+    if plan_year:
+        qs = qs.filter(plan_year=plan_year)
+    return qs
+
+
+@dataclass
+class Matrix:
+    """Counts in rows (units) × columns (statuses), with totals both ways."""
+
+    columns: list[tuple[str, str]]
+    rows: list[tuple[str, list[int], int]]
+    totals: list[int]
+    total: int
+
+
+def status_by_unit(proposals: QuerySet[Proposal]) -> Matrix:
+    """Đề án by status and by unit (the district, or the commune, or the province they are located in)."""
+    unit_name = Coalesce("district__name", "commune__name", "province__name")
+    counts = (
+        proposals.order_by().annotate(unit_name=unit_name).values("unit_name", "status").annotate(n=Count("id"))
+    )
+    by_unit: dict[str, dict[str, int]] = {}
+    for row in counts:
+        by_unit.setdefault(row["unit_name"], {})[row["status"]] = row["n"]
+    present = {s for cells in by_unit.values() for s in cells}
+    columns = [(s.value, str(s.label)) for s in Status if s.value in present]
+    rows = []
+    for name in sorted(by_unit):
+        cells = [by_unit[name].get(code, 0) for code, _label in columns]
+        rows.append((name, cells, sum(cells)))
+    totals = [sum(r[1][i] for r in rows) for i in range(len(columns))]
+    return Matrix(columns, rows, totals, sum(totals))
+
+
+@dataclass(frozen=True)
+class OverdueRow:
+    unit: str
+    count: int
+    oldest_due_at: dt.datetime
+
+
+def overdue_by_unit(proposals: QuerySet[Proposal], *, now: dt.datetime) -> list[OverdueRow]:
+    """Open tasks past their deadline, by the unit that holds them."""
+    rows = (
+        Task.objects.filter(proposal__in=proposals.values("pk"), completed_at__isnull=True, due_at__lt=now)
+        .order_by().values("unit__name").annotate(n=Count("id"), oldest=Min("due_at")).order_by("-n", "unit__name")
+    )
+    return [OverdueRow(r["unit__name"], r["n"], r["oldest"]) for r in rows]
+
+
+@dataclass(frozen=True)
+class OnTimeRow:
+    """Completed tasks of a unit, told apart as Vietnamese one-stop statistics do: finished before the due day
+    (trước hạn), on the due day by the deadline (đúng hạn), after the deadline (quá hạn)."""
+
+    unit: str
+    before: int
+    on: int
+    after: int
+
+    @property
+    def total(self) -> int:
+        return self.before + self.on + self.after
+
+    @property
+    def on_time_rate(self) -> float | None:
+        """Share finished by the deadline (before or on), in per cent."""
+        return round(100 * (self.before + self.on) / self.total, 1) if self.total else None
+
+
+def on_time_by_unit(proposals: QuerySet[Proposal], *, completed_from: dt.date | None = None,
+                    completed_to: dt.date | None = None) -> list[OnTimeRow]:
+    qs = Task.objects.filter(proposal__in=proposals.values("pk"), completed_at__isnull=False, due_at__isnull=False)
+    qs = qs.exclude(outcome=Task.Outcome.CANCELLED)
+    if completed_from:
+        qs = qs.filter(completed_at__gte=_local_midnight(completed_from))
+    if completed_to:
+        qs = qs.filter(completed_at__lt=_local_midnight(completed_to + dt.timedelta(days=1)))
+    rows = (
+        qs.order_by()
+        .alias(done_day=TruncDate("completed_at", tzinfo=VN_TZ), due_day=TruncDate("due_at", tzinfo=VN_TZ))
+        .values("unit__name")
+        .annotate(
+            after=Count("id", filter=Q(completed_at__gt=F("due_at"))),
+            before=Count("id", filter=Q(completed_at__lte=F("due_at"), done_day__lt=F("due_day"))),
+            on=Count("id", filter=Q(completed_at__lte=F("due_at"), done_day__gte=F("due_day"))),
+        )
+        .order_by("unit__name")
+    )
+    return [OnTimeRow(r["unit__name"], r["before"], r["on"], r["after"]) for r in rows]
+
+
+@dataclass(frozen=True)
+class DurationRow:
+    status: str
+    label: str
+    spans: int
+    average: float
+    p90: int
+    longest: int
+
+
+def percentile(values: list[int], p: float) -> int:
+    """Nearest-rank percentile: the smallest value with at least p % of the values at or below it."""
+    ordered = sorted(values)
+    rank = max(1, math.ceil(p / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+class WorkingDayCounter:
+    """working_days_between for many pairs of days at once: prefix sums over the span of days involved."""
+
+    def __init__(self, calendar: WorkingCalendar, first: dt.date, last: dt.date):
+        self.first = first
+        self.cumulative = [0]
+        day = first
+        while day < last:
+            day += dt.timedelta(days=1)
+            self.cumulative.append(self.cumulative[-1] + (1 if calendar.is_working_day(day) else 0))
+
+    def between(self, a: dt.date, b: dt.date) -> int:
+        """Working days in (a, b], as WorkingCalendar.working_days_between."""
+        return self.cumulative[(b - self.first).days] - self.cumulative[(a - self.first).days]
+
+
+def status_durations(proposals: QuerySet[Proposal], *, calendar: WorkingCalendar | None = None) -> list[DurationRow]:
+    """Average and 90th percentile of working days spent in each status, over the stays that have ended
+    (a stay starts with the transition into the status and ends with the next transition out of it)."""
+    spans = (
+        TransitionEvent.objects.filter(proposal__in=proposals.values("pk"), kind=TransitionEvent.Kind.TRANSITION)
+        .annotate(ended_at=Window(Lead("created_at"), partition_by=[F("proposal_id")], order_by=F("seq").asc()))
+        .values_list("to_status", "created_at", "ended_at")
+    )
+    closed = [(s, a.astimezone(VN_TZ).date(), b.astimezone(VN_TZ).date()) for s, a, b in spans if b is not None]
+    if not closed:
+        return []
+    counter = WorkingDayCounter(calendar or WorkingCalendar.load(), min(a for _s, a, _b in closed),
+                                max(b for _s, _a, b in closed))
+    days: dict[str, list[int]] = {}
+    for status, a, b in closed:
+        days.setdefault(status, []).append(counter.between(a, b))
+    return [
+        DurationRow(s.value, str(s.label), len(days[s.value]), round(sum(days[s.value]) / len(days[s.value]), 1),
+                    percentile(days[s.value], 90), max(days[s.value]))
+        for s in Status if s.value in days
+    ]
+
+
+@dataclass
+class FundsRow:
+    source: str
+    label: str
+    requested: int = 0
+    approved: int | None = None
+    advanced: int | None = None
+    settled: int = 0
+    extra: dict = field(default_factory=dict)
+
+
+def funds_by_source(proposals: QuerySet[Proposal]) -> list[FundsRow]:
+    """Funds requested (the dự toán lines), approved and advanced (attributed to the đề án's khuyến công source:
+    a decision approves one amount from one source) and settled (the settlement's own split), per source."""
+    pks = proposals.values("pk")
+    requested = BudgetLine.objects.filter(proposal__in=pks).aggregate(
+        national=Coalesce(Sum("national_amount"), 0), local=Coalesce(Sum("local_amount"), 0),
+        counterpart=Coalesce(Sum("counterpart_amount"), 0),
+    )
+    decided = {
+        r["funding_kind"]: r
+        for r in Proposal.objects.filter(pk__in=pks, approved_amount__isnull=False).order_by()
+        .values("funding_kind").annotate(approved=Sum("approved_amount"), advanced=Sum("advanced_amount"))
+    }
+    settled = Settlement.objects.filter(proposal__in=pks).aggregate(
+        national=Coalesce(Sum("national_amount"), 0), local=Coalesce(Sum("local_amount"), 0),
+        counterpart=Coalesce(Sum("counterpart_amount"), 0),
+    )
+    rows = []
+    for source in FundingSource:
+        row = FundsRow(source.value, str(source.label), requested[source.value], settled=settled[source.value])
+        if source != FundingSource.COUNTERPART:
+            d = decided.get(source.value, {})
+            row.approved, row.advanced = d.get("approved") or 0, d.get("advanced") or 0
+        rows.append(row)
+    return rows
+
+
+def plan_years(user: User) -> list[int]:
+    return list(visible_proposals(user).order_by("-plan_year").values_list("plan_year", flat=True).distinct())
