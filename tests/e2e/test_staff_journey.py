@@ -146,3 +146,24 @@ def test_officer_of_another_district_gets_404(world, login_as):
     assert response.status == 404
     other.goto("/cong-viec/hang-cho/")
     expect(other.locator("body")).not_to_contain_text(p.tracking_code)
+
+
+def test_queue_and_proposal_page_fit_a_phone(world, browser, live_server):
+    p = drive(world, complete_proposal(world), "lodge")
+    context = browser.new_context(base_url=live_server.url, locale="vi-VN", viewport={"width": 375, "height": 740})
+    page = context.new_page()
+    page.goto("/accounts/login/")
+    page.get_by_label("Tên đăng nhập").fill("district")
+    page.get_by_label("Mật khẩu").fill(PASSWORD)
+    page.get_by_label("Mật khẩu").press("Enter")
+    expect(page.get_by_role("heading", name=re.compile("Xin chào"))).to_be_visible()
+    for url in ("/cong-viec/hang-cho/", f"/de-an/{p.pk}/", f"/de-an/{p.pk}/thao-tac/district_submit/"):
+        page.goto(url)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375, url
+    # Keyboard only: the reason field is reachable and the form submits with Enter on the button.
+    page.get_by_label("Ý kiến đề xuất của cấp huyện/xã").focus()
+    page.keyboard.type("Đề nghị hỗ trợ")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    expect(page.locator(".kc-messages")).to_contain_text("Đã thực hiện")
+    context.close()
