@@ -190,30 +190,25 @@ class TaskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
 
 class TrackView(APIView):
-    """Public lookup by tracking code and PIN (rate limited)."""
+    """Public lookup by tracking code and PIN: the portal's lookup, with its wrong-PIN lock, plus a rate limit."""
 
     permission_classes = [permissions.AllowAny]
     authentication_classes: list = []
     throttle_scope = "track"
 
-    @extend_schema(parameters=[OpenApiParameter("pin", str, required=True)],
-                   responses={200: inline_serializer("Track", {"tracking_code": serializers.CharField(),
-                                                              "status": serializers.CharField()}), **ERRORS})
+    @extend_schema(
+        parameters=[OpenApiParameter("pin", str, required=True)],
+        responses={200: inline_serializer("Track", {
+            "tracking_code": serializers.CharField(), "status": serializers.CharField(),
+            "status_label": serializers.CharField(), "holder": serializers.CharField(allow_blank=True),
+            "due_at": serializers.DateTimeField(allow_null=True), "due_on": serializers.CharField(allow_blank=True),
+            "late": serializers.BooleanField(),
+            "timeline": inline_serializer("TrackEvent", {
+                "at": serializers.DateTimeField(), "date": serializers.CharField(), "action": serializers.CharField(),
+                "status": serializers.CharField()}, many=True),
+        }), **ERRORS},
+    )
     def get(self, request, code):
-        from workflow.services.steps import pin_matches
+        from workflow.services.portal import lookup
 
-        pin = request.query_params.get("pin", "")
-        proposal = Proposal.objects.filter(tracking_code=code, lodged_at__isnull=False).first()
-        if proposal is None or not pin_matches(proposal, pin):
-            raise Http404
-        try:
-            from workflow.services.portal import public_status  # the portal's lookup, when present
-        except ImportError:
-            public_status = None
-        if public_status is not None:
-            return Response(public_status(proposal, now=timezone.now()))
-        from workflow.lifecycle import PUBLIC_NAMES
-
-        return Response({"tracking_code": proposal.tracking_code, "status": str(PUBLIC_NAMES[proposal.status])})
-
-
+        return Response(lookup(code, request.query_params.get("pin", ""), ip=client_ip(request), now=timezone.now()))
