@@ -12,7 +12,19 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import BigIntegerField, Case, Count, OuterRef, Q, QuerySet, Subquery, Sum, When
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    Count,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -170,21 +182,21 @@ def quarterly_report(proposals: QuerySet[Proposal], *, year: int, quarter: int) 
     paid = Subquery(
         Advance.objects.filter(proposal=OuterRef("pk"), state=Advance.State.PAID, decided_at__lt=end)
         .order_by().values("proposal").annotate(s=Sum("amount")).values("s")[:1], output_field=BigIntegerField())
+    settled_by_end = Case(
+        When(settlement__created_at__lt=end,
+             then=Coalesce(F("settlement__national_amount"), 0) + Coalesce(F("settlement__local_amount"), 0)),
+        default=None, output_field=BigIntegerField())
     qs = (
         proposals.filter(plan_year=year)
         .annotate(approved_at=_event_at("approve"), accepted_at=_event_at("accept"))
         .filter(approved_at__lt=end)
         .annotate(
-            settled_by_end=Case(When(settlement__created_at__lt=end, then=Coalesce("settlement__national_amount", 0)
-                                     + Coalesce("settlement__local_amount", 0)), default=None, output_field=BigIntegerField()),
-            counterpart_spent=Case(When(settlement__created_at__lt=end, then="settlement__counterpart_amount"),
-                                   default=0, output_field=BigIntegerField()),
-        )
-        .annotate(
-            disbursed=Coalesce("settled_by_end", paid, 0, output_field=BigIntegerField()),
-            planned_national=_line_sum("national_amount"), planned_local=_line_sum("local_amount"),
-            planned_counterpart=_line_sum("counterpart_amount"),
-            approved_value=Coalesce("approved_amount", 0, output_field=BigIntegerField()),
+            disbursed_value=Coalesce(settled_by_end, paid, Value(0), output_field=BigIntegerField()),
+            counterpart_value=Case(When(settlement__created_at__lt=end, then=F("settlement__counterpart_amount")),
+                                   default=Value(0), output_field=BigIntegerField()),
+            line_national=_line_sum("national_amount"), line_local=_line_sum("local_amount"),
+            line_counterpart=_line_sum("counterpart_amount"),
+            approved_value=Coalesce(F("approved_amount"), Value(0), output_field=BigIntegerField()),
         )
         .order_by()
     )
@@ -195,20 +207,20 @@ def quarterly_report(proposals: QuerySet[Proposal], *, year: int, quarter: int) 
         "accepted_in_quarter": Count("id", filter=Q(accepted_at__gte=start, accepted_at__lt=end)),
         "settled_in_quarter": Count("id", filter=Q(settlement__created_at__gte=start, settlement__created_at__lt=end)),
         "approved": Sum("approved_value"),
-        "disbursed": Sum("disbursed"),
+        "disbursed": Sum("disbursed_value"),
     }
     labels = dict(ContentType.choices)
     by_type = {r["content_type"]: r for r in qs.values("content_type").annotate(**measures)}
     activities = [{**by_type[ct.value], "label": str(labels[ct.value])} for ct in ContentType if ct.value in by_type]
     agg = qs.aggregate(
         **measures,
-        planned_national=Sum("planned_national"), planned_local=Sum("planned_local"),
-        planned_counterpart=Sum("planned_counterpart"),
+        planned_national=Sum("line_national"), planned_local=Sum("line_local"),
+        planned_counterpart=Sum("line_counterpart"),
         approved_national=Sum("approved_value", filter=Q(funding_kind="national")),
         approved_local=Sum("approved_value", filter=Q(funding_kind="local")),
-        disbursed_national=Sum("disbursed", filter=Q(funding_kind="national")),
-        disbursed_local=Sum("disbursed", filter=Q(funding_kind="local")),
-        counterpart_spent=Sum("counterpart_spent"),
+        disbursed_national=Sum("disbursed_value", filter=Q(funding_kind="national")),
+        disbursed_local=Sum("disbursed_value", filter=Q(funding_kind="local")),
+        counterpart_spent=Sum("counterpart_value"),
         **{f"planned_{f}": Sum(f) for f, _label in INDICATORS},
         **{f"achieved_{f}": Sum(f, filter=Q(accepted_at__lt=end)) for f, _label in INDICATORS},
     )
@@ -229,7 +241,7 @@ def quarterly_report(proposals: QuerySet[Proposal], *, year: int, quarter: int) 
         qs.annotate(unit_name=Coalesce("district__name", "commune__name", "province__name"))
         .order_by("content_type", "tracking_code")
         .values("pk", "tracking_code", "title", "content_type", "funding_kind", "status", "unit_name",
-                "approved_value", "disbursed", "approved_at", "accepted_at")
+                "approved_value", "disbursed_value", "approved_at", "accepted_at")
     )
     for r in rows:
         r["content_label"], r["status_label"] = str(labels[r["content_type"]]), str(statuses[r["status"]])
@@ -251,8 +263,8 @@ def _write_table(ws, title_lines: Sequence[str], header: Sequence[str], rows: It
     """Title lines, a bold header, the rows, an optional bold total row; money columns as 1.234.567."""
     for line in title_lines:
         ws.append([line])
-    ws.cell(row=1, column=1).font = Font(bold=True, size=13)
     if title_lines:
+        ws.cell(row=1, column=1).font = Font(bold=True, size=13)
         ws.append([])
     ws.append(list(header))
     header_row = ws.max_row
@@ -352,7 +364,7 @@ def quarterly_workbook(report: QuarterlyReport, *, scope: str, now: dt.datetime)
         [_("Mã hồ sơ"), _("Tên đề án"), _("Nội dung hoạt động"), _("Địa bàn"), _("Trạng thái"), _("Phê duyệt"),
          _("Đã giải ngân")],
         [(r["tracking_code"], r["title"], r["content_label"], r["unit_name"], r["status_label"], r["approved_value"],
-          r["disbursed"]) for r in report.proposals],
+          r["disbursed_value"]) for r in report.proposals],
         money_columns=(6, 7),
     )
     _autosize(listing, (16, 50, 40, 20, 24, 18, 18))
