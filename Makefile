@@ -51,8 +51,12 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run -v0
 
+# Benchmarks (bench/README.md): BENCH_SCALE=smoke (default, a minute or two) or BENCH_SCALE=full.
+# A separate database (khuyencong_bench) and Redis DB 10; B5 needs wrk from Debian.
+BENCH_SCALE ?= smoke
 bench: install
-	@echo "Benchmarks are not built yet (see the benchmarks issue)." ; exit 1
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null)
+	BENCH_SCALE=$(BENCH_SCALE) $(PY) -m bench
 
 clean:
 	rm -rf $(VENV) var

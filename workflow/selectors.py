@@ -109,20 +109,23 @@ def task_page(user: User, box: str, *, now: dt.datetime, filters: TaskFilters, c
     if box == "archive":
         if position:
             at, pk = dt.datetime.fromisoformat(position[0]), int(position[1])
-            qs = qs.filter(Q(completed_at__lt=at) | Q(completed_at=at, id__lt=pk))
-        qs = qs.order_by("-completed_at", "-id")
+            # completed_at <= at is the index range (task_archive_idx); the OR only trims the equal keys.
+            qs = qs.filter(Q(completed_at__lte=at) & (Q(completed_at__lt=at) | Q(id__lt=pk)))
+        rows = _page_rows(qs.order_by("-completed_at", "-id"), size + 1)
     else:
-        if position:
-            raw, pk = position[0], int(position[1])
-            if raw is None:
-                qs = qs.filter(due_at__isnull=True, id__gt=pk)
-            else:
-                at = dt.datetime.fromisoformat(raw)
-                qs = qs.filter(Q(due_at__gt=at) | Q(due_at=at, id__gt=pk) | Q(due_at__isnull=True))
         qs = qs.order_by(F("due_at").asc(nulls_last=True), "id")
-    rows = list(
-        qs.select_related("proposal", "proposal__district", "proposal__commune", "unit", "assignee")[: size + 1]
-    )
+        if not position:
+            rows = _page_rows(qs, size + 1)
+        elif position[0] is None:
+            rows = _page_rows(qs.filter(due_at__isnull=True, id__gt=int(position[1])), size + 1)
+        else:
+            at, pk = dt.datetime.fromisoformat(position[0]), int(position[1])
+            # due_at >= at is a range of the partial index (task_queue_idx / task_inbox_idx), so a deep page
+            # costs what the first one does; the tasks with no deadline sort last and are read only by the
+            # page that reaches them (a second query, on the same index).
+            rows = _page_rows(qs.filter(Q(due_at__gte=at) & (Q(due_at__gt=at) | Q(id__gt=pk))), size + 1)
+            if len(rows) <= size:
+                rows += _page_rows(qs.filter(due_at__isnull=True), size + 1 - len(rows))
     next_cursor = None
     if len(rows) > size:
         rows = rows[:size]
@@ -135,6 +138,10 @@ def task_page(user: User, box: str, *, now: dt.datetime, filters: TaskFilters, c
         task.dossier_late = bool(p.dossier_due_at and p.dossier_due_at < (task.completed_at or now)
                                  and p.status in ("lodged", "district_submitted", "appraised", "finance_verified"))
     return TaskPage(rows, next_cursor, filters, soon)
+
+
+def _page_rows(qs: QuerySet[Task], limit: int) -> list[Task]:
+    return list(qs.select_related("proposal", "proposal__district", "proposal__commune", "unit", "assignee")[:limit])
 
 
 def _due_state(task: Task, now: dt.datetime, soon: dt.datetime | None) -> str:

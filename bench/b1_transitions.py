@@ -1,0 +1,166 @@
+"""B1: transitions per second through the transition service, at 1 and 2 processes, against raw psycopg doing
+the same writes (lock, status update, task close and open, audit insert with its hash, outbox insert).
+
+Each process fires ``district_submit`` on its own lodged đề án (a district officer endorses; an appraisal task
+opens in the Sở's queue; the applicant and the queue are notified). SQL statements inside ``fire`` are counted
+exactly with CaptureQueriesContext (on-commit work included). Targets: service ≥ 0.5 × raw at 2 processes;
+≤ 8 statements per transition.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+from . import env, stats
+from .context import Context
+from .datagen import NOW
+
+TRIGGER = "district_submit"
+COMMENT = "Đề nghị Sở Công Thương xem xét hỗ trợ"
+
+
+def _lodged(refs, count: int) -> list[tuple[int, int, int]]:
+    """(proposal, district officer, applicant) for ``count`` lodged đề án, lowest ids first."""
+    from django.db import connection
+
+    officer = dict(zip(refs.districts, refs.district_officers, strict=True))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT p.id, p.district_id, u.id FROM workflow_proposal p JOIN core_user u "
+                       "ON u.organisation_id = p.implementing_org_id WHERE p.status = 'lodged' "
+                       "ORDER BY p.id LIMIT %s", [count])
+        rows = [(pid, officer[district], applicant) for pid, district, applicant in cursor.fetchall()]
+    if len(rows) < count:
+        raise SystemExit(f"B1 needs {count} lodged đề án, the data set has {len(rows)}")
+    return rows
+
+
+def _service_worker(items, barrier, results) -> None:
+    from core.models import User
+    from workflow.services.transitions import fire
+
+    actors = {u.pk: u for u in User.objects.select_related("unit").filter(pk__in={a for _, a, _ in items})}
+    for actor in actors.values():
+        _ = actor.role_names  # loaded once per request by the staff views' permission check
+    barrier.wait()
+    start = time.perf_counter()
+    for pid, actor, _ in items:
+        fire(pid, TRIGGER, actor=actors[actor], now=NOW, comment=COMMENT)
+    results.put((start, time.perf_counter()))
+
+
+def _raw_worker(items, barrier, results, plan) -> None:
+    from workflow.models import GENESIS, event_hash
+
+    due_at, province, appraisers = plan
+    with psycopg.connect(env.dsn()) as conn:
+        barrier.wait()
+        start = time.perf_counter()
+        for pid, actor, applicant in items:
+            with conn.transaction():
+                conn.execute("SELECT id, status FROM workflow_proposal WHERE id = %s FOR UPDATE", [pid])
+                conn.execute("UPDATE workflow_proposal SET status = 'district_submitted', status_changed_at = %s, "
+                             "updated_at = %s WHERE id = %s", [NOW, NOW, pid])
+                conn.execute("UPDATE workflow_task SET completed_at = %s, completed_by_id = %s, outcome = %s, "
+                             "assignee_id = coalesce(assignee_id, %s), claimed_at = coalesce(claimed_at, %s) "
+                             "WHERE proposal_id = %s AND completed_at IS NULL",
+                             [NOW, actor, TRIGGER, actor, NOW, pid])
+                task = conn.execute("INSERT INTO workflow_task (proposal_id, status, role, unit_id, created_at, "
+                                    "due_at, outcome) VALUES (%s, 'district_submitted', 'appraiser', %s, %s, %s, '') "
+                                    "RETURNING id", [pid, province, NOW, due_at]).fetchone()[0]
+                last = conn.execute("SELECT seq, hash FROM workflow_transitionevent WHERE proposal_id = %s "
+                                    "ORDER BY seq DESC LIMIT 1", [pid]).fetchone()
+                seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
+                row = {"proposal_id": pid, "seq": seq, "kind": "transition", "trigger": TRIGGER,
+                       "from_status": "lodged", "to_status": "district_submitted", "actor_id": actor,
+                       "on_behalf_of_id": None, "role": "district_officer", "unit_id": None, "created_at": NOW,
+                       "comment": COMMENT, "data": {"note": COMMENT}, "ip": None, "prev_hash": prev}
+                digest = event_hash(row)
+                event = conn.execute(
+                    "INSERT INTO workflow_transitionevent (proposal_id, seq, kind, trigger, from_status, to_status, "
+                    "actor_id, role, created_at, comment, data, prev_hash, hash) VALUES "
+                    "(%s, %s, 'transition', %s, 'lodged', 'district_submitted', %s, 'district_officer', %s, %s, %s, "
+                    "%s, %s) RETURNING id", [pid, seq, TRIGGER, actor, NOW, COMMENT, Jsonb(row["data"]), prev, digest]
+                ).fetchone()[0]
+                context = {"proposal": pid, "trigger": TRIGGER, "from": "lodged", "to": "district_submitted",
+                           "comment": COMMENT, "event": event}
+                values, params = [], []
+                for recipient, template, key in [(applicant, f"proposal.{TRIGGER}", f"event:{event}")] + [
+                        (a, "task.waiting", f"task:{task}:waiting") for a in appraisers]:
+                    for channel in ("email", "sms"):
+                        values.append("(%s, %s, %s, %s, %s, false, 'pending', 0, %s, '', %s)")
+                        params += [recipient, channel, template, Jsonb(context), f"{key}:{recipient}:{channel}", NOW, NOW]
+                conn.execute("INSERT INTO notifications_outbox (recipient_id, channel, template, context, "
+                             "idempotency_key, digest, state, attempts, next_attempt_at, last_error, created_at) "
+                             f"VALUES {', '.join(values)}", params)
+        results.put((start, time.perf_counter()))
+
+
+def _run(mode: str, batches: list[list], plan) -> float:
+    """Transitions per second of ``len(batches)`` processes, each firing its own batch, started together."""
+    from django.db import connections
+
+    connections.close_all()  # never share a database socket with a forked child
+    mp = multiprocessing.get_context("fork")
+    barrier, results = mp.Barrier(len(batches)), mp.Queue()
+    procs = [mp.Process(target=_service_worker if mode == "service" else _raw_worker,
+                        args=(b, barrier, results) + (() if mode == "service" else (plan,))) for b in batches]
+    for p in procs:
+        p.start()
+    spans = [results.get(timeout=600) for _ in procs]
+    for p in procs:
+        p.join()
+        if p.exitcode:
+            raise SystemExit(f"B1 {mode} worker failed (exit code {p.exitcode})")
+    return sum(len(b) for b in batches) / (max(e for _, e in spans) - min(s for s, _ in spans))
+
+
+def count_statements(ctx: Context, item: tuple[int, int, int]) -> list[str]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from core.models import User
+    from workflow.services.transitions import fire
+
+    actor = User.objects.select_related("unit").get(pk=item[1])
+    _ = actor.role_names
+    with CaptureQueriesContext(connection) as captured:
+        fire(item[0], TRIGGER, actor=actor, now=NOW, comment=COMMENT)
+    return [q["sql"] for q in captured.captured_queries]
+
+
+def run(ctx: Context) -> None:
+    from core.models import User
+    from workflow.lifecycle import get_lifecycle
+    from workflow.services.tasks import compute_due
+
+    n = ctx.scale.b1_transitions
+    per_repeat = 6 * n  # service 1 + 2 processes, raw 1 + 2 processes
+    items = _lodged(ctx.refs, stats.REPEATS * per_repeat + 1)
+    appraisers = list(User.objects.filter(unit_id=ctx.refs.province, groups__name="appraiser").order_by("pk")
+                      .values_list("pk", flat=True))
+    plan = (compute_due("district_submitted", get_lifecycle(), NOW), ctx.refs.province, appraisers)
+    statements = count_statements(ctx, items.pop())
+    runs = []
+    for r in range(stats.REPEATS):
+        chunk = items[r * per_repeat:(r + 1) * per_repeat]
+        s1, s2, w1, w2 = chunk[:n], chunk[n:3 * n], chunk[3 * n:4 * n], chunk[4 * n:]
+        runs.append((_run("service", [s1], plan), _run("service", [s2[:n], s2[n:]], plan),
+                     _run("raw", [w1], plan), _run("raw", [w2[:n], w2[n:]], plan)))
+    svc1, svc2, raw1, raw2 = (stats.median([run[i] for run in runs]) for i in range(4))
+    f = ctx.figures
+    f |= {"b1_service_tps_1proc": stats.r(svc1, 1), "b1_service_tps_2proc": stats.r(svc2, 1),
+          "b1_raw_tps_1proc": stats.r(raw1, 1), "b1_raw_tps_2proc": stats.r(raw2, 1),
+          "b1_ratio_1proc": stats.ratio(svc1, raw1), "b1_ratio_2proc": stats.ratio(svc2, raw2),
+          "b1_statements_per_transition": len(statements), "b1_raw_statements_per_transition": 7}
+    ctx.targets["B1 service >= 0.5 x raw at 2 processes"] = f["b1_ratio_2proc"] >= 0.5
+    ctx.targets["B1 <= 8 SQL statements per transition"] = len(statements) <= 8
+    ctx.emit(stats.table(
+        f"B1 transitions/s ({TRIGGER}; {n} per process per repeat; median of {stats.REPEATS})",
+        ["processes", "service", "raw psycopg", "service/raw"],
+        [[1, svc1, raw1, f["b1_ratio_1proc"]], [2, svc2, raw2, f["b1_ratio_2proc"]]]))
+    ctx.emit(stats.table(f"B1 SQL statements in one fire() ({len(statements)}; raw baseline: 7)",
+                         ["#", "statement"], [[i + 1, s[:150]] for i, s in enumerate(statements)]))

@@ -1,0 +1,116 @@
+"""``make bench``: build the data set, run B1–B5 and B7, print a table per benchmark, end with one JSON line.
+
+BENCH_SCALE=smoke (default, a minute or two) | full (the issue's sizes) | tiny (the test suite's correctness run).
+The figures are also written to bench/results/<timestamp>.json.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+import platform
+import sys
+import time
+import traceback
+from pathlib import Path
+
+from . import env, stats
+
+RESULTS = Path(__file__).resolve().parent / "results"
+BENCHMARKS = ("b1", "b3", "b4", "b7", "b5")
+
+
+def figure_keys() -> list[str]:
+    """Every figure of a complete run (the JSON line's ``figures``); the smoke test checks them all."""
+    b2 = [f"b2_tasks_size{i}" for i in (1, 2, 3)] + [
+        f"b2_{box}_{page}_{what}_size{i}" for box in ("queue", "inbox") for page in ("first", "deep")
+        for what in ("p50_ms", "p95_ms", "raw_p95_ms") for i in (1, 2, 3)] + [
+        f"b2_{box}_{page}_p95_growth" for box in ("queue", "inbox") for page in ("first", "deep")] + [
+        "b2_explain_partial_index", "b2_explain_no_seq_scan", "b2_sql_no_offset", "b2_queries_per_page"]
+    b1 = ["b1_service_tps_1proc", "b1_service_tps_2proc", "b1_raw_tps_1proc", "b1_raw_tps_2proc", "b1_ratio_1proc",
+          "b1_ratio_2proc", "b1_statements_per_transition", "b1_raw_statements_per_transition"]
+    b3 = ["b3_open_tasks", "b3_due_tasks", "b3_baseline_rows", "b3_sweep_seconds", "b3_baseline_seconds",
+          "b3_sweep_over_baseline", "b3_messages_first_sweep", "b3_messages_second_sweep", "b3_second_sweep_seconds"]
+    b4 = ["b4_events", "b4_chains_ok", "b4_verify_events_per_s", "b4_raw_fetch_rows_per_s", "b4_verify_over_raw",
+          "b4_history_events", "b4_history_p50_ms", "b4_history_p95_ms", "b4_history_raw_p95_ms", "b4_history_over_raw"]
+    b5 = [f"b5_{what}_c{c}" for c in (8, 32) for what in ("inbox_rps", "trivial_rps", "ratio", "inbox_p99_ms",
+                                                           "trivial_p99_ms", "errors")] + ["b5_inbox_rows"]
+    b7 = ["b7_messages", "b7_delivered_per_s", "b7_p95_lag_s", "b7_raw_lpush_per_s", "b7_delivery_over_lpush"]
+    return ["data_proposals", "data_seconds", *b2, *b1, *b3, *b4, *b5, *b7, "total_seconds"]
+
+
+def machine() -> dict:
+    cpu = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = 0
+    with contextlib.suppress(OSError, StopIteration):
+        mem = int(next(x for x in Path("/proc/meminfo").read_text().splitlines() if x.startswith("MemTotal")).split()[1])
+    return {"nproc": os.cpu_count(), "cpu": cpu or platform.processor(), "mem_gb": round(mem / 1024 / 1024, 1),
+            "python": platform.python_version()}
+
+
+def main() -> int:
+    started = time.perf_counter()
+    scale = env.scale()
+    only = set(filter(None, os.environ.get("BENCH_ONLY", "").split(","))) or set(BENCHMARKS)
+    env.setup()
+    from . import b1_transitions, b2_task_queries, b3_reminders, b4_audit, b5_http, b7_outbox, datagen
+    from .context import Context
+
+    print(f"Benchmarks at scale {scale.name!r} on {env.database_url()} and {env.redis_url()}", flush=True)
+    t = time.perf_counter()
+    datagen.reset()
+    refs = datagen.reference_data(scale)
+    ctx = Context(scale, refs)
+    done = 0
+    for stage, size in enumerate(scale.b2_sizes, start=1):
+        target = size // datagen.TASKS_PER_PROPOSAL
+        datagen.grow(refs, first=done + 1, last=target)
+        done = target
+        datagen.finish()
+        print(f"data: {done:,} đề án, {size:,} tasks ({time.perf_counter() - t:.1f} s); B2 at this size …", flush=True)
+        b2_task_queries.measure_stage(ctx, stage)
+    events = datagen.events(refs, proposals=done)
+    datagen.history_proposal(refs, events_count=scale.b4_history_events)
+    datagen.finish()
+    gen_seconds = time.perf_counter() - t
+    print(f"data: {events + scale.b4_history_events:,} audit events; data set ready in {gen_seconds:.1f} s", flush=True)
+    ctx.figures["data_proposals"] = done + 1
+    ctx.figures["data_seconds"] = round(gen_seconds, 1)
+    b2_task_queries.summarize(ctx)
+    modules = {"b1": b1_transitions, "b3": b3_reminders, "b4": b4_audit, "b7": b7_outbox, "b5": b5_http}
+    errors = {}
+    for name in BENCHMARKS:
+        if name not in only:
+            continue
+        t = time.perf_counter()
+        try:
+            modules[name].run(ctx)
+        except Exception as exc:  # noqa: BLE001 - one broken benchmark must not hide the others' figures
+            traceback.print_exc()
+            errors[name] = f"{type(exc).__name__}: {exc}"
+        print(f"({name.upper()} took {time.perf_counter() - t:.1f} s)", flush=True)
+    total = time.perf_counter() - started
+    ctx.figures["total_seconds"] = round(total, 1)
+    ctx.emit(stats.table("Targets", ["target", "result"],
+                         [[name, stats.verdict(ok)] for name, ok in ctx.targets.items()]))
+    result = {"scale": scale.name, "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "machine": machine(),
+              "figures": ctx.figures, "targets": ctx.targets, "errors": errors}
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}-{scale.name}.json"
+    path.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n")
+    print(f"results written to {path.relative_to(RESULTS.parent.parent)}", flush=True)
+    print(json.dumps(result, ensure_ascii=False, separators=(",", ":")), flush=True)
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
