@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from core.calendar import VN_TZ
+from core.money import format_vnd
 from core.roles import Role
 from workflow.reports import annual_plan, annual_plan_workbook, quarterly_report, quarterly_workbook
 from workflow.selectors_stats import (
@@ -56,16 +57,16 @@ def _date(value: str) -> dt.date | None:
 LABEL_WIDTH, CHART_WIDTH, BAR_HEIGHT, GAP = 220, 300, 20, 8
 
 
-def bar_chart(items: list[tuple[str, float]], *, unit: str = "") -> dict:
-    """Horizontal bars, one per (label, value), scaled to the largest value."""
+def bar_chart(items: list[tuple[str, float]], *, money: bool = False) -> dict:
+    """Horizontal bars, one per (label, value), scaled to the largest value; money shown as 1.234.567 ₫."""
     top = max((v for _l, v in items), default=0) or 1
     bars = []
     for i, (label, value) in enumerate(items):
         y = i * (BAR_HEIGHT + GAP)
-        bars.append({"label": label, "value": value, "y": y, "text_y": y + BAR_HEIGHT - 5,
+        bars.append({"label": label, "value": value, "money": format_vnd(int(value)) if money else "", "y": y, "text_y": y + BAR_HEIGHT - 5,
                      "width": round(CHART_WIDTH * value / top, 1), "value_x": LABEL_WIDTH + round(CHART_WIDTH * value / top, 1) + 6})
     return {"bars": bars, "height": max(len(items) * (BAR_HEIGHT + GAP), BAR_HEIGHT), "label_width": LABEL_WIDTH,
-            "width": LABEL_WIDTH + CHART_WIDTH + 120, "bar_height": BAR_HEIGHT, "unit": unit}
+            "width": LABEL_WIDTH + CHART_WIDTH + 120, "bar_height": BAR_HEIGHT}
 
 
 def stacked_chart(rows: list[tuple[str, list[tuple[str, int]]]]) -> dict:
@@ -110,7 +111,7 @@ class DashboardView(LeaderMixin, TemplateView):
             "on_time_chart": stacked_chart([(r.unit, [("before", r.before), ("on", r.on), ("after", r.after)])
                                             for r in on_time]),
             "duration_chart": bar_chart([(r.label, r.average) for r in durations]),
-            "funds_chart": bar_chart(stages),
+            "funds_chart": bar_chart(stages, money=True),
         }
 
 
