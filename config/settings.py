@@ -219,6 +219,11 @@ KHUYENCONG = {
     # Role overrides per trigger, e.g. {"approve": "department_head"} where approval is delegated to the Sở.
     "TRIGGER_ROLES": env.json("KC_TRIGGER_ROLES", default={}),
     "DUE_SOON_WORKING_DAYS": env.int("KC_DUE_SOON_WORKING_DAYS", default=2),
+    # Attachments: the largest file accepted (bytes).
+    "UPLOAD_MAX_BYTES": env.int("KC_UPLOAD_MAX_BYTES", default=10 * 1024 * 1024),
+    # Public lookup: wrong PINs allowed per tracking code and per address within the window, then refused.
+    "LOOKUP_MAX_FAILURES": env.int("KC_LOOKUP_MAX_FAILURES", default=10),
+    "LOOKUP_WINDOW_SECONDS": env.int("KC_LOOKUP_WINDOW_SECONDS", default=15 * 60),
 }
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
