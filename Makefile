@@ -23,7 +23,7 @@ $(VENV)/.dev: requirements/dev.txt | $(VENV)/bin/python
 
 # Compile the translation catalogues with Babel (pure Python: no GNU gettext needed).
 messages: $(VENV)/.base
-	$(VENV)/bin/pybabel compile -f -D django -d locale >/dev/null
+	$(VENV)/bin/pybabel compile -D django -d locale >/dev/null
 
 install-base: $(VENV)/.base messages
 install: $(VENV)/.dev messages
