@@ -4,6 +4,7 @@ Defaults are the embedded demo mode of ``make run``: SQLite, a file-system Celer
 Production sets DATABASE_URL, REDIS_URL, SECRET_KEY, DEBUG=false, ALLOWED_HOSTS and the HTTPS flags.
 """
 
+import datetime as dt
 from pathlib import Path
 
 import environ
@@ -35,6 +36,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "viewflow",
+    "axes",
     "core",
     "notifications",
     "workflow",
@@ -51,6 +53,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "viewflow.middleware.SiteMiddleware",
     "viewflow.middleware.HotwireTurboMiddleware",
+    "core.middleware.SecurityHeadersMiddleware",
+    # Last, as django-axes requires: turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -83,6 +88,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "core.User"
 AUTHENTICATION_BACKENDS = [
+    "core.auth_backends.ThrottledLoginBackend",  # django-axes: refuses a locked-out sign-in before the password check
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -198,14 +204,34 @@ SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)  # one office day
+CSRF_COOKIE_HTTPONLY = True  # forms carry the token; no script reads the cookie
+CSRF_COOKIE_SAMESITE = "Lax"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy, Permissions-Policy, Cross-Origin-Resource-Policy: core/middleware.py.
+
+# Login throttling (django-axes, database handler: works while Redis is down). A username is locked for
+# one client address after AXES_FAILURE_LIMIT failures in a row, until AXES_COOLOFF_TIME has passed or an
+# administrator removes the attempts (admin "Access attempts", or ``manage.py axes_reset_username``).
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "axes/lockout.html"
+AXES_HTTP_RESPONSE_CODE = 429
+# Behind the reverse proxy the client address is the last hop it appends to X-Forwarded-For.
+AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0) or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # axes logs every sign-in at INFO; lockouts are WARNING.
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
 
 # Domain configuration (provincial rules; defaults documented in docs/configuration.md)
@@ -224,6 +250,11 @@ KHUYENCONG = {
     # Public lookup: wrong PINs allowed per tracking code and per address within the window, then refused.
     "LOOKUP_MAX_FAILURES": env.int("KC_LOOKUP_MAX_FAILURES", default=10),
     "LOOKUP_WINDOW_SECONDS": env.int("KC_LOOKUP_WINDOW_SECONDS", default=15 * 60),
+    # Separation of duties: (earlier trigger, later trigger) pairs; whoever fired the earlier one on a đề án
+    # may not fire the later one on it, e.g. the appraiser who recommended an amount may not approve it.
+    # KC_SEPARATION_OF_DUTIES='[["appraise", "approve"], ["appraise", "accept"]]'; '[]' switches it off.
+    "SEPARATION_OF_DUTIES": [tuple(pair) for pair in env.json(
+        "KC_SEPARATION_OF_DUTIES", default=[["appraise", "approve"], ["verify_finance", "approve"]])],
 }
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
@@ -14,7 +15,7 @@ from core.models import AdministrativeUnit, User
 from core.roles import STAFF_ROLES, Role
 
 from .lifecycle import HOLDER, get_lifecycle
-from .models import Delegation, Proposal, Task
+from .models import Delegation, Proposal, Task, TransitionEvent
 
 
 @dataclass(frozen=True)
@@ -116,15 +117,38 @@ def _can_fire_as(principal: User, proposal: Proposal, trigger: str, task: Task |
     return Decision(True, role=role)
 
 
+def separation_of_duties(user: User, proposal: Proposal, trigger: str, *, on_behalf_of: User | None = None) -> Decision:
+    """settings.KHUYENCONG["SEPARATION_OF_DUTIES"]: (earlier, later) trigger pairs. Whoever fired the latest
+    ``earlier`` on this đề án — in person or through a substitute — may not fire ``later`` on it."""
+    pairs = [tuple(p) for p in settings.KHUYENCONG.get("SEPARATION_OF_DUTIES", ()) if tuple(p)[1:] == (trigger,)]
+    people = {user.pk} | ({on_behalf_of.pk} if on_behalf_of is not None else set())
+    for earlier, _later in pairs:
+        event = (TransitionEvent.objects.filter(proposal=proposal, kind="transition", trigger=earlier)
+                 .order_by("-seq").only("actor_id", "on_behalf_of_id").first())
+        if event is None:
+            continue
+        if people & {event.actor_id, event.on_behalf_of_id}:
+            lifecycle = get_lifecycle()
+            return Decision(False, _(
+                "Người đã “%(earlier)s” đề án này không được “%(later)s” chính đề án đó (nguyên tắc tách bạch "
+                "nhiệm vụ). Đề nghị người khác có thẩm quyền thực hiện.") % {
+                "earlier": lifecycle.triggers[earlier].label if earlier in lifecycle.triggers else earlier,
+                "later": lifecycle.triggers[trigger].label})
+    return Decision(True)
+
+
 def can_fire(user: User, proposal: Proposal, trigger: str, *, task: Task | None, now: dt.datetime) -> Decision:
     """May ``user`` fire ``trigger`` on ``proposal`` now — in person, or for someone who delegated to them."""
     if not user.is_authenticated or not user.is_active:
         return Decision(False, _("Cần đăng nhập."))
     decision = _can_fire_as(user, proposal, trigger, task)
     if decision:
-        return decision
+        return separation_of_duties(user, proposal, trigger) and decision
     for delegator in active_delegators(user, now):
         by_delegation = _can_fire_as(delegator, proposal, trigger, task)
         if by_delegation:
+            duties = separation_of_duties(user, proposal, trigger, on_behalf_of=delegator)
+            if not duties:
+                return duties
             return Decision(True, role=by_delegation.role, on_behalf_of=delegator)
     return decision

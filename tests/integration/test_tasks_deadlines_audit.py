@@ -10,7 +10,7 @@ from django.db import connection, connections
 from core.calendar import VN_TZ
 from workflow.models import Task, TransitionEvent
 from workflow.services import tasks as task_services
-from workflow.services.errors import Conflict, GuardFailed, NotPermitted
+from workflow.services.errors import Conflict, GuardFailed, NotFound, NotPermitted
 from workflow.services.transitions import fire
 
 from .world import at, build_world, complete_proposal, drive
@@ -45,7 +45,7 @@ def test_claim_release_reassign_are_audited(w):
     task_services.claim(task.pk, actor=w.user("district"), now=at(1))
     with pytest.raises(Conflict, match="district đã nhận"):
         task_services.claim(task.pk, actor=w.user("district2"), now=at(1))
-    with pytest.raises(NotPermitted):
+    with pytest.raises(NotFound):  # another district's task: not even told that it exists
         task_services.claim(task.pk, actor=w.user("district_other"), now=at(1))
     with pytest.raises(NotPermitted):
         task_services.release(task.pk, actor=w.user("district2"), now=at(1))

@@ -76,12 +76,19 @@ def close_task(task: Task | None, *, by: User, now: dt.datetime, outcome: str) -
     task.save(update_fields=["completed_at", "completed_by", "outcome", "assignee", "claimed_at"])
 
 
-def _locked_open_task(task_id: int) -> Task:
-    """Lock the đề án (the audit chain's lock) and then its task; the task must still be open."""
+def _locked_open_task(task_id: int, actor: User, now: dt.datetime) -> Task:
+    """Lock the đề án (the audit chain's lock) and then its task; the task must still be open.
+
+    A task of a đề án the actor may not see (nor anyone who delegated to them) is "not found", like a
+    missing one: the answer must not tell that it exists."""
+    from workflow.permissions import active_delegators, can_view
+
     proposal_id = Task.objects.filter(pk=task_id).values_list("proposal_id", flat=True).first()
     if proposal_id is None:
         raise NotFound(_("Không tìm thấy nhiệm vụ."))
-    Proposal.objects.select_for_update().filter(pk=proposal_id).values_list("pk", flat=True).get()
+    proposal = Proposal.objects.select_for_update().get(pk=proposal_id)
+    if not can_view(actor, proposal) and not any(can_view(d, proposal) for d in active_delegators(actor, now)):
+        raise NotFound(_("Không tìm thấy nhiệm vụ."))
     task = Task.objects.select_for_update(of=("self",)).select_related("proposal", "assignee").get(pk=task_id)
     if task.completed_at is not None:
         raise Conflict(_("Nhiệm vụ đã được xử lý xong."))
@@ -105,7 +112,7 @@ def _may_work_on(user: User, task: Task, now: dt.datetime) -> User | None:
 
 def claim(task_id: int, *, actor: User, now: dt.datetime, ip: str | None = None) -> Task:
     with transaction.atomic():
-        task = _locked_open_task(task_id)
+        task = _locked_open_task(task_id, actor, now)
         on_behalf = _may_work_on(actor, task, now)
         if task.assignee_id is not None:
             if task.assignee_id == actor.pk:
@@ -119,7 +126,7 @@ def claim(task_id: int, *, actor: User, now: dt.datetime, ip: str | None = None)
 
 def release(task_id: int, *, actor: User, now: dt.datetime, ip: str | None = None) -> Task:
     with transaction.atomic():
-        task = _locked_open_task(task_id)
+        task = _locked_open_task(task_id, actor, now)
         if task.assignee_id != actor.pk and not _is_unit_head(actor, task):
             raise NotPermitted(_("Chỉ người đang xử lý hoặc lãnh đạo đơn vị mới trả lại được nhiệm vụ."))
         previous = task.assignee_id
@@ -131,7 +138,7 @@ def release(task_id: int, *, actor: User, now: dt.datetime, ip: str | None = Non
 
 def reassign(task_id: int, *, actor: User, assignee: User, now: dt.datetime, ip: str | None = None) -> Task:
     with transaction.atomic():
-        task = _locked_open_task(task_id)
+        task = _locked_open_task(task_id, actor, now)
         if not _is_unit_head(actor, task):
             raise NotPermitted(_("Chỉ lãnh đạo đơn vị mới được giao lại nhiệm vụ."))
         if not (assignee.is_active and assignee.has_role(task.role) and assignee.unit_id == task.unit_id):
