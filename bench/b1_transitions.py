@@ -3,7 +3,8 @@ the same writes (lock, status update, task close and open, audit insert with its
 
 Each process fires ``district_submit`` on its own lodged đề án (a district officer endorses; an appraisal task
 opens in the Sở's queue; the applicant and the queue are notified). SQL statements inside ``fire`` are counted
-exactly with CaptureQueriesContext (on-commit work included). Targets: service ≥ 0.5 × raw at 2 processes;
+exactly with CaptureQueriesContext (on-commit work included; BEGIN and COMMIT, which the raw baseline sends too,
+are listed but not counted). Targets: service ≥ 0.5 × raw at 2 processes;
 ≤ 8 statements per transition.
 """
 
@@ -143,7 +144,8 @@ def run(ctx: Context) -> None:
     appraisers = list(User.objects.filter(unit_id=ctx.refs.province, groups__name="appraiser").order_by("pk")
                       .values_list("pk", flat=True))
     plan = (compute_due("district_submitted", get_lifecycle(), NOW), ctx.refs.province, appraisers)
-    statements = count_statements(ctx, items.pop())
+    captured = count_statements(ctx, items.pop())
+    statements = [q for q in captured if q.strip().upper() not in ("BEGIN", "COMMIT")]
     runs = []
     for r in range(stats.REPEATS):
         chunk = items[r * per_repeat:(r + 1) * per_repeat]
@@ -162,5 +164,5 @@ def run(ctx: Context) -> None:
         f"B1 transitions/s ({TRIGGER}; {n} per process per repeat; median of {stats.REPEATS})",
         ["processes", "service", "raw psycopg", "service/raw"],
         [[1, svc1, raw1, f["b1_ratio_1proc"]], [2, svc2, raw2, f["b1_ratio_2proc"]]]))
-    ctx.emit(stats.table(f"B1 SQL statements in one fire() ({len(statements)}; raw baseline: 7)",
-                         ["#", "statement"], [[i + 1, s[:150]] for i, s in enumerate(statements)]))
+    ctx.emit(stats.table(f"B1 SQL statements in one fire(): {len(statements)} besides BEGIN/COMMIT (raw baseline: 7)",
+                         ["#", "statement"], [[i + 1, s[:150]] for i, s in enumerate(captured)]))

@@ -16,12 +16,15 @@ from .context import Context
 from .datagen import NOW
 
 BOXES = {"queue": "task_queue_idx", "inbox": "task_inbox_idx"}
+# The partial indexes on open tasks. The box's own index is expected; with a handful of open tasks (the smallest
+# sizes) PostgreSQL may serve a range of deadlines from the open-task deadline index instead, which is fine.
+OPEN_TASK_INDEXES = {"task_queue_idx", "task_inbox_idx", "task_open_due_idx"}
 PAGES = ("first", "deep")
 DEEP = 0.9  # the deep page starts 90 % down the list
-# Tables that grow with the data set: a sequential scan of one of them is a failure. The reference tables joined
-# for display (administrative units, users: tens to hundreds of rows) are reported, not failed: scanning a page
-# or two is what the planner should do with them.
-LARGE = {"workflow_task", "workflow_proposal", "workflow_transitionevent"}
+# A sequential scan fails the check when it reads the task table, or any table of more than LARGE_ROWS rows.
+# The small tables joined for display (administrative units, users; đề án at the smallest sizes) are reported,
+# not failed: scanning a page or two of them is what the planner should do.
+LARGE_ROWS = 10_000
 
 
 def _box_sql(box: str, refs) -> str:
@@ -72,6 +75,10 @@ def measure_stage(ctx: Context, stage: int) -> None:
         cursor.execute("SELECT count(*) FROM workflow_task")
         size = cursor.fetchone()[0]
     hot = User.objects.get(pk=ctx.refs.hot)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relname FROM pg_class WHERE relkind = 'r' AND (reltuples > %s OR relname = %s)",
+                       [LARGE_ROWS, "workflow_task"])
+        large = {name for (name,) in cursor.fetchall()}
     n = ctx.scale.b2_samples
     stage_data = {"tasks": size, "rows": {}}
     with psycopg.connect(env.dsn(), autocommit=True) as raw:
@@ -99,8 +106,9 @@ def measure_stage(ctx: Context, stage: int) -> None:
                 stage_data["rows"][(box, page)] = {
                     "open": open_count, "rows": len(result.rows), "queries": len(captured.captured_queries),
                     "p50": med[0], "p95": med[1], "raw_p50": med[2], "raw_p95": med[3],
-                    "index_used": index in plan["indexes"], "seq_scans": plan["seq_scans"],
-                    "large_seq_scans": sorted(LARGE & set(plan["seq_scans"])),
+                    "index_used": index in plan["indexes"] or bool(OPEN_TASK_INDEXES & set(plan["indexes"])),
+                    "indexes": sorted(OPEN_TASK_INDEXES & set(plan["indexes"])), "seq_scans": plan["seq_scans"],
+                    "large_seq_scans": sorted(t for t in plan["seq_scans"] if t in large),
                     "offset": " OFFSET " in sql.upper(), "nodes": plan["node_types"],
                 }
     ctx.b2[stage] = stage_data
@@ -118,7 +126,7 @@ def summarize(ctx: Context) -> None:
             f[f"{key}_p95_ms_size{stage}"] = stats.r(m["p95"], 3)
             f[f"{key}_raw_p95_ms_size{stage}"] = stats.r(m["raw_p95"], 3)
             rows.append([f"{data['tasks']:,}", box, page, m["open"], m["queries"], m["p50"], m["p95"], m["raw_p50"],
-                         m["raw_p95"], stats.ratio(m["p95"], m["raw_p95"]), m["index_used"],
+                         m["raw_p95"], stats.ratio(m["p95"], m["raw_p95"]), ", ".join(m["indexes"]) or "NONE",
                          ", ".join(m["seq_scans"]) or "none", m["offset"]])
     first, last = stages[0], stages[-1]
     p95_ok = growth_ok = explain_ok = True
@@ -141,8 +149,8 @@ def summarize(ctx: Context) -> None:
     ctx.targets["B2 EXPLAIN: partial index, no Seq Scan, no OFFSET"] = explain_ok
     ctx.emit(stats.table(
         "B2 inbox/queue pages (ms; selector task_page vs the same SQL through psycopg; median of 3)",
-        ["tasks", "box", "page", "open", "queries", "p50", "p95", "raw p50", "raw p95", "p95/raw", "partial idx",
-         "seq scans (small tables)", "OFFSET"], rows))
+        ["tasks", "box", "page", "open", "queries", "p50", "p95", "raw p50", "raw p95", "p95/raw", "partial index",
+         "seq scans", "OFFSET"], rows))
     growth_rows = [[box, page, f[f"b2_{box}_{page}_p95_growth"]] for box in BOXES for page in PAGES]
     ctx.emit(stats.table("B2 growth: p95 at the largest size / p95 at the smallest (target <= 1.5)",
                          ["box", "page", "ratio"], growth_rows))

@@ -43,7 +43,7 @@ def _clear_reminders() -> None:
 
 
 def run(ctx: Context) -> None:
-    from django.db import connection
+    from django.db import connection, transaction
 
     from notifications.reminders import run_sweep
 
@@ -52,30 +52,42 @@ def run(ctx: Context) -> None:
         cursor.execute("SELECT count(*), count(*) FILTER (WHERE due_at < %s) FROM workflow_task "
                        "WHERE completed_at IS NULL", [horizon])
         open_tasks, due = cursor.fetchone()
-    sweeps, baselines, written = [], [], []
+    sweeps, writes, kicks, baselines, written = [], [], [], [], []
+    # Every message is one delivery task published after commit: at full scale that is ~100k publishes a run,
+    # so the full scale sweeps once; smaller scales take the median of 3.
+    repeats = 1 if ctx.scale.name == "full" else stats.REPEATS
     with psycopg.connect(env.dsn(), autocommit=True) as raw:
-        for _ in range(stats.REPEATS):
+        for _ in range(repeats):
             _clear_reminders()
             start = time.perf_counter()
             rows = raw.execute(BASELINE_SQL, [horizon]).fetchall()
             baselines.append(time.perf_counter() - start)
             start = time.perf_counter()
-            counts = run_sweep(now=NOW)
-            sweeps.append(time.perf_counter() - start)
+            with transaction.atomic():  # holds the sweep's after-commit work, so the two parts are timed apart
+                counts = run_sweep(now=NOW)
+                wrote = time.perf_counter()
+            end = time.perf_counter()
+            sweeps.append(end - start)
+            writes.append(wrote - start)
+            kicks.append(end - wrote)
             written.append(sum(counts.values()))
     start = time.perf_counter()
     again = run_sweep(now=NOW)
     second_seconds = time.perf_counter() - start
     second = sum(again.values())
-    sweep, base = stats.median(sweeps), stats.median(baselines)
+    sweep, write, kick, base = (stats.median(x) for x in (sweeps, writes, kicks, baselines))
     f = ctx.figures
     f |= {"b3_open_tasks": open_tasks, "b3_due_tasks": due, "b3_baseline_rows": len(rows),
-          "b3_sweep_seconds": stats.r(sweep, 3), "b3_baseline_seconds": stats.r(base, 3),
+          "b3_sweep_seconds": stats.r(sweep, 3), "b3_sweep_write_seconds": stats.r(write, 3),
+          "b3_sweep_queue_delivery_seconds": stats.r(kick, 3), "b3_baseline_seconds": stats.r(base, 3),
           "b3_sweep_over_baseline": stats.ratio(sweep, base), "b3_messages_first_sweep": written[-1],
           "b3_messages_second_sweep": second, "b3_second_sweep_seconds": stats.r(second_seconds, 3)}
     ctx.targets["B3 sweep <= 10 s end to end"] = sweep <= 10
     ctx.targets["B3 second sweep creates 0 messages"] = second == 0
     ctx.emit(stats.table(
-        f"B3 reminder sweep at {NOW:%Y-%m-%d %H:%M} (seconds; median of {stats.REPEATS})",
-        ["open tasks", "due", "sweep", "set-based SQL", "sweep/SQL", "messages", "2nd sweep", "2nd sweep msgs"],
-        [[open_tasks, due, sweep, base, f["b3_sweep_over_baseline"], written[-1], second_seconds, second]]))
+        f"B3 reminder sweep at {NOW:%Y-%m-%d %H:%M} (seconds; median of {repeats}; 'writes' = the sweep's "
+        "transaction, 'queue delivery' = commit and one delivery task published per message)",
+        ["open tasks", "due", "sweep", "writes", "queue delivery", "set-based SQL", "sweep/SQL", "messages",
+         "2nd sweep", "2nd sweep msgs"],
+        [[open_tasks, due, sweep, write, kick, base, f["b3_sweep_over_baseline"], written[-1], second_seconds,
+          second]]))

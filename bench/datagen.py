@@ -1,9 +1,9 @@
 """Fill the benchmark database fast: reference data through the ORM (a few hundred rows), then đề án and tasks
 with set-based SQL (INSERT … SELECT generate_series) and audit events with COPY, hash chains included.
 
-Shape (per 100 đề án): 45 settled, 5 rejected, 50 open — 15 waiting for appraisal in the hot unit (the
-province's Sở Công Thương queue; 1 of them in the hot appraiser's inbox), 15 lodged at a district, 10 with
-finance, 10 with the approver. Every đề án has 5 tasks and 10 audit events; one open task in five is due
+Shape (per 100 đề án): 45 settled, 5 rejected, 50 open — 8 waiting for appraisal in the hot unit (the
+province's Sở Công Thương queue; 1 of them in the hot appraiser's inbox): 16,000 at full scale; 22 lodged at a
+district, 10 with finance, 10 with the approver. Every đề án has 5 tasks and 10 audit events; one open task in five is due
 (overdue, due today or due soon) at the benchmark clock ``NOW``.
 """
 
@@ -122,7 +122,7 @@ def grow(refs: Refs, *, first: int, last: int) -> None:
         "approver": refs.approver, "first": first, "last": last,
     }
     status = ("CASE WHEN g % 100 < 45 THEN 'settled' WHEN g % 100 < 50 THEN 'rejected' "
-              "WHEN g % 100 < 65 THEN 'district_submitted' WHEN g % 100 < 80 THEN 'lodged' "
+              "WHEN g % 100 < 58 THEN 'district_submitted' WHEN g % 100 < 80 THEN 'lodged' "
               "WHEN g % 100 < 90 THEN 'appraised' ELSE 'finance_verified' END")
     base = "(%(now)s::timestamptz - interval '400 days' + (g % 300) * interval '1 day')"
     n_org = "cardinality(%(orgs)s::bigint[])"
@@ -141,7 +141,7 @@ def grow(refs: Refs, *, first: int, last: int) -> None:
     roles = "(ARRAY['district_officer','appraiser','finance_officer','approver','appraiser'])[k + 1]"
     outcomes = "(ARRAY['district_submit','appraise','verify_finance','approve','accept'])[k + 1]"
     doers = f"(ARRAY[(%(officers)s::bigint[])[1 + g % {DISTRICTS}], %(appraiser2)s, %(finance)s, %(approver)s, %(appraiser2)s])[k + 1]"
-    open_role = ("CASE WHEN g % 100 < 65 THEN 'appraiser' WHEN g % 100 < 80 THEN 'district_officer' "
+    open_role = ("CASE WHEN g % 100 < 58 THEN 'appraiser' WHEN g % 100 < 80 THEN 'district_officer' "
                  "WHEN g % 100 < 90 THEN 'finance_officer' ELSE 'approver' END")
     created = f"({base} + k * interval '5 days')"
     # One open task in five is due at NOW (from 7 days overdue to due tomorrow); the rest are weeks away.
@@ -152,7 +152,7 @@ def grow(refs: Refs, *, first: int, last: int) -> None:
         "id": f"(g - 1) * {TASKS_PER_PROPOSAL} + k + 1", "proposal_id": "g",
         "status": f"CASE WHEN {open_} THEN {status} ELSE {steps} END",
         "role": f"CASE WHEN {open_} THEN {open_role} ELSE {roles} END",
-        "unit_id": f"CASE WHEN {open_} AND g % 100 BETWEEN 65 AND 79 THEN {district} "
+        "unit_id": f"CASE WHEN {open_} AND g % 100 BETWEEN 58 AND 79 THEN {district} "
                    f"WHEN {open_} THEN %(p)s WHEN k = 0 THEN {district} ELSE %(p)s END",
         "assignee_id": f"CASE WHEN {open_} AND {hot_inbox} THEN %(hot)s WHEN {open_} THEN NULL ELSE {doers} END",
         "claimed_at": f"CASE WHEN {open_} AND NOT {hot_inbox} THEN NULL ELSE {created} + interval '1 hour' END",

@@ -20,12 +20,11 @@ class Scale:
     b4_history_events: int
     b5_seconds: int
     b7_messages: int
-    b3_extra_open: int = 0  # open tasks added (with their đề án) so B3 sweeps over 100k open at full scale
 
 
 SCALES = {
-    "full": Scale("full", 200_000, (10_000, 100_000, 1_000_000), 200, 200, 1_000, 8, 5_000),
-    "smoke": Scale("smoke", 20_000, (2_000, 20_000, 100_000), 60, 100, 1_000, 3, 1_000),
+    "full": Scale("full", 200_000, (10_000, 100_000, 1_000_000), 60, 60, 1_000, 5, 1_500),
+    "smoke": Scale("smoke", 20_000, (2_000, 20_000, 100_000), 30, 40, 1_000, 3, 1_000),
     "tiny": Scale("tiny", 600, (500, 1_500, 3_000), 8, 20, 200, 1, 60),
 }
 

@@ -11,10 +11,11 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import DatabaseError, IntegrityError, OperationalError, transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 
 from core.models import User
-from notifications.services import queue_message
+from notifications.services import Notice, queue_notices
 from workflow.lifecycle import Status, Trigger, get_lifecycle
 from workflow.models import Proposal, Task, TransitionEvent
 from workflow.permissions import can_fire, can_view
@@ -153,13 +154,25 @@ def _notify(proposal: Proposal, event: TransitionEvent, next_task: Task | None, 
                     "payable_amount": money(data.get("payable_amount", 0)),
                     "refund_amount": money(data.get("refund_amount", 0)),
                     "owes_refund": bool(data.get("refund_amount"))}
-    applicants = User.objects.filter(is_active=True, organisation_id=proposal.implementing_org_id).order_by("pk")
-    queue_message(recipients=applicants, template=f"proposal.{event.trigger}", context=context,
-                  key=f"event:{event.pk}", now=now)
+    applicants, staff = _recipients(proposal, next_task)
+    notices = [Notice(tuple(applicants), f"proposal.{event.trigger}", context, f"event:{event.pk}")]
     if next_task is not None:
-        staff = User.objects.filter(is_active=True, unit_id=next_task.unit_id, groups__name=next_task.role).order_by("pk")
-        queue_message(recipients=staff, template="task.waiting",
-                      context={**{k: v for k, v in context.items() if k != "pin"}, "task": next_task.pk,
-                               "step": next_task.get_status_display(),
-                               "due_at": local_datetime(next_task.due_at)},
-                      key=f"task:{next_task.pk}:waiting", now=now)
+        notices.append(Notice(tuple(staff), "task.waiting",
+                              {**{k: v for k, v in context.items() if k != "pin"}, "task": next_task.pk,
+                               "step": next_task.get_status_display(), "due_at": local_datetime(next_task.due_at)},
+                              f"task:{next_task.pk}:waiting"))
+    # One call for both events: the outbox is read and written once, and one after-commit hook queues delivery.
+    queue_notices(notices, now=now)
+
+
+def _recipients(proposal: Proposal, next_task: Task | None) -> tuple[list[User], list[User]]:
+    """In one query: the active people of the applicant organisation, and the queue of the next task (the
+    active holders of its role in its unit); each list ordered by id."""
+    applicant = Q(organisation_id=proposal.implementing_org_id)
+    if next_task is None:
+        return list(User.objects.filter(applicant, is_active=True).order_by("pk")), []
+    in_queue = Exists(User.groups.through.objects.filter(user_id=OuterRef("pk"), group__name=next_task.role))
+    people = list(User.objects.annotate(in_queue=in_queue)
+                  .filter(applicant | Q(unit_id=next_task.unit_id, in_queue=True), is_active=True).order_by("pk"))
+    return ([u for u in people if u.organisation_id == proposal.implementing_org_id],
+            [u for u in people if u.unit_id == next_task.unit_id and u.in_queue])
