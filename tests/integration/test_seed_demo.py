@@ -32,7 +32,8 @@ def test_seed_demo_fills_every_status_and_a_second_run_adds_nothing(settings):
         assert p.events.filter(kind="transition").exists(), p
     assert verify_chains().ok
     assert Proposal.objects.filter(revision_round__gte=1).exists()  # returned for revision
-    assert set(Proposal.objects.values_list("plan_year", flat=True)) <= {2026, 2027, 2028}
+    # Đề án under way belong to the plan year of their approval; the others to next year's plan.
+    assert len(set(Proposal.objects.values_list("plan_year", flat=True))) >= 2
 
     for username, role in [("applicant", "applicant"), ("district", "district_officer"), ("appraiser", "appraiser"),
                            ("finance", "finance_officer"), ("approver", "approver"), ("auditor", "auditor"),
