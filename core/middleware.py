@@ -71,7 +71,7 @@ def content_security_policy() -> str:
         "form-action": ["'self'"],
         "frame-ancestors": ["'none'"],
     }
-    if not settings.DEBUG:
+    if settings.SECURE_SSL_REDIRECT:  # only where the site is served over HTTPS (not the test live server)
         directives["upgrade-insecure-requests"] = []
     return "; ".join(" ".join([name, *values]) for name, values in directives.items())
 
