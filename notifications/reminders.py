@@ -28,6 +28,12 @@ from .services import Notice, queue_notices
 
 DUE_SOON, DUE_TODAY, OVERDUE, ESCALATED = "due_soon", "due_today", "overdue", "escalated"
 PROGRESS_DAY = 25  # monthly progress reports are due by the 25th (architecture.md §5)
+REMINDER_COLUMNS = (
+    *(f.name for f in Task._meta.concrete_fields),
+    "proposal__tracking_code", "proposal__title", "unit__name",
+    "assignee__username", "assignee__first_name", "assignee__last_name", "assignee__email", "assignee__phone",
+    "assignee__is_active", "assignee__unit", "assignee__organisation",
+)
 
 
 def run_sweep(*, now: dt.datetime) -> dict[str, int]:
@@ -52,9 +58,11 @@ def task_notices(calendar: WorkingCalendar, today: dt.date) -> list[Notice]:
     # the deadline): the deadline is on or before ``escalate_until``.
     escalate_until = working_days_before(calendar, today, settings.NOTIFICATIONS["ESCALATE_AFTER_WORKING_DAYS"] + 1)
     horizon = dt.datetime.combine(soon_until + dt.timedelta(days=1), dt.time(0), tzinfo=VN_TZ)
+    # Only the columns a reminder uses: at tens of thousands of due tasks, loading every dossier section of
+    # every đề án was most of the sweep's reading.
     tasks = list(
         Task.objects.filter(completed_at__isnull=True, due_at__lt=horizon)
-        .select_related("proposal", "assignee", "unit").order_by("due_at", "id")
+        .select_related("proposal", "assignee", "unit").only(*REMINDER_COLUMNS).order_by("due_at", "id")
     )
     if not tasks:
         return []
@@ -77,6 +85,9 @@ def task_notices(calendar: WorkingCalendar, today: dt.date) -> list[Notice]:
     wanted = {(t.unit_id, Role.DEPARTMENT_HEAD if k == ESCALATED else t.role) for t, k in plan
               if k == ESCALATED or t.assignee_id is None}
     members = _members(wanted)
+    # The step's display name once per status, not once per reminder (each get_FOO_display() call rebuilds the
+    # field's choices and translates the label: most of the sweep's own time at tens of thousands of tasks).
+    step_names: dict[str, str] = {}
     notices = []
     for task, kind in plan:
         if kind == ESCALATED:
@@ -89,7 +100,8 @@ def task_notices(calendar: WorkingCalendar, today: dt.date) -> list[Notice]:
         p = task.proposal
         notices.append(Notice(tuple(recipients), f"task.{kind}", {
             "task": task.pk, "proposal": p.pk, "tracking_code": p.tracking_code, "title": p.title,
-            "step": task.get_status_display(), "unit": task.unit.name, "due_at": local_datetime(task.due_at),
+            "step": step_names.get(task.status) or step_names.setdefault(task.status, task.get_status_display()),
+            "unit": task.unit.name, "due_at": local_datetime(task.due_at),
             "holder": str(task.assignee) if task.assignee_id else "",
             "working_days_late": calendar.working_days_between(due, today) if today > due else 0,
         }, f"task:{task.pk}:{kind}"))

@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import F, Q, QuerySet
+from django.db.models import BooleanField, F, Func, Q, QuerySet, Value
 
 from core.calendar import WorkingCalendar
 from core.models import User
@@ -69,6 +69,22 @@ class TaskPage:
     extra: dict = field(default_factory=dict)
 
 
+class RowAfter(Func):
+    """``(a, b) > (x, y)``: a row comparison, which PostgreSQL (and SQLite) serve as one range of an index on
+    (…, a, b) — unlike ``a > x OR (a = x AND b > y)``, which makes the index be read from its start."""
+
+    arity = 4
+    output_field = BooleanField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        parts, params = [], []
+        for expression in self.get_source_expressions():
+            sql, p = compiler.compile(expression)
+            parts.append(sql)
+            params.extend(p)
+        return f"({parts[0]}, {parts[1]}) > ({parts[2]}, {parts[3]})", params
+
+
 def _encode(values: list) -> str:
     return base64.urlsafe_b64encode(json.dumps(values).encode()).decode()
 
@@ -120,10 +136,10 @@ def task_page(user: User, box: str, *, now: dt.datetime, filters: TaskFilters, c
             rows = _page_rows(qs.filter(due_at__isnull=True, id__gt=int(position[1])), size + 1)
         else:
             at, pk = dt.datetime.fromisoformat(position[0]), int(position[1])
-            # due_at >= at is a range of the partial index (task_queue_idx / task_inbox_idx), so a deep page
-            # costs what the first one does; the tasks with no deadline sort last and are read only by the
-            # page that reaches them (a second query, on the same index).
-            rows = _page_rows(qs.filter(Q(due_at__gte=at) & (Q(due_at__gt=at) | Q(id__gt=pk))), size + 1)
+            # (due_at, id) > (at, pk) is one range of the partial index (task_queue_idx / task_inbox_idx), so a
+            # deep page costs what the first one does; the tasks with no deadline sort last and are read only by
+            # the page that reaches them (a second query, on the same index).
+            rows = _page_rows(qs.filter(RowAfter(F("due_at"), F("id"), Value(at), Value(pk))), size + 1)
             if len(rows) <= size:
                 rows += _page_rows(qs.filter(due_at__isnull=True), size + 1 - len(rows))
     next_cursor = None
