@@ -35,7 +35,7 @@ def _lodged(refs, count: int) -> list[tuple[int, int, int]]:
                        "ORDER BY p.id LIMIT %s", [count])
         rows = [(pid, officer[district], applicant) for pid, district, applicant in cursor.fetchall()]
     if len(rows) < count:
-        raise SystemExit(f"B1 needs {count} lodged đề án, the data set has {len(rows)}")
+        raise RuntimeError(f"B1 needs {count} lodged đề án, the data set has {len(rows)}")
     return rows
 
 
@@ -115,7 +115,7 @@ def _run(mode: str, batches: list[list], plan) -> float:
     for p in procs:
         p.join()
         if p.exitcode:
-            raise SystemExit(f"B1 {mode} worker failed (exit code {p.exitcode})")
+            raise RuntimeError(f"B1 {mode} worker failed (exit code {p.exitcode})")
     return sum(len(b) for b in batches) / (max(e for _, e in spans) - min(s for s, _ in spans))
 
 
