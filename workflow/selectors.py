@@ -167,8 +167,13 @@ PAGE_COLUMNS = (
 
 
 def _page_rows(qs: QuerySet[Task], limit: int) -> list[Task]:
-    return list(qs.select_related("proposal", "proposal__district", "proposal__commune", "unit", "assignee")
-                .only(*PAGE_COLUMNS)[:limit])
+    # The page's ids come from a subquery that walks the partial index in order and stops after ``limit``
+    # entries; only those rows are joined for display. Joining first lets PostgreSQL misjudge how many tasks lie
+    # past a deep cursor and join and sort all of them.
+    page = qs.values("pk")[:limit]
+    return list(Task.objects.filter(pk__in=page).order_by(*qs.query.order_by)
+                .select_related("proposal", "proposal__district", "proposal__commune", "unit", "assignee")
+                .only(*PAGE_COLUMNS))
 
 
 def _due_state(task: Task, now: dt.datetime, soon: dt.datetime | None) -> str:
