@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from workflow.models import Appraisal
 
 MONEY = {"min_value": 0, "max_value": 10**13}
+TEXT_MAX = 5000  # a comment, reason or opinion (the API's limit too)
 
 
 class MoneyField(forms.IntegerField):
@@ -17,12 +18,16 @@ class MoneyField(forms.IntegerField):
     widget = forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"})
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("min_value", 0)
+        # Bounded above as well: a number beyond the database column would otherwise be a server error.
+        for key, value in MONEY.items():
+            kwargs.setdefault(key, value)
         super().__init__(**kwargs)
 
     def to_python(self, value):
         if isinstance(value, str):
             value = value.replace(".", "").replace(" ", "").replace("\u00a0", "").replace("₫", "")
+            if not value.isascii():  # int() would read other scripts' digits (١٢٣ → 123): not what was meant
+                raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         return super().to_python(value)
 
 
@@ -30,33 +35,36 @@ class ActionForm(forms.Form):
     """Base: the status the user saw, so a concurrent change is reported as a conflict."""
 
     expected_status = forms.CharField(widget=forms.HiddenInput)
-    comment = forms.CharField(label=_("Ý kiến"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    comment = forms.CharField(label=_("Ý kiến"), required=False, max_length=TEXT_MAX,
+                              widget=forms.Textarea(attrs={"rows": 3}))
 
     def to_data(self) -> dict:
         return {}
 
 
 class ReasonForm(ActionForm):
-    comment = forms.CharField(label=_("Lý do (đơn vị đề nghị sẽ đọc được)"), widget=forms.Textarea(attrs={"rows": 4}))
+    comment = forms.CharField(label=_("Lý do (đơn vị đề nghị sẽ đọc được)"), max_length=TEXT_MAX,
+                              widget=forms.Textarea(attrs={"rows": 4}))
 
 
 class EndorseForm(ActionForm):
-    comment = forms.CharField(label=_("Ý kiến đề xuất của cấp huyện/xã"), widget=forms.Textarea(attrs={"rows": 4}))
+    comment = forms.CharField(label=_("Ý kiến đề xuất của cấp huyện/xã"), max_length=TEXT_MAX,
+                              widget=forms.Textarea(attrs={"rows": 4}))
 
 
 class AppraiseForm(ActionForm):
     verdict = forms.ChoiceField(label=_("Kết luận thẩm định"), choices=Appraisal.Verdict.choices,
                                 widget=forms.RadioSelect)
     policy_fit = forms.CharField(label=Appraisal._meta.get_field("opinion_policy_fit").verbose_name,
-                                 widget=forms.Textarea(attrs={"rows": 2}))
+                                 max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 2}))
     objectives_budget = forms.CharField(label=Appraisal._meta.get_field("opinion_objectives_budget").verbose_name,
-                                        widget=forms.Textarea(attrs={"rows": 2}))
+                                        max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 2}))
     capacity = forms.CharField(label=Appraisal._meta.get_field("opinion_capacity").verbose_name,
-                               widget=forms.Textarea(attrs={"rows": 2}))
+                               max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 2}))
     integration = forms.CharField(label=Appraisal._meta.get_field("opinion_integration").verbose_name,
-                                  widget=forms.Textarea(attrs={"rows": 2}))
+                                  max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 2}))
     dossier = forms.CharField(label=Appraisal._meta.get_field("opinion_dossier").verbose_name,
-                              widget=forms.Textarea(attrs={"rows": 2}))
+                              max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 2}))
     score = forms.IntegerField(label=_("Điểm (không bắt buộc)"), required=False, min_value=0, max_value=100)
     recommended_amount = MoneyField(label=_("Kinh phí đề nghị hỗ trợ (đồng)"))
 
@@ -90,7 +98,8 @@ class ApproveForm(ActionForm):
 
 class AcceptForm(ActionForm):
     accepted_on = forms.DateField(label=_("Ngày nghiệm thu"), widget=forms.DateInput(attrs={"type": "date"}))
-    results = forms.CharField(label=_("Kết quả so với mục tiêu"), widget=forms.Textarea(attrs={"rows": 4}))
+    results = forms.CharField(label=_("Kết quả so với mục tiêu"), max_length=TEXT_MAX,
+                              widget=forms.Textarea(attrs={"rows": 4}))
 
     def to_data(self) -> dict:
         return {"accepted_on": self.cleaned_data["accepted_on"].isoformat(), "results": self.cleaned_data["results"]}

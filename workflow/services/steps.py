@@ -8,6 +8,7 @@ calls them, inside its transaction, with the đề án row locked.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
 from dataclasses import dataclass, field
 
@@ -53,14 +54,39 @@ def _amount(ctx: StepContext, key: str, label: str, *, required: bool = True) ->
         if required:
             ctx.problems.append(_("Chưa nhập %(label)s.") % {"label": label})
         return None
-    try:
-        value = int(str(raw).replace(".", "").replace(",", "").replace(" ", ""))
-    except ValueError:
+    # An integer, or digits grouped by thousands as people type them (1.234.567 or 1 234 567). A comma is the
+    # Vietnamese decimal mark: "1,5" is not a number of đồng. Other scripts' digits are refused too.
+    text = str(raw).strip()
+    if isinstance(raw, bool) or not (isinstance(raw, int) or MONEY_TEXT.fullmatch(text)):
         ctx.problems.append(_("%(label)s phải là số đồng (số nguyên).") % {"label": label})
         return None
+    value = int(raw) if isinstance(raw, int) else int(text.replace(".", "").replace(" ", ""))
     if value < 0:
         ctx.problems.append(_("%(label)s không được âm.") % {"label": label})
         return None
+    if value > MONEY_MAX:
+        ctx.problems.append(_("%(label)s vượt quá giới hạn (10.000 tỷ đồng).") % {"label": label})
+        return None
+    return value
+
+
+MONEY_TEXT = re.compile(r"-?[0-9]{1,3}(?:([. ])[0-9]{3}(?:\1[0-9]{3})*)?|-?[0-9]+", re.ASCII)
+MONEY_MAX = 10**13
+TEXT_MAX = 5000
+
+
+def _checked_text(ctx: StepContext, raw, label: str, *, max_length: int = TEXT_MAX) -> str:
+    """Text as stored: trimmed, without NUL characters (PostgreSQL refuses them), within ``max_length``."""
+    if raw is not None and not isinstance(raw, str):
+        ctx.problems.append(_("%(label)s phải là văn bản.") % {"label": label})
+        return ""
+    value = (raw or "").strip()
+    if "\x00" in value:
+        ctx.problems.append(_("%(label)s có ký tự không hợp lệ.") % {"label": label})
+        return ""
+    if len(value) > max_length:
+        ctx.problems.append(_("%(label)s dài quá %(n)d ký tự.") % {"label": label, "n": max_length})
+        return value[:max_length]
     return value
 
 
@@ -75,9 +101,10 @@ def _date(ctx: StepContext, key: str, label: str) -> dt.date | None:
         return None
 
 
-def _text(ctx: StepContext, key: str, label: str) -> str:
-    value = str(ctx.data.get(key) or "").strip()
-    if not value:
+def _text(ctx: StepContext, key: str, label: str, *, max_length: int = TEXT_MAX) -> str:
+    known = len(ctx.problems)
+    value = _checked_text(ctx, ctx.data.get(key), label, max_length=max_length)
+    if not value and len(ctx.problems) == known:
         ctx.problems.append(_("Chưa nhập %(label)s.") % {"label": label})
     return value
 
@@ -151,12 +178,14 @@ def check_appraise(ctx: StepContext) -> dict:
     verdict = ctx.data.get("verdict")
     if verdict not in Appraisal.Verdict.values:
         ctx.problems.append(_("Chưa chọn kết luận thẩm định (đạt / không đạt)."))
-    opinions = ctx.data.get("opinions") or {}
+    opinions = ctx.data.get("opinions")
+    opinions = opinions if isinstance(opinions, dict) else {}
     labels = [f.verbose_name for f in (Appraisal._meta.get_field(f"opinion_{k}") for k in OPINIONS)]
     cleaned_opinions = {}
     for key, label in zip(OPINIONS, labels, strict=True):
-        text = str(opinions.get(key) or "").strip()
-        if not text:
+        known = len(ctx.problems)
+        text = _checked_text(ctx, opinions.get(key), label)
+        if not text and len(ctx.problems) == known:
             ctx.problems.append(_("Chưa có ý kiến về nội dung “%(label)s”.") % {"label": label})
         cleaned_opinions[key] = text
     score = ctx.data.get("score")
@@ -215,7 +244,7 @@ def record_verify(ctx: StepContext, cleaned: dict) -> None:
 # --- approve -----------------------------------------------------------------------------------------------
 
 def check_approve(ctx: StepContext) -> dict:
-    number = _text(ctx, "decision_number", _("số quyết định"))
+    number = _text(ctx, "decision_number", _("số quyết định"), max_length=50)
     signed_on = _date(ctx, "decision_date", _("ngày quyết định"))
     verified = ctx.proposal.verified_amount or 0
     amount = _amount(ctx, "amount", _("kinh phí phê duyệt"), required=False)
