@@ -1,6 +1,6 @@
-"""Markdown for docs/benchmarks.md from result files: ``python -m bench.report BEFORE.json AFTER.json``.
+"""Markdown for docs/benchmarks.md from result files: ``python -m bench.report [LABEL=]RUN.json …``.
 
-Prints the machine, then one row per figure (before, after) and one per target."""
+Prints the machine, then one row per figure (a column per run) and one per target."""
 
 from __future__ import annotations
 
@@ -21,9 +21,10 @@ def _cell(value: object) -> str:
     return str(value)
 
 
-def render(paths: list[Path]) -> str:
-    runs = [json.loads(p.read_text()) for p in paths]
-    names = [p.stem for p in paths]
+def render(args: list[str]) -> str:
+    pairs = [a.split("=", 1) if "=" in a else (Path(a).stem, a) for a in args]
+    runs = [json.loads(Path(path).read_text()) for _, path in pairs]
+    names = [label for label, _ in pairs]
     m = runs[-1]["machine"]
     lines = [f"Machine: {m['nproc']} CPUs ({m['cpu']}), {m['mem_gb']} GB RAM, Python {m['python']}.", ""]
     lines += ["| figure | " + " | ".join(names) + " |", "|---|" + "---:|" * len(runs)]
@@ -37,4 +38,4 @@ def render(paths: list[Path]) -> str:
 
 
 if __name__ == "__main__":
-    print(render([Path(a) for a in sys.argv[1:]]))
+    print(render(sys.argv[1:]))

@@ -27,7 +27,8 @@ def figure_keys() -> list[str]:
     b2 = [f"b2_tasks_size{i}" for i in (1, 2, 3)] + [
         f"b2_{box}_{page}_{what}_size{i}" for box in ("queue", "inbox") for page in ("first", "deep")
         for what in ("p50_ms", "p95_ms", "raw_p95_ms") for i in (1, 2, 3)] + [
-        f"b2_{box}_{page}_p95_growth" for box in ("queue", "inbox") for page in ("first", "deep")] + [
+        f"b2_{box}_{page}_{raw}p95_growth" for box in ("queue", "inbox") for page in ("first", "deep")
+        for raw in ("", "raw_")] + [
         "b2_explain_partial_index", "b2_explain_no_seq_scan", "b2_sql_no_offset", "b2_queries_per_page"]
     b1 = ["b1_service_tps_1proc", "b1_service_tps_2proc", "b1_raw_tps_1proc", "b1_raw_tps_2proc", "b1_ratio_1proc",
           "b1_ratio_2proc", "b1_statements_per_transition", "b1_raw_statements_per_transition"]
