@@ -144,7 +144,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "store_processed": False,
     }
     if CELERY_BROKER_URL.startswith("filesystem")
-    else {"visibility_timeout": 3600}
+    # A task taken by a worker that died unacknowledged goes back to the queue after CELERY_VISIBILITY_TIMEOUT
+    # seconds (the outbox sweep usually delivers it before that). CELERY_TRANSPORT_OPTIONS adds kombu's other
+    # redis options, e.g. {"unacked_restore_interval": 1, "unacked_restore_throttle": 1} in the fault tests.
+    else {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+          **env.json("CELERY_TRANSPORT_OPTIONS", default={})}
 )
 if CELERY_BROKER_URL.startswith("filesystem"):
     for _folder in ("broker", "broker-done", "broker-control"):
