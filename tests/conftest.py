@@ -30,3 +30,12 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(reason=problems["postgres"]))
         if "redis" in problems and item.get_closest_marker("redis"):
             item.add_marker(pytest.mark.skip(reason=problems["redis"]))
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache: rate-limit and lookup counters never leak from one test to the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

@@ -52,6 +52,10 @@ def _allow_flush(connection):
 
 @pytest.fixture(autouse=True)
 def _flush_past_append_only_triggers(transactional_db):
+    # A transactional test elsewhere in the run may have emptied the migrations' reference rows.
+    from tests.reference_data import ensure_reference_data
+
+    ensure_reference_data()
     yield
     # Runs after the test, just before pytest-django flushes the database.
     _allow_flush(connections["default"])

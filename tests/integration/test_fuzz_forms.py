@@ -67,6 +67,7 @@ GOOD = {
 }
 MONEY_FIELDS = {"appraise": ["recommended_amount", "score"], "verify_finance": ["national_amount", "local_amount"],
                 "approve": ["amount"]}
+OPTIONAL = {"approve": ["amount"]}
 DATE_FIELDS = {"approve": ["decision_date"], "accept": ["accepted_on"]}
 TEXT_FIELDS = {"district_submit": ["comment"], "appraise": ["policy_fit", "dossier"],
                "approve": ["decision_number"], "accept": ["results"]}
@@ -74,7 +75,9 @@ TEXT_FIELDS = {"district_submit": ["comment"], "appraise": ["policy_fit", "dossi
 
 def bad_form(trigger: str):
     """The form's good values with at least one field replaced by a bad one."""
-    options = [(f, BAD_MONEY) for f in MONEY_FIELDS.get(trigger, [])]
+    # An optional amount left blank (spaces included) means "the verified amount": not bad input.
+    options = [(f, BAD_MONEY.filter(lambda v: str(v).strip() != "") if f in OPTIONAL.get(trigger, []) else BAD_MONEY)
+               for f in MONEY_FIELDS.get(trigger, [])]
     options += [(f, BAD_DATE) for f in DATE_FIELDS.get(trigger, [])]
     options += [(f, ODD_TEXT) for f in TEXT_FIELDS.get(trigger, [])]
     return st.lists(st.sampled_from(options).flatmap(lambda o: st.tuples(st.just(o[0]), o[1])),
