@@ -30,9 +30,12 @@ def _lodged(refs, count: int) -> list[tuple[int, int, int]]:
 
     officer = dict(zip(refs.districts, refs.district_officers, strict=True))
     with connection.cursor() as cursor:
-        cursor.execute("SELECT p.id, p.district_id, u.id FROM workflow_proposal p JOIN core_user u "
-                       "ON u.organisation_id = p.implementing_org_id WHERE p.status = 'lodged' "
-                       "ORDER BY p.id LIMIT %s", [count])
+        cursor.execute(
+            "SELECT p.id, p.district_id, u.id FROM workflow_proposal p JOIN core_user u "
+            "ON u.organisation_id = p.implementing_org_id WHERE p.status = 'lodged' "
+            "ORDER BY p.id LIMIT %s",
+            [count],
+        )
         rows = [(pid, officer[district], applicant) for pid, district, applicant in cursor.fetchall()]
     if len(rows) < count:
         raise RuntimeError(f"B1 needs {count} lodged đề án, the data set has {len(rows)}")
@@ -63,40 +66,83 @@ def _raw_worker(items, barrier, results, plan) -> None:
         for pid, actor, applicant in items:
             with conn.transaction():
                 conn.execute("SELECT id, status FROM workflow_proposal WHERE id = %s FOR UPDATE", [pid])
-                conn.execute("UPDATE workflow_proposal SET status = 'district_submitted', status_changed_at = %s, "
-                             "updated_at = %s WHERE id = %s", [NOW, NOW, pid])
-                conn.execute("UPDATE workflow_task SET completed_at = %s, completed_by_id = %s, outcome = %s, "
-                             "assignee_id = coalesce(assignee_id, %s), claimed_at = coalesce(claimed_at, %s) "
-                             "WHERE proposal_id = %s AND completed_at IS NULL",
-                             [NOW, actor, TRIGGER, actor, NOW, pid])
-                task = conn.execute("INSERT INTO workflow_task (proposal_id, status, role, unit_id, created_at, "
-                                    "due_at, outcome) VALUES (%s, 'district_submitted', 'appraiser', %s, %s, %s, '') "
-                                    "RETURNING id", [pid, province, NOW, due_at]).fetchone()[0]
-                last = conn.execute("SELECT seq, hash FROM workflow_transitionevent WHERE proposal_id = %s "
-                                    "ORDER BY seq DESC LIMIT 1", [pid]).fetchone()
+                conn.execute(
+                    "UPDATE workflow_proposal SET status = 'district_submitted', status_changed_at = %s, "
+                    "updated_at = %s WHERE id = %s",
+                    [NOW, NOW, pid],
+                )
+                conn.execute(
+                    "UPDATE workflow_task SET completed_at = %s, completed_by_id = %s, outcome = %s, "
+                    "assignee_id = coalesce(assignee_id, %s), claimed_at = coalesce(claimed_at, %s) "
+                    "WHERE proposal_id = %s AND completed_at IS NULL",
+                    [NOW, actor, TRIGGER, actor, NOW, pid],
+                )
+                task = conn.execute(
+                    "INSERT INTO workflow_task (proposal_id, status, role, unit_id, created_at, "
+                    "due_at, outcome) VALUES (%s, 'district_submitted', 'appraiser', %s, %s, %s, '') "
+                    "RETURNING id",
+                    [pid, province, NOW, due_at],
+                ).fetchone()[0]
+                last = conn.execute(
+                    "SELECT seq, hash FROM workflow_transitionevent WHERE proposal_id = %s "
+                    "ORDER BY seq DESC LIMIT 1",
+                    [pid],
+                ).fetchone()
                 seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
-                row = {"proposal_id": pid, "seq": seq, "kind": "transition", "trigger": TRIGGER,
-                       "from_status": "lodged", "to_status": "district_submitted", "actor_id": actor,
-                       "on_behalf_of_id": None, "role": "district_officer", "unit_id": None, "created_at": NOW,
-                       "comment": COMMENT, "data": {"note": COMMENT}, "ip": None, "prev_hash": prev}
+                row = {
+                    "proposal_id": pid,
+                    "seq": seq,
+                    "kind": "transition",
+                    "trigger": TRIGGER,
+                    "from_status": "lodged",
+                    "to_status": "district_submitted",
+                    "actor_id": actor,
+                    "on_behalf_of_id": None,
+                    "role": "district_officer",
+                    "unit_id": None,
+                    "created_at": NOW,
+                    "comment": COMMENT,
+                    "data": {"note": COMMENT},
+                    "ip": None,
+                    "prev_hash": prev,
+                }
                 digest = event_hash(row)
                 event = conn.execute(
                     "INSERT INTO workflow_transitionevent (proposal_id, seq, kind, trigger, from_status, to_status, "
                     "actor_id, role, created_at, comment, data, prev_hash, hash) VALUES "
                     "(%s, %s, 'transition', %s, 'lodged', 'district_submitted', %s, 'district_officer', %s, %s, %s, "
-                    "%s, %s) RETURNING id", [pid, seq, TRIGGER, actor, NOW, COMMENT, Jsonb(row["data"]), prev, digest]
+                    "%s, %s) RETURNING id",
+                    [pid, seq, TRIGGER, actor, NOW, COMMENT, Jsonb(row["data"]), prev, digest],
                 ).fetchone()[0]
-                context = {"proposal": pid, "trigger": TRIGGER, "from": "lodged", "to": "district_submitted",
-                           "comment": COMMENT, "event": event}
+                context = {
+                    "proposal": pid,
+                    "trigger": TRIGGER,
+                    "from": "lodged",
+                    "to": "district_submitted",
+                    "comment": COMMENT,
+                    "event": event,
+                }
                 values, params = [], []
                 for recipient, template, key in [(applicant, f"proposal.{TRIGGER}", f"event:{event}")] + [
-                        (a, "task.waiting", f"task:{task}:waiting") for a in appraisers]:
+                    (a, "task.waiting", f"task:{task}:waiting") for a in appraisers
+                ]:
                     for channel in ("email", "sms"):
                         values.append("(%s, %s, %s, %s, %s, false, 'pending', 0, %s, '', %s)")
-                        params += [recipient, channel, template, Jsonb(context), f"{key}:{recipient}:{channel}", NOW, NOW]
-                conn.execute("INSERT INTO notifications_outbox (recipient_id, channel, template, context, "
-                             "idempotency_key, digest, state, attempts, next_attempt_at, last_error, created_at) "
-                             f"VALUES {', '.join(values)}", params)
+                        params += [
+                            recipient,
+                            channel,
+                            template,
+                            Jsonb(context),
+                            f"{key}:{recipient}:{channel}",
+                            NOW,
+                            NOW,
+                        ]
+                conn.execute(
+                    "INSERT INTO notifications_outbox (recipient_id, channel, template, context, "
+                    "idempotency_key, digest, state, attempts, next_attempt_at, last_error, created_at) "
+                    f"VALUES {', '.join(values)}",
+                    params,
+                )
         results.put((start, time.perf_counter()))
 
 
@@ -107,8 +153,13 @@ def _run(mode: str, batches: list[list], plan) -> float:
     connections.close_all()  # never share a database socket with a forked child
     mp = multiprocessing.get_context("fork")
     barrier, results = mp.Barrier(len(batches)), mp.Queue()
-    procs = [mp.Process(target=_service_worker if mode == "service" else _raw_worker,
-                        args=(b, barrier, results) + (() if mode == "service" else (plan,))) for b in batches]
+    procs = [
+        mp.Process(
+            target=_service_worker if mode == "service" else _raw_worker,
+            args=(b, barrier, results) + (() if mode == "service" else (plan,)),
+        )
+        for b in batches
+    ]
     for p in procs:
         p.start()
     spans = [results.get(timeout=600) for _ in procs]
@@ -141,28 +192,51 @@ def run(ctx: Context) -> None:
     n = ctx.scale.b1_transitions
     per_repeat = 6 * n  # service 1 + 2 processes, raw 1 + 2 processes
     items = _lodged(ctx.refs, stats.REPEATS * per_repeat + 1)
-    appraisers = list(User.objects.filter(unit_id=ctx.refs.province, groups__name="appraiser").order_by("pk")
-                      .values_list("pk", flat=True))
+    appraisers = list(
+        User.objects.filter(unit_id=ctx.refs.province, groups__name="appraiser")
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
     plan = (compute_due("district_submitted", get_lifecycle(), NOW), ctx.refs.province, appraisers)
     captured = count_statements(ctx, items.pop())
     statements = [q for q in captured if q.strip().upper() not in ("BEGIN", "COMMIT")]
     runs = []
     for r in range(stats.REPEATS):
-        chunk = items[r * per_repeat:(r + 1) * per_repeat]
-        s1, s2, w1, w2 = chunk[:n], chunk[n:3 * n], chunk[3 * n:4 * n], chunk[4 * n:]
-        runs.append((_run("service", [s1], plan), _run("service", [s2[:n], s2[n:]], plan),
-                     _run("raw", [w1], plan), _run("raw", [w2[:n], w2[n:]], plan)))
+        chunk = items[r * per_repeat : (r + 1) * per_repeat]
+        s1, s2, w1, w2 = chunk[:n], chunk[n : 3 * n], chunk[3 * n : 4 * n], chunk[4 * n :]
+        runs.append(
+            (
+                _run("service", [s1], plan),
+                _run("service", [s2[:n], s2[n:]], plan),
+                _run("raw", [w1], plan),
+                _run("raw", [w2[:n], w2[n:]], plan),
+            )
+        )
     svc1, svc2, raw1, raw2 = (stats.median([run[i] for run in runs]) for i in range(4))
     f = ctx.figures
-    f |= {"b1_service_tps_1proc": stats.r(svc1, 1), "b1_service_tps_2proc": stats.r(svc2, 1),
-          "b1_raw_tps_1proc": stats.r(raw1, 1), "b1_raw_tps_2proc": stats.r(raw2, 1),
-          "b1_ratio_1proc": stats.ratio(svc1, raw1), "b1_ratio_2proc": stats.ratio(svc2, raw2),
-          "b1_statements_per_transition": len(statements), "b1_raw_statements_per_transition": 7}
+    f |= {
+        "b1_service_tps_1proc": stats.r(svc1, 1),
+        "b1_service_tps_2proc": stats.r(svc2, 1),
+        "b1_raw_tps_1proc": stats.r(raw1, 1),
+        "b1_raw_tps_2proc": stats.r(raw2, 1),
+        "b1_ratio_1proc": stats.ratio(svc1, raw1),
+        "b1_ratio_2proc": stats.ratio(svc2, raw2),
+        "b1_statements_per_transition": len(statements),
+        "b1_raw_statements_per_transition": 7,
+    }
     ctx.targets["B1 service >= 0.5 x raw at 2 processes"] = f["b1_ratio_2proc"] >= 0.5
     ctx.targets["B1 <= 8 SQL statements per transition"] = len(statements) <= 8
-    ctx.emit(stats.table(
-        f"B1 transitions/s ({TRIGGER}; {n} per process per repeat; median of {stats.REPEATS})",
-        ["processes", "service", "raw psycopg", "service/raw"],
-        [[1, svc1, raw1, f["b1_ratio_1proc"]], [2, svc2, raw2, f["b1_ratio_2proc"]]]))
-    ctx.emit(stats.table(f"B1 SQL statements in one fire(): {len(statements)} besides BEGIN/COMMIT (raw baseline: 7)",
-                         ["#", "statement"], [[i + 1, s[:150]] for i, s in enumerate(captured)]))
+    ctx.emit(
+        stats.table(
+            f"B1 transitions/s ({TRIGGER}; {n} per process per repeat; median of {stats.REPEATS})",
+            ["processes", "service", "raw psycopg", "service/raw"],
+            [[1, svc1, raw1, f["b1_ratio_1proc"]], [2, svc2, raw2, f["b1_ratio_2proc"]]],
+        )
+    )
+    ctx.emit(
+        stats.table(
+            f"B1 SQL statements in one fire(): {len(statements)} besides BEGIN/COMMIT (raw baseline: 7)",
+            ["#", "statement"],
+            [[i + 1, s[:150]] for i, s in enumerate(captured)],
+        )
+    )

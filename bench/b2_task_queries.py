@@ -30,7 +30,9 @@ LARGE_ROWS = 10_000
 def _box_sql(box: str, refs) -> str:
     if box == "inbox":
         return f"assignee_id = {refs.hot} AND completed_at IS NULL"
-    return (f"role = 'appraiser' AND unit_id = {refs.province} AND assignee_id IS NULL AND completed_at IS NULL")
+    return (
+        f"role = 'appraiser' AND unit_id = {refs.province} AND assignee_id IS NULL AND completed_at IS NULL"
+    )
 
 
 def _deep_cursor(box: str, refs) -> tuple[str, int]:
@@ -41,8 +43,11 @@ def _deep_cursor(box: str, refs) -> tuple[str, int]:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT count(*) FROM workflow_task WHERE {_box_sql(box, refs)}")
         total = cursor.fetchone()[0]
-        cursor.execute(f"SELECT due_at, id FROM workflow_task WHERE {_box_sql(box, refs)} "
-                       "ORDER BY due_at NULLS LAST, id OFFSET %s LIMIT 1", [int(total * DEEP)])
+        cursor.execute(
+            f"SELECT due_at, id FROM workflow_task WHERE {_box_sql(box, refs)} "
+            "ORDER BY due_at NULLS LAST, id OFFSET %s LIMIT 1",
+            [int(total * DEEP)],
+        )
         due, pk = cursor.fetchone()
     return _encode([due.isoformat() if due else None, pk]), total
 
@@ -57,10 +62,12 @@ def _plan_nodes(plan: dict) -> list[dict]:
 def explain(sql: str, conn: psycopg.Connection) -> dict:
     plan = conn.execute(f"EXPLAIN (FORMAT JSON) {sql}").fetchone()[0][0]["Plan"]
     nodes = _plan_nodes(plan)
-    return {"node_types": sorted({n["Node Type"] for n in nodes}),
-            "indexes": sorted({n["Index Name"] for n in nodes if "Index Name" in n}),
-            "seq_scans": sorted({n.get("Relation Name", "?") for n in nodes if n["Node Type"] == "Seq Scan"}),
-            "text": json.dumps(plan)}
+    return {
+        "node_types": sorted({n["Node Type"] for n in nodes}),
+        "indexes": sorted({n["Index Name"] for n in nodes if "Index Name" in n}),
+        "seq_scans": sorted({n.get("Relation Name", "?") for n in nodes if n["Node Type"] == "Seq Scan"}),
+        "text": json.dumps(plan),
+    }
 
 
 def measure_stage(ctx: Context, stage: int) -> None:
@@ -76,8 +83,10 @@ def measure_stage(ctx: Context, stage: int) -> None:
         size = cursor.fetchone()[0]
     hot = User.objects.get(pk=ctx.refs.hot)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT relname FROM pg_class WHERE relkind = 'r' AND (reltuples > %s OR relname = %s)",
-                       [LARGE_ROWS, "workflow_task"])
+        cursor.execute(
+            "SELECT relname FROM pg_class WHERE relkind = 'r' AND (reltuples > %s OR relname = %s)",
+            [LARGE_ROWS, "workflow_task"],
+        )
         large = {name for (name,) in cursor.fetchall()}
     n = ctx.scale.b2_samples
     stage_data = {"tasks": size, "rows": {}}
@@ -100,16 +109,29 @@ def measure_stage(ctx: Context, stage: int) -> None:
                 for _ in range(stats.REPEATS):
                     orm = stats.timed(call, n)
                     base = stats.timed(lambda sql=sql: raw.execute(sql).fetchall(), n)
-                    runs.append((stats.percentile(orm, 50), stats.percentile(orm, 95), stats.percentile(base, 50),
-                                 stats.percentile(base, 95)))
+                    runs.append(
+                        (
+                            stats.percentile(orm, 50),
+                            stats.percentile(orm, 95),
+                            stats.percentile(base, 50),
+                            stats.percentile(base, 95),
+                        )
+                    )
                 med = [stats.median([run[i] for run in runs]) for i in range(4)]
                 stage_data["rows"][(box, page)] = {
-                    "open": open_count, "rows": len(result.rows), "queries": len(captured.captured_queries),
-                    "p50": med[0], "p95": med[1], "raw_p50": med[2], "raw_p95": med[3],
+                    "open": open_count,
+                    "rows": len(result.rows),
+                    "queries": len(captured.captured_queries),
+                    "p50": med[0],
+                    "p95": med[1],
+                    "raw_p50": med[2],
+                    "raw_p95": med[3],
                     "index_used": index in plan["indexes"] or bool(OPEN_TASK_INDEXES & set(plan["indexes"])),
-                    "indexes": sorted(OPEN_TASK_INDEXES & set(plan["indexes"])), "seq_scans": plan["seq_scans"],
+                    "indexes": sorted(OPEN_TASK_INDEXES & set(plan["indexes"])),
+                    "seq_scans": plan["seq_scans"],
                     "large_seq_scans": sorted(t for t in plan["seq_scans"] if t in large),
-                    "offset": " OFFSET " in sql.upper(), "nodes": plan["node_types"],
+                    "offset": " OFFSET " in sql.upper(),
+                    "nodes": plan["node_types"],
                 }
     ctx.b2[stage] = stage_data
 
@@ -125,9 +147,23 @@ def summarize(ctx: Context) -> None:
             f[f"{key}_p50_ms_size{stage}"] = stats.r(m["p50"], 3)
             f[f"{key}_p95_ms_size{stage}"] = stats.r(m["p95"], 3)
             f[f"{key}_raw_p95_ms_size{stage}"] = stats.r(m["raw_p95"], 3)
-            rows.append([f"{data['tasks']:,}", box, page, m["open"], m["queries"], m["p50"], m["p95"], m["raw_p50"],
-                         m["raw_p95"], stats.ratio(m["p95"], m["raw_p95"]), ", ".join(m["indexes"]) or "NONE",
-                         ", ".join(m["seq_scans"]) or "none", m["offset"]])
+            rows.append(
+                [
+                    f"{data['tasks']:,}",
+                    box,
+                    page,
+                    m["open"],
+                    m["queries"],
+                    m["p50"],
+                    m["p95"],
+                    m["raw_p50"],
+                    m["raw_p95"],
+                    stats.ratio(m["p95"], m["raw_p95"]),
+                    ", ".join(m["indexes"]) or "NONE",
+                    ", ".join(m["seq_scans"]) or "none",
+                    m["offset"],
+                ]
+            )
     first, last = stages[0], stages[-1]
     p95_ok = growth_ok = explain_ok = True
     for box in BOXES:
@@ -142,17 +178,44 @@ def summarize(ctx: Context) -> None:
         for m in data["rows"].values():
             explain_ok &= m["index_used"] and not m["large_seq_scans"] and not m["offset"]
     f["b2_explain_partial_index"] = all(m["index_used"] for d in ctx.b2.values() for m in d["rows"].values())
-    f["b2_explain_no_seq_scan"] = all(not m["large_seq_scans"] for d in ctx.b2.values() for m in d["rows"].values())
+    f["b2_explain_no_seq_scan"] = all(
+        not m["large_seq_scans"] for d in ctx.b2.values() for m in d["rows"].values()
+    )
     f["b2_sql_no_offset"] = all(not m["offset"] for d in ctx.b2.values() for m in d["rows"].values())
     f["b2_queries_per_page"] = max(m["queries"] for d in ctx.b2.values() for m in d["rows"].values())
     ctx.targets["B2 p95 <= 5 ms at the largest size"] = p95_ok
     ctx.targets["B2 p95(largest)/p95(smallest) <= 1.5"] = growth_ok
     ctx.targets["B2 EXPLAIN: partial index, no Seq Scan, no OFFSET"] = explain_ok
-    ctx.emit(stats.table(
-        "B2 inbox/queue pages (ms; selector task_page vs the same SQL through psycopg; median of 3)",
-        ["tasks", "box", "page", "open", "queries", "p50", "p95", "raw p50", "raw p95", "p95/raw", "partial index",
-         "seq scans", "OFFSET"], rows))
-    growth_rows = [[box, page, f[f"b2_{box}_{page}_p95_growth"], f[f"b2_{box}_{page}_raw_p95_growth"]]
-                   for box in BOXES for page in PAGES]
-    ctx.emit(stats.table("B2 growth: p95 at the largest size / p95 at the smallest (target <= 1.5)",
-                         ["box", "page", "selector", "raw SQL"], growth_rows))
+    ctx.emit(
+        stats.table(
+            "B2 inbox/queue pages (ms; selector task_page vs the same SQL through psycopg; median of 3)",
+            [
+                "tasks",
+                "box",
+                "page",
+                "open",
+                "queries",
+                "p50",
+                "p95",
+                "raw p50",
+                "raw p95",
+                "p95/raw",
+                "partial index",
+                "seq scans",
+                "OFFSET",
+            ],
+            rows,
+        )
+    )
+    growth_rows = [
+        [box, page, f[f"b2_{box}_{page}_p95_growth"], f[f"b2_{box}_{page}_raw_p95_growth"]]
+        for box in BOXES
+        for page in PAGES
+    ]
+    ctx.emit(
+        stats.table(
+            "B2 growth: p95 at the largest size / p95 at the smallest (target <= 1.5)",
+            ["box", "page", "selector", "raw SQL"],
+            growth_rows,
+        )
+    )

@@ -20,7 +20,9 @@ def _horizon() -> dt.datetime:
     from core.calendar import VN_TZ, WorkingCalendar
 
     calendar = WorkingCalendar.load()
-    soon_until = calendar.add_working_days(NOW.astimezone(VN_TZ).date(), settings.KHUYENCONG["DUE_SOON_WORKING_DAYS"])
+    soon_until = calendar.add_working_days(
+        NOW.astimezone(VN_TZ).date(), settings.KHUYENCONG["DUE_SOON_WORKING_DAYS"]
+    )
     return dt.datetime.combine(soon_until + dt.timedelta(days=1), dt.time(0), tzinfo=VN_TZ)
 
 
@@ -37,8 +39,10 @@ def _clear_reminders() -> None:
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM notifications_delivery_messages WHERE outbox_id IN "
-                       "(SELECT id FROM notifications_outbox WHERE template LIKE 'task.%%')")
+        cursor.execute(
+            "DELETE FROM notifications_delivery_messages WHERE outbox_id IN "
+            "(SELECT id FROM notifications_outbox WHERE template LIKE 'task.%%')"
+        )
         cursor.execute("DELETE FROM notifications_outbox WHERE template LIKE 'task.%%'")
 
 
@@ -49,8 +53,11 @@ def run(ctx: Context) -> None:
 
     horizon = _horizon()
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*), count(*) FILTER (WHERE due_at < %s) FROM workflow_task "
-                       "WHERE completed_at IS NULL", [horizon])
+        cursor.execute(
+            "SELECT count(*), count(*) FILTER (WHERE due_at < %s) FROM workflow_task "
+            "WHERE completed_at IS NULL",
+            [horizon],
+        )
         open_tasks, due = cursor.fetchone()
     sweeps, writes, kicks, baselines, written = [], [], [], [], []
     # Every message is one delivery task published after commit: at full scale that is ~100k publishes a run,
@@ -63,7 +70,9 @@ def run(ctx: Context) -> None:
             rows = raw.execute(BASELINE_SQL, [horizon]).fetchall()
             baselines.append(time.perf_counter() - start)
             start = time.perf_counter()
-            with transaction.atomic():  # holds the sweep's after-commit work, so the two parts are timed apart
+            with (
+                transaction.atomic()
+            ):  # holds the sweep's after-commit work, so the two parts are timed apart
                 counts = run_sweep(now=NOW)
                 wrote = time.perf_counter()
             end = time.perf_counter()
@@ -77,17 +86,50 @@ def run(ctx: Context) -> None:
     second = sum(again.values())
     sweep, write, kick, base = (stats.median(x) for x in (sweeps, writes, kicks, baselines))
     f = ctx.figures
-    f |= {"b3_open_tasks": open_tasks, "b3_due_tasks": due, "b3_baseline_rows": len(rows),
-          "b3_sweep_seconds": stats.r(sweep, 3), "b3_sweep_write_seconds": stats.r(write, 3),
-          "b3_sweep_queue_delivery_seconds": stats.r(kick, 3), "b3_baseline_seconds": stats.r(base, 3),
-          "b3_sweep_over_baseline": stats.ratio(sweep, base), "b3_messages_first_sweep": written[-1],
-          "b3_messages_second_sweep": second, "b3_second_sweep_seconds": stats.r(second_seconds, 3)}
+    f |= {
+        "b3_open_tasks": open_tasks,
+        "b3_due_tasks": due,
+        "b3_baseline_rows": len(rows),
+        "b3_sweep_seconds": stats.r(sweep, 3),
+        "b3_sweep_write_seconds": stats.r(write, 3),
+        "b3_sweep_queue_delivery_seconds": stats.r(kick, 3),
+        "b3_baseline_seconds": stats.r(base, 3),
+        "b3_sweep_over_baseline": stats.ratio(sweep, base),
+        "b3_messages_first_sweep": written[-1],
+        "b3_messages_second_sweep": second,
+        "b3_second_sweep_seconds": stats.r(second_seconds, 3),
+    }
     ctx.targets["B3 sweep <= 10 s end to end"] = sweep <= 10
     ctx.targets["B3 second sweep creates 0 messages"] = second == 0
-    ctx.emit(stats.table(
-        f"B3 reminder sweep at {NOW:%Y-%m-%d %H:%M} (seconds; median of {repeats}; 'writes' = the sweep's "
-        "transaction, 'queue delivery' = commit and one delivery task published per message)",
-        ["open tasks", "due", "sweep", "writes", "queue delivery", "set-based SQL", "sweep/SQL", "messages",
-         "2nd sweep", "2nd sweep msgs"],
-        [[open_tasks, due, sweep, write, kick, base, f["b3_sweep_over_baseline"], written[-1], second_seconds,
-          second]]))
+    ctx.emit(
+        stats.table(
+            f"B3 reminder sweep at {NOW:%Y-%m-%d %H:%M} (seconds; median of {repeats}; 'writes' = the sweep's "
+            "transaction, 'queue delivery' = commit and one delivery task published per message)",
+            [
+                "open tasks",
+                "due",
+                "sweep",
+                "writes",
+                "queue delivery",
+                "set-based SQL",
+                "sweep/SQL",
+                "messages",
+                "2nd sweep",
+                "2nd sweep msgs",
+            ],
+            [
+                [
+                    open_tasks,
+                    due,
+                    sweep,
+                    write,
+                    kick,
+                    base,
+                    f["b3_sweep_over_baseline"],
+                    written[-1],
+                    second_seconds,
+                    second,
+                ]
+            ],
+        )
+    )

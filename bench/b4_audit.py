@@ -57,15 +57,31 @@ def run(ctx: Context) -> None:
     rate, raw_rate = stats.median(verify), stats.median(raw_rates)
     p50, p95, raw95 = (stats.median([run[i] for run in runs]) for i in range(3))
     f = ctx.figures
-    f |= {"b4_events": report.events, "b4_chains_ok": report.ok, "b4_verify_events_per_s": round(rate),
-          "b4_raw_fetch_rows_per_s": round(raw_rate), "b4_verify_over_raw": stats.ratio(rate, raw_rate),
-          "b4_history_events": len(events), "b4_history_p50_ms": stats.r(p50, 3),
-          "b4_history_p95_ms": stats.r(p95, 3), "b4_history_raw_p95_ms": stats.r(raw95, 3),
-          "b4_history_over_raw": stats.ratio(p95, raw95)}
+    f |= {
+        "b4_events": report.events,
+        "b4_chains_ok": report.ok,
+        "b4_verify_events_per_s": round(rate),
+        "b4_raw_fetch_rows_per_s": round(raw_rate),
+        "b4_verify_over_raw": stats.ratio(rate, raw_rate),
+        "b4_history_events": len(events),
+        "b4_history_p50_ms": stats.r(p50, 3),
+        "b4_history_p95_ms": stats.r(p95, 3),
+        "b4_history_raw_p95_ms": stats.r(raw95, 3),
+        "b4_history_over_raw": stats.ratio(p95, raw95),
+    }
     ctx.targets["B4 verify >= 50,000 events/s"] = rate >= 50_000
     ctx.targets["B4 history (1,000 events) p95 <= 15 ms"] = p95 <= 15
-    ctx.emit(stats.table(f"B4 audit verification ({report.events:,} events, chains intact: {report.ok})",
-                         ["verify events/s", "raw fetch rows/s", "verify/raw"],
-                         [[round(rate), round(raw_rate), f["b4_verify_over_raw"]]]))
-    ctx.emit(stats.table(f"B4 history of one đề án ({len(events):,} events; ms)",
-                         ["p50", "p95", "raw p95", "p95/raw"], [[p50, p95, raw95, f["b4_history_over_raw"]]]))
+    ctx.emit(
+        stats.table(
+            f"B4 audit verification ({report.events:,} events, chains intact: {report.ok})",
+            ["verify events/s", "raw fetch rows/s", "verify/raw"],
+            [[round(rate), round(raw_rate), f["b4_verify_over_raw"]]],
+        )
+    )
+    ctx.emit(
+        stats.table(
+            f"B4 history of one đề án ({len(events):,} events; ms)",
+            ["p50", "p95", "raw p95", "p95/raw"],
+            [[p50, p95, raw95, f["b4_history_over_raw"]]],
+        )
+    )

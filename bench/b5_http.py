@@ -38,8 +38,13 @@ def _unit_ms(value: str) -> float:
 
 
 def wrk(url: str, cookie: str, connections: int, seconds: int) -> dict:
-    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-H", f"Cookie: {cookie}",
-                          url], capture_output=True, text=True, check=True, timeout=seconds + 60).stdout
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-H", f"Cookie: {cookie}", url],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=seconds + 60,
+    ).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     p99 = _unit_ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))
     errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
@@ -52,8 +57,18 @@ def run(ctx: Context) -> None:
         raise RuntimeError("wrk is not installed (apt-get install wrk; `make bench` installs it)")
     cookie = _session_cookie(ctx.refs.hot)
     port = services.free_port()
-    proc = services.start([str(services.BIN / "gunicorn"), "config.wsgi:application", "--workers", "2",
-                           "--bind", f"127.0.0.1:{port}", "--log-level", "warning"])
+    proc = services.start(
+        [
+            str(services.BIN / "gunicorn"),
+            "config.wsgi:application",
+            "--workers",
+            "2",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ]
+    )
     try:
         services.wait_for_port(port, proc)
         base = f"http://127.0.0.1:{port}"
@@ -64,25 +79,48 @@ def run(ctx: Context) -> None:
             urllib.request.urlopen(request, timeout=30).read()
         table, f = [], ctx.figures
         for c in CONNECTIONS:
-            runs = [(wrk(base + INBOX, cookie, c, ctx.scale.b5_seconds), wrk(base + PING, cookie, c, ctx.scale.b5_seconds))
-                    for _ in range(stats.REPEATS)]
+            runs = [
+                (
+                    wrk(base + INBOX, cookie, c, ctx.scale.b5_seconds),
+                    wrk(base + PING, cookie, c, ctx.scale.b5_seconds),
+                )
+                for _ in range(stats.REPEATS)
+            ]
             inbox_rps = stats.median([a["rps"] for a, _ in runs])
             ping_rps = stats.median([b["rps"] for _, b in runs])
             p99 = stats.median([a["p99"] for a, _ in runs])
             ping99 = stats.median([b["p99"] for _, b in runs])
             errors = sum(a["errors"] + b["errors"] for a, b in runs)
-            f |= {f"b5_inbox_rps_c{c}": stats.r(inbox_rps, 1), f"b5_trivial_rps_c{c}": stats.r(ping_rps, 1),
-                  f"b5_ratio_c{c}": stats.ratio(inbox_rps, ping_rps), f"b5_inbox_p99_ms_c{c}": stats.r(p99, 2),
-                  f"b5_trivial_p99_ms_c{c}": stats.r(ping99, 2), f"b5_errors_c{c}": errors}
+            f |= {
+                f"b5_inbox_rps_c{c}": stats.r(inbox_rps, 1),
+                f"b5_trivial_rps_c{c}": stats.r(ping_rps, 1),
+                f"b5_ratio_c{c}": stats.ratio(inbox_rps, ping_rps),
+                f"b5_inbox_p99_ms_c{c}": stats.r(p99, 2),
+                f"b5_trivial_p99_ms_c{c}": stats.r(ping99, 2),
+                f"b5_errors_c{c}": errors,
+            }
             table.append([c, inbox_rps, ping_rps, f[f"b5_ratio_c{c}"], p99, ping99, errors])
         f["b5_inbox_rows"] = rows
     finally:
         services.stop(proc)
-    ctx.targets["B5 inbox >= 0.2 x trivial view requests/s"] = all(f[f"b5_ratio_c{c}"] >= 0.2 for c in CONNECTIONS)
+    ctx.targets["B5 inbox >= 0.2 x trivial view requests/s"] = all(
+        f[f"b5_ratio_c{c}"] >= 0.2 for c in CONNECTIONS
+    )
     ctx.targets["B5 inbox p99 <= 50 ms at 8 connections"] = f["b5_inbox_p99_ms_c8"] <= 50
     ctx.targets["B5 0 errors"] = all(f[f"b5_errors_c{c}"] == 0 for c in CONNECTIONS)
-    ctx.emit(stats.table(
-        f"B5 inbox page over HTTP (gunicorn, 2 workers; wrk {ctx.scale.b5_seconds} s per point; median of {stats.REPEATS};"
-        f" {rows} rows on the page)",
-        ["connections", "inbox req/s", "trivial req/s", "inbox/trivial", "inbox p99 ms", "trivial p99 ms", "errors"],
-        table))
+    ctx.emit(
+        stats.table(
+            f"B5 inbox page over HTTP (gunicorn, 2 workers; wrk {ctx.scale.b5_seconds} s per point; median of {stats.REPEATS};"
+            f" {rows} rows on the page)",
+            [
+                "connections",
+                "inbox req/s",
+                "trivial req/s",
+                "inbox/trivial",
+                "inbox p99 ms",
+                "trivial p99 ms",
+                "errors",
+            ],
+            table,
+        )
+    )

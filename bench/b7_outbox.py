@@ -68,15 +68,30 @@ def _queue(recipients, n: int, tag: str) -> tuple[float, set[str]]:
 
     from notifications.services import Notice, queue_notices
 
-    notices = [Notice((recipients[i % len(recipients)],), "task.waiting",
-                      {"proposal": i, "tracking_code": f"BN{i:09d}", "title": f"Đề án {i}", "step": "Thẩm định",
-                       "due_at": "17:00 20/03/2026", "task": i}, f"bench:{tag}:{i}", channels=("sms",))
-               for i in range(n)]
+    notices = [
+        Notice(
+            (recipients[i % len(recipients)],),
+            "task.waiting",
+            {
+                "proposal": i,
+                "tracking_code": f"BN{i:09d}",
+                "title": f"Đề án {i}",
+                "step": "Thẩm định",
+                "due_at": "17:00 20/03/2026",
+                "task": i,
+            },
+            f"bench:{tag}:{i}",
+            channels=("sms",),
+        )
+        for i in range(n)
+    ]
     start = time.perf_counter()
     with transaction.atomic():
         queue_notices(notices, now=timezone.now())
     users = {u.pk for u in recipients}
-    return start, {f"bench:{tag}:{i}:{u}:sms" for i in range(n) for u in users if u == recipients[i % len(recipients)].pk}
+    return start, {
+        f"bench:{tag}:{i}:{u}:sms" for i in range(n) for u in users if u == recipients[i % len(recipients)].pk
+    }
 
 
 def run(ctx: Context) -> None:
@@ -86,9 +101,22 @@ def run(ctx: Context) -> None:
     broker.flushdb()  # the benchmark's own Redis DB: drop the delivery tasks B1 and B3 queued with no worker
     recipients = list(User.objects.filter(groups__name="applicant").order_by("pk")[:200])
     sink = Sink()
-    worker = services.start([str(services.BIN / "celery"), "-A", "config", "worker", "--pool=prefork", "--concurrency=2",
-                             "--loglevel=WARNING", "--without-gossip", "--without-mingle", "--without-heartbeat"],
-                            SMS_URL=sink.url, SMS_ASCII="true")
+    worker = services.start(
+        [
+            str(services.BIN / "celery"),
+            "-A",
+            "config",
+            "worker",
+            "--pool=prefork",
+            "--concurrency=2",
+            "--loglevel=WARNING",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        SMS_URL=sink.url,
+        SMS_ASCII="true",
+    )
     n = ctx.scale.b7_messages
     runs = []
     try:
@@ -100,8 +128,13 @@ def run(ctx: Context) -> None:
             arrivals = sorted(sink.received[k] for k in keys)
             rate = n / (arrivals[-1] - start)
             lag = stats.percentile([a - start for a in arrivals], 95)
-            payloads = [json.dumps({"to": "+84913000000", "text": f"Đề án {i} chờ thẩm định", "reference": k},
-                                   ensure_ascii=False) for i, k in enumerate(sorted(keys))]
+            payloads = [
+                json.dumps(
+                    {"to": "+84913000000", "text": f"Đề án {i} chờ thẩm định", "reference": k},
+                    ensure_ascii=False,
+                )
+                for i, k in enumerate(sorted(keys))
+            ]
             broker.delete("bench:lpush")
             t = time.perf_counter()
             for payload in payloads:
@@ -114,10 +147,20 @@ def run(ctx: Context) -> None:
         sink.close()
     rate, lag, raw_rate = (stats.median([run[i] for run in runs]) for i in range(3))
     f = ctx.figures
-    f |= {"b7_messages": n, "b7_delivered_per_s": stats.r(rate, 1), "b7_p95_lag_s": stats.r(lag, 3),
-          "b7_raw_lpush_per_s": stats.r(raw_rate, 1), "b7_delivery_over_lpush": stats.ratio(rate, raw_rate)}
+    f |= {
+        "b7_messages": n,
+        "b7_delivered_per_s": stats.r(rate, 1),
+        "b7_p95_lag_s": stats.r(lag, 3),
+        "b7_raw_lpush_per_s": stats.r(raw_rate, 1),
+        "b7_delivery_over_lpush": stats.ratio(rate, raw_rate),
+    }
     ctx.targets["B7 >= 500 messages/s"] = rate >= 500
     ctx.targets["B7 p95 lag <= 5 s"] = lag <= 5
-    ctx.emit(stats.table(f"B7 outbox delivery, Celery (prefork 2) + Redis → local SMS sink ({n} messages; median of "
-                         f"{stats.REPEATS})", ["delivered/s", "p95 lag s", "raw LPUSH/s", "delivered/LPUSH"],
-                         [[rate, lag, raw_rate, f["b7_delivery_over_lpush"]]]))
+    ctx.emit(
+        stats.table(
+            f"B7 outbox delivery, Celery (prefork 2) + Redis → local SMS sink ({n} messages; median of "
+            f"{stats.REPEATS})",
+            ["delivered/s", "p95 lag s", "raw LPUSH/s", "delivered/LPUSH"],
+            [[rate, lag, raw_rate, f["b7_delivery_over_lpush"]]],
+        )
+    )

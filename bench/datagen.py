@@ -49,8 +49,10 @@ def reset() -> None:
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("TRUNCATE core_administrativeunit, core_organisation, core_user, django_session "
-                       "RESTART IDENTITY CASCADE")
+        cursor.execute(
+            "TRUNCATE core_administrativeunit, core_organisation, core_user, django_session "
+            "RESTART IDENTITY CASCADE"
+        )
 
 
 def reference_data(scale: env.Scale) -> Refs:
@@ -59,27 +61,47 @@ def reference_data(scale: env.Scale) -> Refs:
     from core.models import AdministrativeUnit, Organisation, User
 
     province = AdministrativeUnit.objects.create(code="B70", name="Tỉnh Bình Phước (bench)", level="province")
-    districts = AdministrativeUnit.objects.bulk_create([
-        AdministrativeUnit(code=f"B70-{i:02d}", name=f"Huyện {i:02d} (bench)", level="district", parent=province)
-        for i in range(DISTRICTS)
-    ])
+    districts = AdministrativeUnit.objects.bulk_create(
+        [
+            AdministrativeUnit(
+                code=f"B70-{i:02d}", name=f"Huyện {i:02d} (bench)", level="district", parent=province
+            )
+            for i in range(DISTRICTS)
+        ]
+    )
     n_orgs = max(20, scale.proposals // 200)
-    orgs = Organisation.objects.bulk_create([
-        Organisation(name=f"Cơ sở công nghiệp nông thôn {i}", kind="household", tax_code=f"9{i:09d}",
-                     address_unit=districts[i % DISTRICTS], representative=f"Người đại diện {i}",
-                     phone="+84912000000", email=f"org{i}@bench.invalid")
-        for i in range(n_orgs)
-    ])
+    orgs = Organisation.objects.bulk_create(
+        [
+            Organisation(
+                name=f"Cơ sở công nghiệp nông thôn {i}",
+                kind="household",
+                tax_code=f"9{i:09d}",
+                address_unit=districts[i % DISTRICTS],
+                representative=f"Người đại diện {i}",
+                phone="+84912000000",
+                email=f"org{i}@bench.invalid",
+            )
+            for i in range(n_orgs)
+        ]
+    )
     users: list[tuple[User, str]] = []
 
     def person(username: str, role: str, **kw) -> User:
-        user = User(username=username, password="!", email=f"{username}@bench.invalid", phone="+84913000000",
-                    first_name=username, **kw)
+        user = User(
+            username=username,
+            password="!",
+            email=f"{username}@bench.invalid",
+            phone="+84913000000",
+            first_name=username,
+            **kw,
+        )
         users.append((user, role))
         return user
 
     applicants = [person(f"bench_applicant_{i:05d}", "applicant", organisation=o) for i, o in enumerate(orgs)]
-    officers = [person(f"bench_district_{i:02d}", "district_officer", unit=d) for i, d in enumerate(districts)]
+    officers = [
+        person(f"bench_district_{i:02d}", "district_officer", unit=d) for i, d in enumerate(districts)
+    ]
     for i, d in enumerate(districts):
         person(f"bench_district_head_{i:02d}", "department_head", unit=d)
     hot = person("bench_appraiser", "appraiser", unit=province)
@@ -91,10 +113,21 @@ def reference_data(scale: env.Scale) -> Refs:
     groups = {g.name: g for g in Group.objects.all()}
     for role in {role for _, role in users} - set(groups):
         groups[role] = Group.objects.create(name=role)
-    User.groups.through.objects.bulk_create([User.groups.through(user_id=u.pk, group_id=groups[role].pk)
-                                             for u, role in users])
-    return Refs(province.pk, [d.pk for d in districts], [o.pk for o in orgs], [u.pk for u in applicants],
-                [u.pk for u in officers], hot.pk, appraiser2.pk, finance.pk, approver.pk, head.pk)
+    User.groups.through.objects.bulk_create(
+        [User.groups.through(user_id=u.pk, group_id=groups[role].pk) for u, role in users]
+    )
+    return Refs(
+        province.pk,
+        [d.pk for d in districts],
+        [o.pk for o in orgs],
+        [u.pk for u in applicants],
+        [u.pk for u in officers],
+        hot.pk,
+        appraiser2.pk,
+        finance.pk,
+        approver.pk,
+        head.pk,
+    )
 
 
 def _filler(cursor, table: str, explicit: dict[str, str]) -> tuple[list[str], list[str]]:
@@ -102,7 +135,9 @@ def _filler(cursor, table: str, explicit: dict[str, str]) -> tuple[list[str], li
     cursor.execute(
         "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = %s "
         "AND table_schema = current_schema() AND is_nullable = 'NO' AND column_default IS NULL "
-        "AND is_identity = 'NO'", [table])
+        "AND is_identity = 'NO'",
+        [table],
+    )
     neutral = {"boolean": "false", "integer": "0", "smallint": "0", "bigint": "0", "jsonb": "'{}'::jsonb"}
     cols, exprs = list(explicit), list(explicit.values())
     for name, data_type in cursor.fetchall():
@@ -117,23 +152,43 @@ def grow(refs: Refs, *, first: int, last: int) -> None:
     from django.db import connection
 
     params = {
-        "now": NOW, "p": refs.province, "districts": refs.districts, "orgs": refs.orgs, "apps": refs.applicants,
-        "officers": refs.district_officers, "hot": refs.hot, "appraiser2": refs.appraiser2, "finance": refs.finance,
-        "approver": refs.approver, "first": first, "last": last,
+        "now": NOW,
+        "p": refs.province,
+        "districts": refs.districts,
+        "orgs": refs.orgs,
+        "apps": refs.applicants,
+        "officers": refs.district_officers,
+        "hot": refs.hot,
+        "appraiser2": refs.appraiser2,
+        "finance": refs.finance,
+        "approver": refs.approver,
+        "first": first,
+        "last": last,
     }
-    status = ("CASE WHEN g % 100 < 45 THEN 'settled' WHEN g % 100 < 50 THEN 'rejected' "
-              "WHEN g % 100 < 58 THEN 'district_submitted' WHEN g % 100 < 80 THEN 'lodged' "
-              "WHEN g % 100 < 90 THEN 'appraised' ELSE 'finance_verified' END")
+    status = (
+        "CASE WHEN g % 100 < 45 THEN 'settled' WHEN g % 100 < 50 THEN 'rejected' "
+        "WHEN g % 100 < 58 THEN 'district_submitted' WHEN g % 100 < 80 THEN 'lodged' "
+        "WHEN g % 100 < 90 THEN 'appraised' ELSE 'finance_verified' END"
+    )
     base = "(%(now)s::timestamptz - interval '400 days' + (g % 300) * interval '1 day')"
     n_org = "cardinality(%(orgs)s::bigint[])"
     district = f"(%(districts)s::bigint[])[1 + g % {DISTRICTS}]"
     proposal = {
-        "id": "g", "tracking_code": "'BN' || lpad(g::text, 9, '0')", "title": "'Đề án khuyến công số ' || g",
-        "plan_year": "2021 + g % 6", "funding_kind": "CASE WHEN g % 3 = 0 THEN 'national' ELSE 'local' END",
+        "id": "g",
+        "tracking_code": "'BN' || lpad(g::text, 9, '0')",
+        "title": "'Đề án khuyến công số ' || g",
+        "plan_year": "2021 + g % 6",
+        "funding_kind": "CASE WHEN g % 3 = 0 THEN 'national' ELSE 'local' END",
         "content_type": "(ARRAY['machinery','training','demonstration','fair','brand'])[1 + g % 5]",
-        "sector": "'a'", "implementing_org_id": f"(%(orgs)s::bigint[])[1 + g % {n_org}]",
-        "province_id": "%(p)s", "district_id": district, "status": status, "status_changed_at": base,
-        "lodged_at": base, "created_by_id": f"(%(apps)s::bigint[])[1 + g % {n_org}]", "created_at": base,
+        "sector": "'a'",
+        "implementing_org_id": f"(%(orgs)s::bigint[])[1 + g % {n_org}]",
+        "province_id": "%(p)s",
+        "district_id": district,
+        "status": status,
+        "status_changed_at": base,
+        "lodged_at": base,
+        "created_by_id": f"(%(apps)s::bigint[])[1 + g % {n_org}]",
+        "created_at": base,
         "updated_at": base,
     }
     open_ = "(g % 100 >= 50 AND k = 4)"
@@ -141,19 +196,24 @@ def grow(refs: Refs, *, first: int, last: int) -> None:
     roles = "(ARRAY['district_officer','appraiser','finance_officer','approver','appraiser'])[k + 1]"
     outcomes = "(ARRAY['district_submit','appraise','verify_finance','approve','accept'])[k + 1]"
     doers = f"(ARRAY[(%(officers)s::bigint[])[1 + g % {DISTRICTS}], %(appraiser2)s, %(finance)s, %(approver)s, %(appraiser2)s])[k + 1]"
-    open_role = ("CASE WHEN g % 100 < 58 THEN 'appraiser' WHEN g % 100 < 80 THEN 'district_officer' "
-                 "WHEN g % 100 < 90 THEN 'finance_officer' ELSE 'approver' END")
+    open_role = (
+        "CASE WHEN g % 100 < 58 THEN 'appraiser' WHEN g % 100 < 80 THEN 'district_officer' "
+        "WHEN g % 100 < 90 THEN 'finance_officer' ELSE 'approver' END"
+    )
     created = f"({base} + k * interval '5 days')"
     # One open task in five is due at NOW (from 7 days overdue to due tomorrow); the rest are weeks away.
-    due_open = ("CASE WHEN (g / 100) % 5 = 0 THEN date_trunc('day', %(now)s::timestamptz) + interval '10 hours' "
-                "- ((g % 9) - 1) * interval '1 day' ELSE %(now)s::timestamptz + (20 + g % 60) * interval '1 day' END")
+    due_open = (
+        "CASE WHEN (g / 100) % 5 = 0 THEN date_trunc('day', %(now)s::timestamptz) + interval '10 hours' "
+        "- ((g % 9) - 1) * interval '1 day' ELSE %(now)s::timestamptz + (20 + g % 60) * interval '1 day' END"
+    )
     hot_inbox = "(g % 100 = 50)"
     task = {
-        "id": f"(g - 1) * {TASKS_PER_PROPOSAL} + k + 1", "proposal_id": "g",
+        "id": f"(g - 1) * {TASKS_PER_PROPOSAL} + k + 1",
+        "proposal_id": "g",
         "status": f"CASE WHEN {open_} THEN {status} ELSE {steps} END",
         "role": f"CASE WHEN {open_} THEN {open_role} ELSE {roles} END",
         "unit_id": f"CASE WHEN {open_} AND g % 100 BETWEEN 58 AND 79 THEN {district} "
-                   f"WHEN {open_} THEN %(p)s WHEN k = 0 THEN {district} ELSE %(p)s END",
+        f"WHEN {open_} THEN %(p)s WHEN k = 0 THEN {district} ELSE %(p)s END",
         "assignee_id": f"CASE WHEN {open_} AND {hot_inbox} THEN %(hot)s WHEN {open_} THEN NULL ELSE {doers} END",
         "claimed_at": f"CASE WHEN {open_} AND NOT {hot_inbox} THEN NULL ELSE {created} + interval '1 hour' END",
         "created_at": created,
@@ -164,12 +224,22 @@ def grow(refs: Refs, *, first: int, last: int) -> None:
     }
     with connection.cursor() as cursor:
         cols, exprs = _filler(cursor, "workflow_proposal", proposal)
-        cursor.execute(_modulo(f"INSERT INTO workflow_proposal ({', '.join(cols)}) SELECT {', '.join(exprs)} "
-                               "FROM generate_series(%(first)s::bigint, %(last)s::bigint) AS g"), params)
+        cursor.execute(
+            _modulo(
+                f"INSERT INTO workflow_proposal ({', '.join(cols)}) SELECT {', '.join(exprs)} "
+                "FROM generate_series(%(first)s::bigint, %(last)s::bigint) AS g"
+            ),
+            params,
+        )
         cols, exprs = _filler(cursor, "workflow_task", task)
-        cursor.execute(_modulo(f"INSERT INTO workflow_task ({', '.join(cols)}) SELECT {', '.join(exprs)} "
-                               "FROM generate_series(%(first)s::bigint, %(last)s::bigint) AS g, "
-                               f"generate_series(0, {TASKS_PER_PROPOSAL - 1}) AS k"), params)
+        cursor.execute(
+            _modulo(
+                f"INSERT INTO workflow_task ({', '.join(cols)}) SELECT {', '.join(exprs)} "
+                "FROM generate_series(%(first)s::bigint, %(last)s::bigint) AS g, "
+                f"generate_series(0, {TASKS_PER_PROPOSAL - 1}) AS k"
+            ),
+            params,
+        )
 
 
 def _modulo(sql: str) -> str:
@@ -191,11 +261,30 @@ EVENT_CYCLE = [  # kind, trigger, from, to, role
     ("transition", "approve", "finance_verified", "approved", "approver"),
     ("transition", "accept", "approved", "implemented", "appraiser"),
 ]
-CANONICAL = ('{{"actor_id":{actor},"comment":"","created_at":"{at}","data":{{}},"from_status":"{src}","ip":null,'
-             '"kind":"{kind}","on_behalf_of_id":null,"prev_hash":"{prev}","proposal_id":{p},"role":"{role}",'
-             '"seq":{seq},"to_status":"{dst}","trigger":"{trigger}","unit_id":{unit}}}')
-EVENT_COLUMNS = ("id", "proposal_id", "seq", "kind", "trigger", "from_status", "to_status", "actor_id",
-                 "on_behalf_of_id", "role", "unit_id", "created_at", "comment", "data", "ip", "prev_hash", "hash")
+CANONICAL = (
+    '{{"actor_id":{actor},"comment":"","created_at":"{at}","data":{{}},"from_status":"{src}","ip":null,'
+    '"kind":"{kind}","on_behalf_of_id":null,"prev_hash":"{prev}","proposal_id":{p},"role":"{role}",'
+    '"seq":{seq},"to_status":"{dst}","trigger":"{trigger}","unit_id":{unit}}}'
+)
+EVENT_COLUMNS = (
+    "id",
+    "proposal_id",
+    "seq",
+    "kind",
+    "trigger",
+    "from_status",
+    "to_status",
+    "actor_id",
+    "on_behalf_of_id",
+    "role",
+    "unit_id",
+    "created_at",
+    "comment",
+    "data",
+    "ip",
+    "prev_hash",
+    "hash",
+)
 _EPOCH = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
 
 
@@ -205,11 +294,24 @@ def _event_lines(proposal: int, first_id: int, n: int, actor: int, unit: int) ->
     for seq in range(1, n + 1):
         kind, trigger, src, dst, role = EVENT_CYCLE[(seq - 1) % len(EVENT_CYCLE)]
         at = (day + dt.timedelta(minutes=seq)).isoformat(timespec="microseconds")
-        body = CANONICAL.format(actor=actor, at=at, src=src, kind=kind, prev=prev, p=proposal, role=role, seq=seq,
-                                dst=dst, trigger=trigger, unit=unit)
+        body = CANONICAL.format(
+            actor=actor,
+            at=at,
+            src=src,
+            kind=kind,
+            prev=prev,
+            p=proposal,
+            role=role,
+            seq=seq,
+            dst=dst,
+            trigger=trigger,
+            unit=unit,
+        )
         digest = hashlib.sha256(body.encode()).hexdigest()
-        lines.append(f"{first_id + seq - 1}\t{proposal}\t{seq}\t{kind}\t{trigger}\t{src}\t{dst}\t{actor}\t\\N\t"
-                     f"{role}\t{unit}\t{at}\t\t{{}}\t\\N\t{prev}\t{digest}\n")
+        lines.append(
+            f"{first_id + seq - 1}\t{proposal}\t{seq}\t{kind}\t{trigger}\t{src}\t{dst}\t{actor}\t\\N\t"
+            f"{role}\t{unit}\t{at}\t\t{{}}\t\\N\t{prev}\t{digest}\n"
+        )
         prev = digest
     return lines
 
@@ -217,8 +319,11 @@ def _event_lines(proposal: int, first_id: int, n: int, actor: int, unit: int) ->
 def _copy_events(args: tuple[int, int, int, int]) -> int:
     first, last, actor, unit = args
     written = 0
-    with (psycopg.connect(env.dsn()) as conn, conn.cursor() as cur,
-          cur.copy(f"COPY workflow_transitionevent ({', '.join(EVENT_COLUMNS)}) FROM STDIN") as copy):
+    with (
+        psycopg.connect(env.dsn()) as conn,
+        conn.cursor() as cur,
+        cur.copy(f"COPY workflow_transitionevent ({', '.join(EVENT_COLUMNS)}) FROM STDIN") as copy,
+    ):
         buf: list[str] = []
         for p in range(first, last + 1):
             buf += _event_lines(p, (p - 1) * EVENTS_PER_PROPOSAL + 1, EVENTS_PER_PROPOSAL, actor, unit)
@@ -239,12 +344,27 @@ def check_canonical_form(refs: Refs) -> None:
 
     for line in _event_lines(1, 1, 3, refs.hot, refs.province):
         v = line.rstrip("\n").split("\t")
-        row = {"proposal_id": int(v[1]), "seq": int(v[2]), "kind": v[3], "trigger": v[4], "from_status": v[5],
-               "to_status": v[6], "actor_id": int(v[7]), "on_behalf_of_id": None, "role": v[9],
-               "unit_id": int(v[10]), "created_at": dt.datetime.fromisoformat(v[11]), "comment": v[12],
-               "data": json.loads(v[13]), "ip": None, "prev_hash": v[15]}
+        row = {
+            "proposal_id": int(v[1]),
+            "seq": int(v[2]),
+            "kind": v[3],
+            "trigger": v[4],
+            "from_status": v[5],
+            "to_status": v[6],
+            "actor_id": int(v[7]),
+            "on_behalf_of_id": None,
+            "role": v[9],
+            "unit_id": int(v[10]),
+            "created_at": dt.datetime.fromisoformat(v[11]),
+            "comment": v[12],
+            "data": json.loads(v[13]),
+            "ip": None,
+            "prev_hash": v[15],
+        }
         if event_hash(row) != v[16]:
-            raise AssertionError("the generator's canonical event form differs from workflow.models.event_hash")
+            raise AssertionError(
+                "the generator's canonical event form differs from workflow.models.event_hash"
+            )
 
 
 def events(refs: Refs, *, proposals: int, workers: int = 2) -> int:
@@ -254,7 +374,9 @@ def events(refs: Refs, *, proposals: int, workers: int = 2) -> int:
     check_canonical_form(refs)
     connections.close_all()
     step = max(1, min(20_000, proposals // (workers * 4) or 1))
-    chunks = [(a, min(a + step - 1, proposals), refs.hot, refs.province) for a in range(1, proposals + 1, step)]
+    chunks = [
+        (a, min(a + step - 1, proposals), refs.hot, refs.province) for a in range(1, proposals + 1, step)
+    ]
     with multiprocessing.get_context("fork").Pool(workers) as pool:
         return sum(pool.map(_copy_events, chunks))
 
@@ -270,8 +392,11 @@ def history_proposal(refs: Refs, *, events_count: int) -> int:
     with connection.cursor() as cursor:
         cursor.execute("SELECT coalesce(max(id), 0) + 1 FROM workflow_transitionevent")
         first_id = cursor.fetchone()[0]
-    with (psycopg.connect(env.dsn()) as conn, conn.cursor() as cur,
-          cur.copy(f"COPY workflow_transitionevent ({', '.join(EVENT_COLUMNS)}) FROM STDIN") as copy):
+    with (
+        psycopg.connect(env.dsn()) as conn,
+        conn.cursor() as cur,
+        cur.copy(f"COPY workflow_transitionevent ({', '.join(EVENT_COLUMNS)}) FROM STDIN") as copy,
+    ):
         copy.write("".join(_event_lines(pid, first_id, events_count, refs.hot, refs.province)))
     refs.history_proposal = pid
     return pid
@@ -283,8 +408,10 @@ def finish() -> None:
 
     with connection.cursor() as cursor:
         for table in ("workflow_proposal", "workflow_task", "workflow_transitionevent"):
-            cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                           f"(SELECT coalesce(max(id), 1) FROM {table}))")
+            cursor.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"(SELECT coalesce(max(id), 1) FROM {table}))"
+            )
     analyze()
 
 
@@ -292,6 +419,13 @@ def analyze() -> None:
     from django.db import connection
 
     with connection.cursor() as cursor:
-        for table in ("workflow_proposal", "workflow_task", "workflow_transitionevent", "notifications_outbox",
-                      "core_user", "core_administrativeunit", "core_user_groups"):
+        for table in (
+            "workflow_proposal",
+            "workflow_task",
+            "workflow_transitionevent",
+            "notifications_outbox",
+            "core_user",
+            "core_administrativeunit",
+            "core_user_groups",
+        ):
             cursor.execute(f"ANALYZE {table}")

@@ -47,8 +47,12 @@ def redis_url() -> str:
 def dsn(url: str | None = None, *, dbname: str | None = None) -> str:
     """A libpq connection string for psycopg from a postgres:// URL."""
     u = urlparse(url or database_url())
-    parts = {"host": u.hostname or "127.0.0.1", "port": str(u.port or 5432), "user": u.username or "postgres",
-             "dbname": dbname or u.path.lstrip("/")}
+    parts = {
+        "host": u.hostname or "127.0.0.1",
+        "port": str(u.port or 5432),
+        "user": u.username or "postgres",
+        "dbname": dbname or u.path.lstrip("/"),
+    }
     if u.password:
         parts["password"] = u.password
     return " ".join(f"{k}={v}" for k, v in parts.items())

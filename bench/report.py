@@ -32,8 +32,12 @@ def render(args: list[str]) -> str:
     lines += [f"| `{k}` | " + " | ".join(_cell(run["figures"].get(k)) for run in runs) + " |" for k in keys]
     lines += ["", "| target | " + " | ".join(names) + " |", "|---|" + "---|" * len(runs)]
     targets = list(dict.fromkeys(t for run in runs for t in run["targets"]))
-    lines += [f"| {t} | " + " | ".join({True: "met", False: "**missed**", None: "–"}[run["targets"].get(t)]
-                                        for run in runs) + " |" for t in targets]
+    lines += [
+        f"| {t} | "
+        + " | ".join({True: "met", False: "**missed**", None: "–"}[run["targets"].get(t)] for run in runs)
+        + " |"
+        for t in targets
+    ]
     return "\n".join(lines)
 
 

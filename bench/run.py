@@ -24,21 +24,63 @@ BENCHMARKS = ("b1", "b3", "b4", "b7", "b5")  # B2 runs while the data set grows
 
 def figure_keys() -> list[str]:
     """Every figure of a complete run (the JSON line's ``figures``); the smoke test checks them all."""
-    b2 = [f"b2_tasks_size{i}" for i in (1, 2, 3)] + [
-        f"b2_{box}_{page}_{what}_size{i}" for box in ("queue", "inbox") for page in ("first", "deep")
-        for what in ("p50_ms", "p95_ms", "raw_p95_ms") for i in (1, 2, 3)] + [
-        f"b2_{box}_{page}_{raw}p95_growth" for box in ("queue", "inbox") for page in ("first", "deep")
-        for raw in ("", "raw_")] + [
-        "b2_explain_partial_index", "b2_explain_no_seq_scan", "b2_sql_no_offset", "b2_queries_per_page"]
-    b1 = ["b1_service_tps_1proc", "b1_service_tps_2proc", "b1_raw_tps_1proc", "b1_raw_tps_2proc", "b1_ratio_1proc",
-          "b1_ratio_2proc", "b1_statements_per_transition", "b1_raw_statements_per_transition"]
-    b3 = ["b3_open_tasks", "b3_due_tasks", "b3_baseline_rows", "b3_sweep_seconds", "b3_sweep_write_seconds",
-          "b3_sweep_queue_delivery_seconds", "b3_baseline_seconds",
-          "b3_sweep_over_baseline", "b3_messages_first_sweep", "b3_messages_second_sweep", "b3_second_sweep_seconds"]
-    b4 = ["b4_events", "b4_chains_ok", "b4_verify_events_per_s", "b4_raw_fetch_rows_per_s", "b4_verify_over_raw",
-          "b4_history_events", "b4_history_p50_ms", "b4_history_p95_ms", "b4_history_raw_p95_ms", "b4_history_over_raw"]
-    b5 = [f"b5_{what}_c{c}" for c in (8, 32) for what in ("inbox_rps", "trivial_rps", "ratio", "inbox_p99_ms",
-                                                           "trivial_p99_ms", "errors")] + ["b5_inbox_rows"]
+    b2 = (
+        [f"b2_tasks_size{i}" for i in (1, 2, 3)]
+        + [
+            f"b2_{box}_{page}_{what}_size{i}"
+            for box in ("queue", "inbox")
+            for page in ("first", "deep")
+            for what in ("p50_ms", "p95_ms", "raw_p95_ms")
+            for i in (1, 2, 3)
+        ]
+        + [
+            f"b2_{box}_{page}_{raw}p95_growth"
+            for box in ("queue", "inbox")
+            for page in ("first", "deep")
+            for raw in ("", "raw_")
+        ]
+        + ["b2_explain_partial_index", "b2_explain_no_seq_scan", "b2_sql_no_offset", "b2_queries_per_page"]
+    )
+    b1 = [
+        "b1_service_tps_1proc",
+        "b1_service_tps_2proc",
+        "b1_raw_tps_1proc",
+        "b1_raw_tps_2proc",
+        "b1_ratio_1proc",
+        "b1_ratio_2proc",
+        "b1_statements_per_transition",
+        "b1_raw_statements_per_transition",
+    ]
+    b3 = [
+        "b3_open_tasks",
+        "b3_due_tasks",
+        "b3_baseline_rows",
+        "b3_sweep_seconds",
+        "b3_sweep_write_seconds",
+        "b3_sweep_queue_delivery_seconds",
+        "b3_baseline_seconds",
+        "b3_sweep_over_baseline",
+        "b3_messages_first_sweep",
+        "b3_messages_second_sweep",
+        "b3_second_sweep_seconds",
+    ]
+    b4 = [
+        "b4_events",
+        "b4_chains_ok",
+        "b4_verify_events_per_s",
+        "b4_raw_fetch_rows_per_s",
+        "b4_verify_over_raw",
+        "b4_history_events",
+        "b4_history_p50_ms",
+        "b4_history_p95_ms",
+        "b4_history_raw_p95_ms",
+        "b4_history_over_raw",
+    ]
+    b5 = [
+        f"b5_{what}_c{c}"
+        for c in (8, 32)
+        for what in ("inbox_rps", "trivial_rps", "ratio", "inbox_p99_ms", "trivial_p99_ms", "errors")
+    ] + ["b5_inbox_rows"]
     b7 = ["b7_messages", "b7_delivered_per_s", "b7_p95_lag_s", "b7_raw_lpush_per_s", "b7_delivery_over_lpush"]
     return ["data_proposals", "data_seconds", *b2, *b1, *b3, *b4, *b5, *b7, "total_seconds"]
 
@@ -54,9 +96,17 @@ def machine() -> dict:
         pass
     mem = 0
     with contextlib.suppress(OSError, StopIteration):
-        mem = int(next(x for x in Path("/proc/meminfo").read_text().splitlines() if x.startswith("MemTotal")).split()[1])
-    return {"nproc": os.cpu_count(), "cpu": cpu or platform.processor(), "mem_gb": round(mem / 1024 / 1024, 1),
-            "python": platform.python_version()}
+        mem = int(
+            next(
+                x for x in Path("/proc/meminfo").read_text().splitlines() if x.startswith("MemTotal")
+            ).split()[1]
+        )
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": cpu or platform.processor(),
+        "mem_gb": round(mem / 1024 / 1024, 1),
+        "python": platform.python_version(),
+    }
 
 
 def main() -> int:
@@ -79,8 +129,10 @@ def main() -> int:
         datagen.grow(refs, first=done + 1, last=target)
         done = target
         datagen.finish()
-        print(f"data: {done:,} đề án, {size:,} tasks (+{time.perf_counter() - step:.1f} s); B2 at this size …",
-              flush=True)
+        print(
+            f"data: {done:,} đề án, {size:,} tasks (+{time.perf_counter() - step:.1f} s); B2 at this size …",
+            flush=True,
+        )
         step = time.perf_counter()
         if "b2" in only:
             b2_task_queries.measure_stage(ctx, stage)
@@ -89,7 +141,10 @@ def main() -> int:
     datagen.history_proposal(refs, events_count=scale.b4_history_events)
     datagen.finish()
     gen_seconds = time.perf_counter() - t - b2_seconds
-    print(f"data: {events + scale.b4_history_events:,} audit events; data set ready in {gen_seconds:.1f} s", flush=True)
+    print(
+        f"data: {events + scale.b4_history_events:,} audit events; data set ready in {gen_seconds:.1f} s",
+        flush=True,
+    )
     ctx.figures["data_proposals"] = done + 1
     ctx.figures["data_seconds"] = round(gen_seconds, 1)
     if "b2" in only:
@@ -108,10 +163,19 @@ def main() -> int:
         print(f"({name.upper()} took {time.perf_counter() - t:.1f} s)", flush=True)
     total = time.perf_counter() - started
     ctx.figures["total_seconds"] = round(total, 1)
-    ctx.emit(stats.table("Targets", ["target", "result"],
-                         [[name, stats.verdict(ok)] for name, ok in ctx.targets.items()]))
-    result = {"scale": scale.name, "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "machine": machine(),
-              "figures": ctx.figures, "targets": ctx.targets, "errors": errors}
+    ctx.emit(
+        stats.table(
+            "Targets", ["target", "result"], [[name, stats.verdict(ok)] for name, ok in ctx.targets.items()]
+        )
+    )
+    result = {
+        "scale": scale.name,
+        "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "figures": ctx.figures,
+        "targets": ctx.targets,
+        "errors": errors,
+    }
     RESULTS.mkdir(exist_ok=True)
     path = RESULTS / f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}-{scale.name}.json"
     path.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n")

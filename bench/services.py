@@ -28,8 +28,14 @@ def child_env(**extra: str) -> dict[str, str]:
 
 
 def start(args: list[str], **extra: str) -> subprocess.Popen:
-    return subprocess.Popen(args, cwd=ROOT, env=child_env(**extra), stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, start_new_session=True)
+    return subprocess.Popen(
+        args,
+        cwd=ROOT,
+        env=child_env(**extra),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
 
 
 def stop(proc: subprocess.Popen, timeout: float = 20) -> None:

@@ -7,9 +7,17 @@ os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/khuyen
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/10")
 # Production-like (DEBUG off: no query log) but over plain HTTP on 127.0.0.1; forced, not inherited from a
 # test run's environment.
-os.environ.update({"DEBUG": "false", "SECRET_KEY": "benchmark-only-not-a-secret", "SECURE_SSL_REDIRECT": "false",
-                   "SESSION_COOKIE_SECURE": "false", "CSRF_COOKIE_SECURE": "false", "LOG_LEVEL": "WARNING",
-                   "CELERY_TASK_ALWAYS_EAGER": "false"})
+os.environ.update(
+    {
+        "DEBUG": "false",
+        "SECRET_KEY": "benchmark-only-not-a-secret",
+        "SECURE_SSL_REDIRECT": "false",
+        "SESSION_COOKIE_SECURE": "false",
+        "CSRF_COOKIE_SECURE": "false",
+        "LOG_LEVEL": "WARNING",
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+    }
+)
 
 from config.settings import *  # noqa: E402,F403
 

@@ -147,8 +147,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
     # A task taken by a worker that died unacknowledged goes back to the queue after CELERY_VISIBILITY_TIMEOUT
     # seconds (the outbox sweep usually delivers it before that). CELERY_TRANSPORT_OPTIONS adds kombu's other
     # redis options, e.g. {"unacked_restore_interval": 1, "unacked_restore_throttle": 1} in the fault tests.
-    else {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
-          **env.json("CELERY_TRANSPORT_OPTIONS", default={})}
+    else {
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+        **env.json("CELERY_TRANSPORT_OPTIONS", default={}),
+    }
 )
 if CELERY_BROKER_URL.startswith("filesystem"):
     for _folder in ("broker", "broker-done", "broker-control"):
@@ -168,7 +170,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Sends what is due and retries what failed: a broker outage delays messages, loses none.
     "outbox-sweep": {"task": "notifications.tasks.deliver_pending", "schedule": 60.0},
     # Deadline and progress-report reminders; idempotent, so running it every hour of the office day is safe.
-    "reminder-sweep": {"task": "notifications.tasks.send_reminders", "schedule": crontab(minute=30, hour="7-17")},
+    "reminder-sweep": {
+        "task": "notifications.tasks.send_reminders",
+        "schedule": crontab(minute=30, hour="7-17"),
+    },
 }
 
 # Email and SMS
@@ -228,7 +233,9 @@ AXES_LOCKOUT_TEMPLATE = "axes/lockout.html"
 AXES_HTTP_RESPONSE_CODE = 429
 # Behind the reverse proxy the client address is the last hop it appends to X-Forwarded-For.
 AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0) or None
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
+)
 
 LOGGING = {
     "version": 1,
@@ -258,8 +265,12 @@ KHUYENCONG = {
     # Separation of duties: (earlier trigger, later trigger) pairs; whoever fired the earlier one on a đề án
     # may not fire the later one on it, e.g. the appraiser who recommended an amount may not approve it.
     # KC_SEPARATION_OF_DUTIES='[["appraise", "approve"], ["appraise", "accept"]]'; '[]' switches it off.
-    "SEPARATION_OF_DUTIES": [tuple(pair) for pair in env.json(
-        "KC_SEPARATION_OF_DUTIES", default=[["appraise", "approve"], ["verify_finance", "approve"]])],
+    "SEPARATION_OF_DUTIES": [
+        tuple(pair)
+        for pair in env.json(
+            "KC_SEPARATION_OF_DUTIES", default=[["appraise", "approve"], ["verify_finance", "approve"]]
+        )
+    ],
 }
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -16,7 +16,9 @@ os.environ.setdefault("DEBUG", "true")
 def _reachable(url: str, default_port: int) -> bool:
     parsed = urlparse(url)
     try:
-        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or default_port), timeout=2):
+        with socket.create_connection(
+            (parsed.hostname or "127.0.0.1", parsed.port or default_port), timeout=2
+        ):
             return True
     except OSError:
         return False
@@ -24,7 +26,9 @@ def _reachable(url: str, default_port: int) -> bool:
 
 SERVICE_PROBLEMS: dict[str, str] = {}
 if not _reachable(os.environ["DATABASE_URL"], 5432):
-    SERVICE_PROBLEMS["postgres"] = f"PostgreSQL is not reachable at {os.environ['DATABASE_URL']} (set DATABASE_URL)"
+    SERVICE_PROBLEMS["postgres"] = (
+        f"PostgreSQL is not reachable at {os.environ['DATABASE_URL']} (set DATABASE_URL)"
+    )
     os.environ["DATABASE_URL"] = "sqlite://:memory:"
 if not _reachable(os.environ["REDIS_URL"], 6379):
     SERVICE_PROBLEMS["redis"] = f"Redis is not reachable at {os.environ['REDIS_URL']} (set REDIS_URL)"

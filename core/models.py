@@ -26,7 +26,12 @@ class AdministrativeUnit(models.Model):
     name = models.CharField(_("tên"), max_length=120)
     level = models.CharField(_("cấp"), max_length=10, choices=Level.choices)
     parent = models.ForeignKey(
-        "self", verbose_name=_("đơn vị cấp trên"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name=_("đơn vị cấp trên"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     valid_from = models.DateField(_("hiệu lực từ"), null=True, blank=True)
     valid_to = models.DateField(_("hiệu lực đến"), null=True, blank=True)
@@ -45,17 +50,23 @@ class AdministrativeUnit(models.Model):
         ordering = ["code"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(valid_to__isnull=True) | Q(valid_from__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
+                condition=Q(valid_to__isnull=True)
+                | Q(valid_from__isnull=True)
+                | Q(valid_to__gte=models.F("valid_from")),
                 name="unit_validity_ordered",
             ),
-            models.CheckConstraint(condition=Q(level="province") | Q(parent__isnull=False), name="unit_has_parent"),
+            models.CheckConstraint(
+                condition=Q(level="province") | Q(parent__isnull=False), name="unit_has_parent"
+            ),
         ]
 
     def __str__(self) -> str:
         return self.name
 
     def is_valid_on(self, day: dt.date) -> bool:
-        return (self.valid_from is None or self.valid_from <= day) and (self.valid_to is None or day <= self.valid_to)
+        return (self.valid_from is None or self.valid_from <= day) and (
+            self.valid_to is None or day <= self.valid_to
+        )
 
     @property
     def province(self) -> AdministrativeUnit:
@@ -113,7 +124,12 @@ class User(AbstractUser):
         related_name="staff",
     )
     organisation = models.ForeignKey(
-        Organisation, verbose_name=_("tổ chức"), null=True, blank=True, on_delete=models.PROTECT, related_name="members"
+        Organisation,
+        verbose_name=_("tổ chức"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="members",
     )
     phone = models.CharField(_("số di động"), max_length=20, blank=True, validators=[validate_vn_mobile])
 

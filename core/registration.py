@@ -49,22 +49,47 @@ class OrganisationData:
     email: str
 
 
-def register_applicant(*, org: OrganisationData, username: str, full_name: str, password: str,
-                       link_for: Callable[[str, str], str]) -> User:
+def register_applicant(
+    *,
+    org: OrganisationData,
+    username: str,
+    full_name: str,
+    password: str,
+    link_for: Callable[[str, str], str],
+) -> User:
     """Create the organisation and its first user (inactive, group "applicant") and email the confirmation
     link after commit. ``link_for(uidb64, token)`` gives the absolute link. Raises ValidationError."""
     phone = normalise_vn_mobile(org.phone)
     with transaction.atomic():
         if Organisation.objects.filter(tax_code=org.tax_code).exists():
-            raise ValidationError({"tax_code": _("Mã số thuế này đã được đăng ký. Nếu bạn làm cùng tổ chức, hãy nhờ "
-                                                 "người đã đăng ký thêm bạn trong mục “Thành viên”.")})
-        organisation = Organisation(name=org.name.strip(), kind=org.kind, tax_code=org.tax_code,
-                                    address_unit=org.address_unit, address=org.address.strip(),
-                                    representative=org.representative.strip(), phone=phone, email=org.email)
+            raise ValidationError(
+                {
+                    "tax_code": _(
+                        "Mã số thuế này đã được đăng ký. Nếu bạn làm cùng tổ chức, hãy nhờ "
+                        "người đã đăng ký thêm bạn trong mục “Thành viên”."
+                    )
+                }
+            )
+        organisation = Organisation(
+            name=org.name.strip(),
+            kind=org.kind,
+            tax_code=org.tax_code,
+            address_unit=org.address_unit,
+            address=org.address.strip(),
+            representative=org.representative.strip(),
+            phone=phone,
+            email=org.email,
+        )
         organisation.full_clean()
         organisation.save()
-        user = User(username=username, email=org.email, first_name=full_name.strip(), organisation=organisation,
-                    phone=phone, is_active=False)
+        user = User(
+            username=username,
+            email=org.email,
+            first_name=full_name.strip(),
+            organisation=organisation,
+            phone=phone,
+            is_active=False,
+        )
         user.set_password(password)
         user.save()
         user.groups.add(Group.objects.get_or_create(name=Role.APPLICANT)[0])
@@ -78,7 +103,8 @@ def _send_activation(user: User, link: str) -> None:
     send_mail(
         subject=_("Khuyến công: xác nhận địa chỉ thư điện tử"),
         message=render_to_string("registration/activation_email.txt", context),
-        from_email=None, recipient_list=[user.email],
+        from_email=None,
+        recipient_list=[user.email],
     )
 
 
@@ -97,8 +123,9 @@ def activate(uidb64: str, token: str) -> User | None:
     return user
 
 
-def invite_member(*, inviter: User, username: str, full_name: str, email: str,
-                  link_for: Callable[[str, str], str]) -> User:
+def invite_member(
+    *, inviter: User, username: str, full_name: str, email: str, link_for: Callable[[str, str], str]
+) -> User:
     """An active user of an organisation adds a colleague: the account is active without a password and the
     colleague sets one through the emailed password-setting link."""
     from django.contrib.auth.tokens import default_token_generator
@@ -108,15 +135,24 @@ def invite_member(*, inviter: User, username: str, full_name: str, email: str,
     with transaction.atomic():
         if User.objects.filter(username=username).exists():
             raise ValidationError({"username": _("Tên đăng nhập này đã có người dùng.")})
-        user = User(username=username, email=email, first_name=full_name.strip(), organisation_id=inviter.organisation_id)
+        user = User(
+            username=username,
+            email=email,
+            first_name=full_name.strip(),
+            organisation_id=inviter.organisation_id,
+        )
         user.set_unusable_password()
         user.save()
         user.groups.add(Group.objects.get_or_create(name=Role.APPLICANT)[0])
         link = link_for(urlsafe_base64_encode(force_bytes(user.pk)), default_token_generator.make_token(user))
         context = {"user": user, "inviter": inviter, "link": link, "organisation": inviter.organisation}
-        transaction.on_commit(lambda: send_mail(
-            subject=_("Khuyến công: bạn được thêm vào tổ chức %(org)s") % {"org": inviter.organisation.name},
-            message=render_to_string("registration/invitation_email.txt", context),
-            from_email=None, recipient_list=[email],
-        ))
+        transaction.on_commit(
+            lambda: send_mail(
+                subject=_("Khuyến công: bạn được thêm vào tổ chức %(org)s")
+                % {"org": inviter.organisation.name},
+                message=render_to_string("registration/invitation_email.txt", context),
+                from_email=None,
+                recipient_list=[email],
+            )
+        )
     return user

@@ -44,23 +44,36 @@ def load_units(path: Path = DEFAULT_UNITS_FILE) -> LoadResult:
         # Pass 1: create the missing units level by level, so that each parent has its id.
         for level in _LEVELS:
             new = [
-                AdministrativeUnit(code=u["code"], name=u["name"], level=level,
-                                   parent_id=ids[u["parent"]] if u["parent"] else None,
-                                   valid_from=_day(u["valid_from"]), valid_to=_day(u["valid_to"]))
-                for u in rows if u["level"] == level and u["code"] not in ids
+                AdministrativeUnit(
+                    code=u["code"],
+                    name=u["name"],
+                    level=level,
+                    parent_id=ids[u["parent"]] if u["parent"] else None,
+                    valid_from=_day(u["valid_from"]),
+                    valid_to=_day(u["valid_to"]),
+                )
+                for u in rows
+                if u["level"] == level and u["code"] not in ids
             ]
             if new:
                 AdministrativeUnit.objects.bulk_create(new, batch_size=500)
                 created += len(new)
-                ids.update(AdministrativeUnit.objects.filter(code__in=[n.code for n in new]).values_list("code", "pk"))
+                ids.update(
+                    AdministrativeUnit.objects.filter(code__in=[n.code for n in new]).values_list(
+                        "code", "pk"
+                    )
+                )
         # Pass 2: bring every unit to the file's values (successors point at units created in pass 1).
         units = {unit.code: unit for unit in AdministrativeUnit.objects.filter(code__in=codes)}
         to_update = []
         for u in rows:
             unit = units[u["code"]]
             wanted = {
-                "name": u["name"], "level": u["level"], "parent_id": ids[u["parent"]] if u["parent"] else None,
-                "valid_from": _day(u["valid_from"]), "valid_to": _day(u["valid_to"]),
+                "name": u["name"],
+                "level": u["level"],
+                "parent_id": ids[u["parent"]] if u["parent"] else None,
+                "valid_from": _day(u["valid_from"]),
+                "valid_to": _day(u["valid_to"]),
                 "successor_id": ids[u["successor"]] if u["successor"] else None,
             }
             if any(getattr(unit, f) != v for f, v in wanted.items()):

@@ -14,7 +14,9 @@ _TAX_CODE = re.compile(r"^(\d{10}(-\d{3})?|\d{12})$")
 def validate_tax_code(value: str) -> None:
     if not _TAX_CODE.match(value or ""):
         raise ValidationError(
-            _("Mã số thuế phải gồm 10 chữ số (chi nhánh: 10 chữ số, dấu '-' và 3 chữ số) hoặc 12 chữ số định danh."),
+            _(
+                "Mã số thuế phải gồm 10 chữ số (chi nhánh: 10 chữ số, dấu '-' và 3 chữ số) hoặc 12 chữ số định danh."
+            ),
             code="invalid_tax_code",
         )
 

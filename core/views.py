@@ -8,10 +8,16 @@ from .roles import Role
 # role → the pages its people start from (URL name, label)
 SHORTCUTS = [
     ({Role.APPLICANT}, "portal:index", _("Hồ sơ đề án của đơn vị")),
-    ({Role.DISTRICT_OFFICER, Role.APPRAISER, Role.DEPARTMENT_HEAD, Role.FINANCE_OFFICER, Role.APPROVER},
-     "tasks:inbox", _("Việc của tôi")),
-    ({Role.DISTRICT_OFFICER, Role.APPRAISER, Role.DEPARTMENT_HEAD, Role.FINANCE_OFFICER, Role.APPROVER},
-     "tasks:queue", _("Việc chờ nhận của đơn vị")),
+    (
+        {Role.DISTRICT_OFFICER, Role.APPRAISER, Role.DEPARTMENT_HEAD, Role.FINANCE_OFFICER, Role.APPROVER},
+        "tasks:inbox",
+        _("Việc của tôi"),
+    ),
+    (
+        {Role.DISTRICT_OFFICER, Role.APPRAISER, Role.DEPARTMENT_HEAD, Role.FINANCE_OFFICER, Role.APPROVER},
+        "tasks:queue",
+        _("Việc chờ nhận của đơn vị"),
+    ),
     ({Role.AUDITOR}, "audit:index", _("Nhật ký xử lý và kiểm tra")),
     ({Role.DEPARTMENT_HEAD, Role.APPROVER}, "dashboards:index", _("Thống kê và báo cáo")),
     ({Role.ADMINISTRATOR}, "admin:index", _("Quản trị hệ thống")),

@@ -31,28 +31,44 @@ class UnitField(forms.ModelChoiceField):
 class SignupForm(forms.Form):
     name = forms.CharField(label=_("Tên tổ chức / hộ kinh doanh"), max_length=255)
     kind = forms.ChoiceField(label=_("Loại hình"), choices=Organisation.Kind.choices)
-    tax_code = forms.CharField(label=_("Mã số thuế"), max_length=16, validators=[validate_tax_code],
-                               help_text=_("10 chữ số (chi nhánh: thêm “-” và 3 chữ số) hoặc 12 chữ số định danh."))
-    address_unit = UnitField(label=_("Xã / phường (hoặc huyện) nơi đặt cơ sở"), queryset=AdministrativeUnit.objects.none())
+    tax_code = forms.CharField(
+        label=_("Mã số thuế"),
+        max_length=16,
+        validators=[validate_tax_code],
+        help_text=_("10 chữ số (chi nhánh: thêm “-” và 3 chữ số) hoặc 12 chữ số định danh."),
+    )
+    address_unit = UnitField(
+        label=_("Xã / phường (hoặc huyện) nơi đặt cơ sở"), queryset=AdministrativeUnit.objects.none()
+    )
     address = forms.CharField(label=_("Địa chỉ (số nhà, thôn/ấp)"), max_length=255, required=False)
     representative = forms.CharField(label=_("Người đại diện"), max_length=120)
     phone = forms.CharField(label=_("Số di động"), max_length=20, help_text=_("Ví dụ: 0912 345 678"))
     email = forms.EmailField(label=_("Thư điện tử"))
     full_name = forms.CharField(label=_("Họ và tên người dùng"), max_length=150)
-    username = forms.RegexField(label=_("Tên đăng nhập"), max_length=150, regex=r"^[\w.@+-]+$",
-                                error_messages={"invalid": _("Tên đăng nhập chỉ gồm chữ, số và các ký tự . @ + - _")})
-    password1 = forms.CharField(label=_("Mật khẩu"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-                                help_text=_("Ít nhất 10 ký tự, không quá giống tên đăng nhập, không toàn chữ số."))
-    password2 = forms.CharField(label=_("Nhập lại mật khẩu"),
-                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    username = forms.RegexField(
+        label=_("Tên đăng nhập"),
+        max_length=150,
+        regex=r"^[\w.@+-]+$",
+        error_messages={"invalid": _("Tên đăng nhập chỉ gồm chữ, số và các ký tự . @ + - _")},
+    )
+    password1 = forms.CharField(
+        label=_("Mật khẩu"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("Ít nhất 10 ký tự, không quá giống tên đăng nhập, không toàn chữ số."),
+    )
+    password2 = forms.CharField(
+        label=_("Nhập lại mật khẩu"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         today = timezone.now().astimezone(VN_TZ).date()
         self.fields["address_unit"].queryset = (
             AdministrativeUnit.objects.filter(level__in=["district", "commune"])
-            .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today)).select_related("parent")
-            .order_by("parent__name", "level", "name"))
+            .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today))
+            .select_related("parent")
+            .order_by("parent__name", "level", "name")
+        )
 
     def clean_phone(self):
         return normalise_vn_mobile(self.cleaned_data["phone"])
@@ -66,8 +82,12 @@ class SignupForm(forms.Form):
     def clean_tax_code(self):
         tax_code = self.cleaned_data["tax_code"].strip()
         if Organisation.objects.filter(tax_code=tax_code).exists():
-            raise ValidationError(_("Mã số thuế này đã được đăng ký. Nếu bạn làm cùng tổ chức, hãy nhờ người đã đăng "
-                                    "ký thêm bạn trong mục “Thành viên”."))
+            raise ValidationError(
+                _(
+                    "Mã số thuế này đã được đăng ký. Nếu bạn làm cùng tổ chức, hãy nhờ người đã đăng "
+                    "ký thêm bạn trong mục “Thành viên”."
+                )
+            )
         return tax_code
 
     def clean(self):
@@ -76,7 +96,11 @@ class SignupForm(forms.Form):
         if p1 and p2 and p1 != p2:
             self.add_error("password2", _("Hai lần nhập mật khẩu không giống nhau."))
         elif p1:
-            probe = User(username=d.get("username") or "", email=d.get("email") or "", first_name=d.get("full_name") or "")
+            probe = User(
+                username=d.get("username") or "",
+                email=d.get("email") or "",
+                first_name=d.get("full_name") or "",
+            )
             try:
                 password_validation.validate_password(p1, probe)
             except ValidationError as exc:
@@ -98,11 +122,24 @@ class SignupView(View):
         form = SignupForm(request.POST)
         if form.is_valid():
             d = form.cleaned_data
-            org = OrganisationData(d["name"], d["kind"], d["tax_code"], d["address_unit"], d.get("address") or "",
-                                   d["representative"], d["phone"], d["email"])
+            org = OrganisationData(
+                d["name"],
+                d["kind"],
+                d["tax_code"],
+                d["address_unit"],
+                d.get("address") or "",
+                d["representative"],
+                d["phone"],
+                d["email"],
+            )
             try:
-                register_applicant(org=org, username=d["username"], full_name=d["full_name"], password=d["password1"],
-                                   link_for=_link(request, "signup_activate"))
+                register_applicant(
+                    org=org,
+                    username=d["username"],
+                    full_name=d["full_name"],
+                    password=d["password1"],
+                    link_for=_link(request, "signup_activate"),
+                )
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
@@ -113,8 +150,9 @@ class SignupView(View):
 class ActivateView(View):
     def get(self, request, uidb64, token):
         user = activate(uidb64, token)
-        return render(request, "registration/activation_result.html", {"activated": user},
-                      status=200 if user else 400)
+        return render(
+            request, "registration/activation_result.html", {"activated": user}, status=200 if user else 400
+        )
 
 
 class MemberForm(forms.Form):
@@ -136,8 +174,12 @@ class MembersView(LoginRequiredMixin, View):
 
     def _render(self, request, form, status=200):
         org = self._org(request)
-        return render(request, self.template_name, {"org": org, "form": form,
-                                                    "members": org.members.order_by("username")}, status=status)
+        return render(
+            request,
+            self.template_name,
+            {"org": org, "form": form, "members": org.members.order_by("username")},
+            status=status,
+        )
 
     def get(self, request):
         return self._render(request, MemberForm())
@@ -148,12 +190,20 @@ class MembersView(LoginRequiredMixin, View):
         if form.is_valid():
             d = form.cleaned_data
             try:
-                invite_member(inviter=request.user, username=d["username"], full_name=d["full_name"],
-                              email=d["email"], link_for=_link(request, "password_reset_confirm"))
+                invite_member(
+                    inviter=request.user,
+                    username=d["username"],
+                    full_name=d["full_name"],
+                    email=d["email"],
+                    link_for=_link(request, "password_reset_confirm"),
+                )
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
-                messages.success(request, _("Đã thêm %(name)s; thư hướng dẫn đặt mật khẩu đã được gửi tới %(email)s.")
-                                 % {"name": d["full_name"], "email": d["email"]})
+                messages.success(
+                    request,
+                    _("Đã thêm %(name)s; thư hướng dẫn đặt mật khẩu đã được gửi tới %(email)s.")
+                    % {"name": d["full_name"], "email": d["email"]},
+                )
                 return HttpResponseRedirect(reverse("members"))
         return self._render(request, form, status=400)

@@ -17,8 +17,10 @@ class MessageTemplateAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["code", "name", "is_active", "always_immediate", "updated_at"]}),
         (_("Tiếng Việt"), {"fields": ["subject_vi", "body_vi", "sms_vi"]}),
-        (_("Tiếng Anh (để trống thì dùng bản tiếng Việt)"), {"fields": ["subject_en", "body_en", "sms_en"],
-                                                            "classes": ["collapse"]}),
+        (
+            _("Tiếng Anh (để trống thì dùng bản tiếng Việt)"),
+            {"fields": ["subject_en", "body_en", "sms_en"], "classes": ["collapse"]},
+        ),
     ]
 
 
@@ -32,13 +34,31 @@ class PreferenceAdmin(admin.ModelAdmin):
 
 @admin.register(Outbox)
 class OutboxAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "template", "recipient", "channel", "state", "digest", "attempts",
-                    "next_attempt_at", "sent_at"]
+    list_display = [
+        "created_at",
+        "template",
+        "recipient",
+        "channel",
+        "state",
+        "digest",
+        "attempts",
+        "next_attempt_at",
+        "sent_at",
+    ]
     list_filter = ["state", "channel", "digest", "template"]
-    search_fields = ["idempotency_key", "recipient__username", "recipient__email", "recipient__phone",
-                     "last_error"]
+    search_fields = [
+        "idempotency_key",
+        "recipient__username",
+        "recipient__email",
+        "recipient__phone",
+        "last_error",
+    ]
     date_hierarchy = "created_at"
-    readonly_fields = [*(f.name for f in Outbox._meta.fields if f.name != "context"), "shown_context", "preview"]
+    readonly_fields = [
+        *(f.name for f in Outbox._meta.fields if f.name != "context"),
+        "shown_context",
+        "preview",
+    ]
     exclude = ["context"]
     actions = ["requeue_failed"]
 
@@ -57,9 +77,14 @@ class OutboxAdmin(admin.ModelAdmin):
     @admin.action(description=_("Gửi lại các tin gửi lỗi đã chọn"))
     def requeue_failed(self, request, queryset):
         count = requeue(queryset.values_list("pk", flat=True), now=timezone.now())
-        self.message_user(request, ngettext("Đã đưa %(count)d tin vào hàng gửi lại.",
-                                            "Đã đưa %(count)d tin vào hàng gửi lại.", count) % {"count": count},
-                          messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext(
+                "Đã đưa %(count)d tin vào hàng gửi lại.", "Đã đưa %(count)d tin vào hàng gửi lại.", count
+            )
+            % {"count": count},
+            messages.SUCCESS,
+        )
 
 
 @admin.register(Delivery)
@@ -68,8 +93,16 @@ class DeliveryAdmin(admin.ModelAdmin):
 
     list_display = ["attempted_at", "recipient", "channel", "address", "subject", "outcome"]
     list_filter = ["outcome", "channel"]
-    search_fields = ["recipient__username", "recipient__first_name", "recipient__last_name", "address", "subject",
-                     "body", "error", "messages__idempotency_key"]
+    search_fields = [
+        "recipient__username",
+        "recipient__first_name",
+        "recipient__last_name",
+        "address",
+        "subject",
+        "body",
+        "error",
+        "messages__idempotency_key",
+    ]
     date_hierarchy = "attempted_at"
     readonly_fields = [f.name for f in Delivery._meta.fields] + ["messages"]
     list_select_related = ["recipient"]

@@ -37,8 +37,12 @@ class DeliveryError(Exception):
 
 def send_email(message: Message) -> None:
     try:
-        sent = EmailMessage(subject=message.subject, body=message.body, to=[message.to],
-                            headers={"X-Khuyencong-Ref": message.reference}).send()
+        sent = EmailMessage(
+            subject=message.subject,
+            body=message.body,
+            to=[message.to],
+            headers={"X-Khuyencong-Ref": message.reference},
+        ).send()
     except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused) as exc:
         raise DeliveryError(f"SMTP: {exc}", retryable=False) from exc
     except (smtplib.SMTPException, OSError) as exc:
@@ -70,8 +74,10 @@ class HttpGatewaySms:
         self.timeout = timeout
 
     def send(self, message: Message) -> None:
-        payload = json.dumps({"to": message.to, "text": message.body, "sender": self.sender,
-                              "reference": message.reference}, ensure_ascii=False).encode()
+        payload = json.dumps(
+            {"to": message.to, "text": message.body, "sender": self.sender, "reference": message.reference},
+            ensure_ascii=False,
+        ).encode()
         headers = {"Content-Type": "application/json; charset=utf-8", "Accept": "application/json"}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
@@ -81,7 +87,9 @@ class HttpGatewaySms:
                 response.read()
         except urllib.error.HTTPError as exc:
             detail = exc.read(300).decode("utf-8", "replace").strip()
-            raise DeliveryError(f"SMS gateway HTTP {exc.code}: {detail}" if detail else f"SMS gateway HTTP {exc.code}") from exc
+            raise DeliveryError(
+                f"SMS gateway HTTP {exc.code}: {detail}" if detail else f"SMS gateway HTTP {exc.code}"
+            ) from exc
         except (TimeoutError, urllib.error.URLError, OSError) as exc:
             raise DeliveryError(f"SMS gateway unreachable: {getattr(exc, 'reason', exc)}") from exc
 
@@ -93,8 +101,12 @@ def sms_backend() -> ConsoleSms | HttpGatewaySms:
     if scheme == "console":
         return ConsoleSms()
     if scheme in ("http", "https"):
-        return HttpGatewaySms(url, token=settings.SMS_TOKEN, sender=settings.SMS_SENDER, timeout=settings.SMS_TIMEOUT)
-    raise DeliveryError(f"SMS_URL scheme {scheme!r} is not supported (console://, http://, https://)", retryable=False)
+        return HttpGatewaySms(
+            url, token=settings.SMS_TOKEN, sender=settings.SMS_SENDER, timeout=settings.SMS_TIMEOUT
+        )
+    raise DeliveryError(
+        f"SMS_URL scheme {scheme!r} is not supported (console://, http://, https://)", retryable=False
+    )
 
 
 def send_sms(message: Message) -> None:

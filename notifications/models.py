@@ -32,11 +32,15 @@ class MessageTemplate(models.Model):
     body_en = models.TextField(_("nội dung thư (tiếng Anh)"), blank=True)
     sms_en = models.CharField(_("nội dung SMS (tiếng Anh)"), max_length=480, blank=True)
     always_immediate = models.BooleanField(
-        _("luôn gửi ngay"), default=False,
-        help_text=_("Gửi ngay cả khi người nhận chọn nhận bản tổng hợp hằng ngày (ví dụ: biên nhận hồ sơ có mã PIN)."),
+        _("luôn gửi ngay"),
+        default=False,
+        help_text=_(
+            "Gửi ngay cả khi người nhận chọn nhận bản tổng hợp hằng ngày (ví dụ: biên nhận hồ sơ có mã PIN)."
+        ),
     )
-    is_active = models.BooleanField(_("đang dùng"), default=True,
-                                    help_text=_("Bỏ chọn để ngừng tạo tin cho sự kiện này."))
+    is_active = models.BooleanField(
+        _("đang dùng"), default=True, help_text=_("Bỏ chọn để ngừng tạo tin cho sự kiện này.")
+    )
     updated_at = models.DateTimeField(_("cập nhật"), auto_now=True)
 
     class Meta:
@@ -55,11 +59,17 @@ class Preference(models.Model):
         IMMEDIATE = "immediate", _("Gửi ngay từng tin")
         DAILY = "daily", _("Tổng hợp một lần mỗi ngày")
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, verbose_name=_("người dùng"), on_delete=models.CASCADE,
-                                related_name="notification_preference")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người dùng"),
+        on_delete=models.CASCADE,
+        related_name="notification_preference",
+    )
     email = models.BooleanField(_("nhận qua thư điện tử"), default=True)
     sms = models.BooleanField(_("nhận qua SMS"), default=True)
-    frequency = models.CharField(_("tần suất"), max_length=10, choices=Frequency.choices, default=Frequency.IMMEDIATE)
+    frequency = models.CharField(
+        _("tần suất"), max_length=10, choices=Frequency.choices, default=Frequency.IMMEDIATE
+    )
     language = models.CharField(_("ngôn ngữ"), max_length=2, choices=Language.choices, default=Language.VI)
 
     class Meta:
@@ -80,8 +90,12 @@ class Outbox(models.Model):
         SENT = "sent", _("Đã gửi")
         FAILED = "failed", _("Gửi lỗi, không thử lại")
 
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("người nhận"), on_delete=models.CASCADE,
-                                  related_name="outbox")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người nhận"),
+        on_delete=models.CASCADE,
+        related_name="outbox",
+    )
     channel = models.CharField(_("kênh"), max_length=8, choices=Channel.choices)
     template = models.CharField(_("mẫu tin"), max_length=64)
     context = models.JSONField(_("nội dung"), default=dict)
@@ -115,8 +129,9 @@ class Delivery(models.Model):
         FAILED = "failed", _("Lỗi, không thử lại")
 
     attempted_at = models.DateTimeField(_("gửi lúc"))
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("người nhận"), on_delete=models.CASCADE,
-                                  related_name="+")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("người nhận"), on_delete=models.CASCADE, related_name="+"
+    )
     channel = models.CharField(_("kênh"), max_length=8, choices=Channel.choices)
     address = models.CharField(_("địa chỉ nhận"), max_length=254)
     subject = models.CharField(_("tiêu đề"), max_length=255, blank=True)

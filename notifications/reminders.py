@@ -30,9 +30,17 @@ DUE_SOON, DUE_TODAY, OVERDUE, ESCALATED = "due_soon", "due_today", "overdue", "e
 PROGRESS_DAY = 25  # monthly progress reports are due by the 25th (architecture.md §5)
 REMINDER_COLUMNS = (
     *(f.name for f in Task._meta.concrete_fields),
-    "proposal__tracking_code", "proposal__title", "unit__name",
-    "assignee__username", "assignee__first_name", "assignee__last_name", "assignee__email", "assignee__phone",
-    "assignee__is_active", "assignee__unit", "assignee__organisation",
+    "proposal__tracking_code",
+    "proposal__title",
+    "unit__name",
+    "assignee__username",
+    "assignee__first_name",
+    "assignee__last_name",
+    "assignee__email",
+    "assignee__phone",
+    "assignee__is_active",
+    "assignee__unit",
+    "assignee__organisation",
 )
 
 
@@ -56,13 +64,17 @@ def task_notices(calendar: WorkingCalendar, today: dt.date) -> list[Notice]:
     soon_until = calendar.add_working_days(today, settings.KHUYENCONG["DUE_SOON_WORKING_DAYS"])
     # Escalate when ESCALATE_AFTER working days have passed since the overdue notice (the working day after
     # the deadline): the deadline is on or before ``escalate_until``.
-    escalate_until = working_days_before(calendar, today, settings.NOTIFICATIONS["ESCALATE_AFTER_WORKING_DAYS"] + 1)
+    escalate_until = working_days_before(
+        calendar, today, settings.NOTIFICATIONS["ESCALATE_AFTER_WORKING_DAYS"] + 1
+    )
     horizon = dt.datetime.combine(soon_until + dt.timedelta(days=1), dt.time(0), tzinfo=VN_TZ)
     # Only the columns a reminder uses: at tens of thousands of due tasks, loading every dossier section of
     # every đề án was most of the sweep's reading.
     tasks = list(
         Task.objects.filter(completed_at__isnull=True, due_at__lt=horizon)
-        .select_related("proposal", "assignee", "unit").only(*REMINDER_COLUMNS).order_by("due_at", "id")
+        .select_related("proposal", "assignee", "unit")
+        .only(*REMINDER_COLUMNS)
+        .order_by("due_at", "id")
     )
     if not tasks:
         return []
@@ -82,8 +94,11 @@ def task_notices(calendar: WorkingCalendar, today: dt.date) -> list[Notice]:
         return []
 
     # Everyone who may receive one of these, in one query: the queues (role in unit) and the unit heads.
-    wanted = {(t.unit_id, Role.DEPARTMENT_HEAD if k == ESCALATED else t.role) for t, k in plan
-              if k == ESCALATED or t.assignee_id is None}
+    wanted = {
+        (t.unit_id, Role.DEPARTMENT_HEAD if k == ESCALATED else t.role)
+        for t, k in plan
+        if k == ESCALATED or t.assignee_id is None
+    }
     members = _members(wanted)
     # The step's display name once per status, not once per reminder (each get_FOO_display() call rebuilds the
     # field's choices and translates the label: most of the sweep's own time at tens of thousands of tasks).
@@ -98,13 +113,25 @@ def task_notices(calendar: WorkingCalendar, today: dt.date) -> list[Notice]:
             recipients = members.get((task.unit_id, task.role), [])
         due = due_day[task.pk]
         p = task.proposal
-        notices.append(Notice(tuple(recipients), f"task.{kind}", {
-            "task": task.pk, "proposal": p.pk, "tracking_code": p.tracking_code, "title": p.title,
-            "step": step_names.get(task.status) or step_names.setdefault(task.status, task.get_status_display()),
-            "unit": task.unit.name, "due_at": local_datetime(task.due_at),
-            "holder": str(task.assignee) if task.assignee_id else "",
-            "working_days_late": calendar.working_days_between(due, today) if today > due else 0,
-        }, f"task:{task.pk}:{kind}"))
+        notices.append(
+            Notice(
+                tuple(recipients),
+                f"task.{kind}",
+                {
+                    "task": task.pk,
+                    "proposal": p.pk,
+                    "tracking_code": p.tracking_code,
+                    "title": p.title,
+                    "step": step_names.get(task.status)
+                    or step_names.setdefault(task.status, task.get_status_display()),
+                    "unit": task.unit.name,
+                    "due_at": local_datetime(task.due_at),
+                    "holder": str(task.assignee) if task.assignee_id else "",
+                    "working_days_late": calendar.working_days_between(due, today) if today > due else 0,
+                },
+                f"task:{task.pk}:{kind}",
+            )
+        )
     return notices
 
 
@@ -115,17 +142,29 @@ def progress_notices(calendar: WorkingCalendar, today: dt.date) -> list[Notice]:
         return []
     period = today.replace(day=1)
     proposals = list(
-        Proposal.objects.filter(status=Status.APPROVED).exclude(progress_reports__period=period)
-        .order_by("pk").only("pk", "tracking_code", "title", "implementing_org_id")
+        Proposal.objects.filter(status=Status.APPROVED)
+        .exclude(progress_reports__period=period)
+        .order_by("pk")
+        .only("pk", "tracking_code", "title", "implementing_org_id")
     )
     people: dict[int | None, list[User]] = defaultdict(list)
-    for user in User.objects.filter(is_active=True, organisation_id__in={p.implementing_org_id for p in proposals}):
+    for user in User.objects.filter(
+        is_active=True, organisation_id__in={p.implementing_org_id for p in proposals}
+    ):
         people[user.organisation_id].append(user)
     return [
-        Notice(tuple(people[p.implementing_org_id]), "progress.reminder", {
-            "proposal": p.pk, "tracking_code": p.tracking_code, "title": p.title, "month": period.strftime("%m/%Y"),
-            "deadline": local_date(deadline),
-        }, f"progress:{p.pk}:{period:%Y-%m}")
+        Notice(
+            tuple(people[p.implementing_org_id]),
+            "progress.reminder",
+            {
+                "proposal": p.pk,
+                "tracking_code": p.tracking_code,
+                "title": p.title,
+                "month": period.strftime("%m/%Y"),
+                "deadline": local_date(deadline),
+            },
+            f"progress:{p.pk}:{period:%Y-%m}",
+        )
         for p in proposals
     ]
 
@@ -145,21 +184,29 @@ def _already_reminded(task_ids: list[int]) -> set[tuple[int, str]]:
     from .models import Outbox
 
     templates = [f"task.{k}" for k in (DUE_SOON, DUE_TODAY, OVERDUE, ESCALATED)]
-    return set(Outbox.objects.filter(template__in=templates, context__task__in=task_ids)
-               .values_list("context__task", "template").distinct())
+    return set(
+        Outbox.objects.filter(template__in=templates, context__task__in=task_ids)
+        .values_list("context__task", "template")
+        .distinct()
+    )
 
 
 def _members(wanted: set[tuple[int, str]]) -> dict[tuple[int, str], list[User]]:
     if not wanted:
         return {}
     through = User.groups.through
-    rows = (through.objects.filter(user__is_active=True, user__unit_id__in={u for u, _ in wanted},
-                                   group__name__in={r for _, r in wanted})
-            .select_related("user", "group").order_by("user__username"))
+    rows = (
+        through.objects.filter(
+            user__is_active=True,
+            user__unit_id__in={u for u, _ in wanted},
+            group__name__in={r for _, r in wanted},
+        )
+        .select_related("user", "group")
+        .order_by("user__username")
+    )
     out: dict[tuple[int, str], list[User]] = defaultdict(list)
     for row in rows:
         key = (row.user.unit_id, row.group.name)
         if key in wanted:
             out[key].append(row.user)
     return out
-

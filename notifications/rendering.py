@@ -49,12 +49,22 @@ def masked(context: dict) -> dict:
     return {k: (MASK if k in SECRET_KEYS and v else v) for k, v in context.items()}
 
 
-def render(code: str, context: dict, *, language: str = Language.VI, recipient_name: str = "",
-           template: MessageTemplate | None = None) -> Rendered:
+def render(
+    code: str,
+    context: dict,
+    *,
+    language: str = Language.VI,
+    recipient_name: str = "",
+    template: MessageTemplate | None = None,
+) -> Rendered:
     """Render template ``code`` in ``language``; English parts left blank fall back to the Vietnamese ones."""
     if template is None:
         template = MessageTemplate.objects.filter(code=code).first()
-    values = {**context, "site_url": settings.NOTIFICATIONS["SITE_URL"].rstrip("/"), "recipient_name": recipient_name}
+    values = {
+        **context,
+        "site_url": settings.NOTIFICATIONS["SITE_URL"].rstrip("/"),
+        "recipient_name": recipient_name,
+    }
     with translation.override(language):
         if template is None:
             subject, body, sms = _fallback()
@@ -79,8 +89,10 @@ def _one_line(text: str) -> str:
 def _fallback() -> tuple[str, str, str]:
     """Used when an event has no template row (deleted in admin): still tell the person something useful."""
     subject = _("Khuyến công: thông báo về đề án {{ tracking_code }}")
-    body = _("Kính gửi {{ recipient_name }},\n\nĐề án {{ tracking_code }} — {{ title }} có thông tin mới. "
-             "Vui lòng đăng nhập {{ site_url }} để xem chi tiết.")
+    body = _(
+        "Kính gửi {{ recipient_name }},\n\nĐề án {{ tracking_code }} — {{ title }} có thông tin mới. "
+        "Vui lòng đăng nhập {{ site_url }} để xem chi tiết."
+    )
     sms = _("Khuyến công: đề án {{ tracking_code }} có thông tin mới. Xem tại {{ site_url }}")
     return subject, body, sms
 
@@ -88,13 +100,20 @@ def _fallback() -> tuple[str, str, str]:
 def render_digest(items: list[Rendered], *, language: str, day: dt.date, recipient_name: str) -> Rendered:
     """One message gathering a day's notifications: the email lists each one; the SMS counts them."""
     with translation.override(language):
-        subject = _("Khuyến công: %(count)s thông báo ngày %(day)s") % {"count": len(items), "day": local_date(day)}
-        parts = [_("Kính gửi %(name)s,") % {"name": recipient_name}, "",
-                 _("Bản tổng hợp %(count)s thông báo của hệ thống khuyến công:") % {"count": len(items)}]
+        subject = _("Khuyến công: %(count)s thông báo ngày %(day)s") % {
+            "count": len(items),
+            "day": local_date(day),
+        }
+        parts = [
+            _("Kính gửi %(name)s,") % {"name": recipient_name},
+            "",
+            _("Bản tổng hợp %(count)s thông báo của hệ thống khuyến công:") % {"count": len(items)},
+        ]
         for n, item in enumerate(items, 1):
             parts += ["", f"{n}. {item.subject}", "", item.body.strip()]
         sms = _("Khuyến công: bạn có %(count)s thông báo mới: %(subjects)s") % {
-            "count": len(items), "subjects": "; ".join(item.sms for item in items),
+            "count": len(items),
+            "subjects": "; ".join(item.sms for item in items),
         }
         return Rendered(subject=subject, body="\n".join(parts) + "\n", sms=sms[:SMS_MAX])
 

@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 # --- queueing ------------------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Notice:
     """One event's message to some people: ``key`` identifies the event, so writing it twice writes nothing."""
@@ -42,7 +43,12 @@ class Notice:
 
 
 def queue_message(
-    *, recipients: Iterable[User], template: str, context: dict, key: str, now: dt.datetime,
+    *,
+    recipients: Iterable[User],
+    template: str,
+    context: dict,
+    key: str,
+    now: dt.datetime,
     channels: Iterable[str] = (Channel.EMAIL, Channel.SMS),
 ) -> int:
     """Write one outbox row per recipient and channel they accept; ``key`` makes a repeated call a no-op.
@@ -62,8 +68,10 @@ def queue_notices(notices: Iterable[Notice], *, now: dt.datetime) -> int:
     if not notices:
         return 0
     flags = dict(
-        (code, (active, immediate)) for code, active, immediate in MessageTemplate.objects.filter(
-            code__in={n.template for n in notices}).values_list("code", "is_active", "always_immediate")
+        (code, (active, immediate))
+        for code, active, immediate in MessageTemplate.objects.filter(
+            code__in={n.template for n in notices}
+        ).values_list("code", "is_active", "always_immediate")
     )
     user_ids = {u.pk for n in notices for u in n.recipients}
     prefs = {p.user_id: p for p in Preference.objects.filter(user_id__in=user_ids)}
@@ -79,15 +87,25 @@ def queue_notices(notices: Iterable[Notice], *, now: dt.datetime) -> int:
             for channel in notice.channels:
                 if channel not in pref.channels() or not address_of(user, channel):
                     continue
-                rows.append(Outbox(
-                    recipient=user, channel=channel, template=notice.template, context=notice.context,
-                    digest=digest, idempotency_key=f"{notice.key}:{user.pk}:{channel}", created_at=now,
-                    next_attempt_at=digest_at if digest else now,
-                ))
+                rows.append(
+                    Outbox(
+                        recipient=user,
+                        channel=channel,
+                        template=notice.template,
+                        context=notice.context,
+                        digest=digest,
+                        idempotency_key=f"{notice.key}:{user.pk}:{channel}",
+                        created_at=now,
+                        next_attempt_at=digest_at if digest else now,
+                    )
+                )
     if not rows:
         return 0
-    existing = set(Outbox.objects.filter(idempotency_key__in=[r.idempotency_key for r in rows])
-                   .values_list("idempotency_key", flat=True))
+    existing = set(
+        Outbox.objects.filter(idempotency_key__in=[r.idempotency_key for r in rows]).values_list(
+            "idempotency_key", flat=True
+        )
+    )
     new = [r for r in rows if r.idempotency_key not in existing]
     # ignore_conflicts: a concurrent caller may have written the same key since the read above.
     Outbox.objects.bulk_create(new, ignore_conflicts=True)
@@ -129,21 +147,32 @@ def requeue(outbox_ids: Iterable[int], *, now: dt.datetime) -> int:
 
 # --- delivery ------------------------------------------------------------------------------------------------
 
+
 def deliver(outbox_id: int, *, now: dt.datetime) -> str | None:
     """Send one due, pending outbox row (or the digest it belongs to). Returns the Delivery outcome, or None
     when there was nothing to do: already sent or failed, not due yet, or being sent by someone else."""
     with transaction.atomic():
-        row = (Outbox.objects.select_for_update(skip_locked=True, of=("self",)).select_related("recipient")
-               .filter(pk=outbox_id, state=Outbox.State.PENDING, next_attempt_at__lte=now).first())
+        row = (
+            Outbox.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("recipient")
+            .filter(pk=outbox_id, state=Outbox.State.PENDING, next_attempt_at__lte=now)
+            .first()
+        )
         if row is None:
             return None
         rows = [row]
         if row.digest:
             rows += list(
-                Outbox.objects.select_for_update(skip_locked=True).filter(
-                    recipient_id=row.recipient_id, channel=row.channel, digest=True, state=Outbox.State.PENDING,
+                Outbox.objects.select_for_update(skip_locked=True)
+                .filter(
+                    recipient_id=row.recipient_id,
+                    channel=row.channel,
+                    digest=True,
+                    state=Outbox.State.PENDING,
                     next_attempt_at__lte=now,
-                ).exclude(pk=row.pk).order_by("created_at", "id")
+                )
+                .exclude(pk=row.pk)
+                .order_by("created_at", "id")
             )
         return _send(rows, now=now)
 
@@ -152,7 +181,8 @@ def deliver_due(*, now: dt.datetime, limit: int = 500) -> dict[str, int]:
     """The sweep: deliver every pending row that is due (first sends after an outage, and retries)."""
     ids = list(
         Outbox.objects.filter(state=Outbox.State.PENDING, next_attempt_at__lte=now)
-        .order_by("next_attempt_at", "id").values_list("pk", flat=True)[:limit]
+        .order_by("next_attempt_at", "id")
+        .values_list("pk", flat=True)[:limit]
     )
     outcomes: Counter[str] = Counter()
     for pk in ids:
@@ -171,10 +201,14 @@ def _send(rows: list[Outbox], *, now: dt.datetime) -> str:
     templates = {t.code: t for t in MessageTemplate.objects.filter(code__in={r.template for r in rows})}
 
     def compose(contexts: list[dict]) -> Rendered:
-        items = [render(r.template, c, language=language, recipient_name=name, template=templates.get(r.template))
-                 for r, c in zip(rows, contexts, strict=True)]
+        items = [
+            render(r.template, c, language=language, recipient_name=name, template=templates.get(r.template))
+            for r, c in zip(rows, contexts, strict=True)
+        ]
         if rows[0].digest:
-            return render_digest(items, language=language, day=now.astimezone(VN_TZ).date(), recipient_name=name)
+            return render_digest(
+                items, language=language, day=now.astimezone(VN_TZ).date(), recipient_name=name
+            )
         return items[0]
 
     message = compose([r.context for r in rows])
@@ -188,7 +222,9 @@ def _send(rows: list[Outbox], *, now: dt.datetime) -> str:
         error, retryable = f"{user} has no {channel} address", False
     else:
         try:
-            SENDERS[channel](Message(to=address, subject=message.subject, body=text, reference=rows[0].idempotency_key))
+            SENDERS[channel](
+                Message(to=address, subject=message.subject, body=text, reference=rows[0].idempotency_key)
+            )
         except DeliveryError as exc:
             error, retryable = str(exc), exc.retryable
         except Exception as exc:  # noqa: BLE001 - a broken backend must be recorded on the row, not lost
@@ -203,8 +239,14 @@ def _send(rows: list[Outbox], *, now: dt.datetime) -> str:
     else:
         outcome = Delivery.Outcome.FAILED
     delivery = Delivery.objects.create(
-        attempted_at=now, recipient=user, channel=channel, address=address, subject=logged.subject,
-        body=logged.body if channel == Channel.EMAIL else sms_text(logged.sms), outcome=outcome, error=error,
+        attempted_at=now,
+        recipient=user,
+        channel=channel,
+        address=address,
+        subject=logged.subject,
+        body=logged.body if channel == Channel.EMAIL else sms_text(logged.sms),
+        outcome=outcome,
+        error=error,
     )
     delivery.messages.set(rows)
     for row in rows:
@@ -228,5 +270,6 @@ def _send(rows: list[Outbox], *, now: dt.datetime) -> str:
 def backoff(attempts: int) -> dt.timedelta:
     """Wait before retry number ``attempts``: RETRY_BASE_SECONDS doubled each time, capped."""
     conf = settings.NOTIFICATIONS
-    return dt.timedelta(seconds=min(conf["RETRY_BASE_SECONDS"] * 2 ** (attempts - 1), conf["RETRY_MAX_SECONDS"]))
-
+    return dt.timedelta(
+        seconds=min(conf["RETRY_BASE_SECONDS"] * 2 ** (attempts - 1), conf["RETRY_MAX_SECONDS"])
+    )

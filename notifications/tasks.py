@@ -11,8 +11,15 @@ from django.utils import timezone
 
 from . import reminders, services
 
-RETRY = {"autoretry_for": (OperationalError, InterfaceError), "retry_backoff": 5, "retry_backoff_max": 300,
-         "retry_jitter": True, "max_retries": 10, "acks_late": True, "ignore_result": True}
+RETRY = {
+    "autoretry_for": (OperationalError, InterfaceError),
+    "retry_backoff": 5,
+    "retry_backoff_max": 300,
+    "retry_jitter": True,
+    "max_retries": 10,
+    "acks_late": True,
+    "ignore_result": True,
+}
 
 
 @shared_task(**RETRY)

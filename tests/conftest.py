@@ -3,21 +3,33 @@ import os
 import pytest
 from django.conf import settings
 
-DB_FIXTURES = {"db", "transactional_db", "django_db_setup", "live_server", "client", "admin_client", "django_user_model"}
+DB_FIXTURES = {
+    "db",
+    "transactional_db",
+    "django_db_setup",
+    "live_server",
+    "client",
+    "admin_client",
+    "django_user_model",
+}
 
 
 def pytest_configure(config):
     problems = getattr(settings, "SERVICE_PROBLEMS", {})
     if problems and os.environ.get("CI", "").lower() == "true":
-        pytest.exit("CI=true but required services are missing: " + "; ".join(problems.values()), returncode=3)
+        pytest.exit(
+            "CI=true but required services are missing: " + "; ".join(problems.values()), returncode=3
+        )
 
 
 def pytest_report_header(config):
     problems = getattr(settings, "SERVICE_PROBLEMS", {})
     if problems:
         return ["SKIPPING tests that need: " + "; ".join(problems.values())]
-    return [f"database: {settings.DATABASES['default']['ENGINE']} {settings.DATABASES['default'].get('NAME')}; "
-            f"redis: {settings.REDIS_URL}"]
+    return [
+        f"database: {settings.DATABASES['default']['ENGINE']} {settings.DATABASES['default'].get('NAME')}; "
+        f"redis: {settings.REDIS_URL}"
+    ]
 
 
 def pytest_collection_modifyitems(config, items):
@@ -25,7 +37,9 @@ def pytest_collection_modifyitems(config, items):
     if not problems:
         return
     for item in items:
-        needs_db = item.get_closest_marker("django_db") or DB_FIXTURES & set(getattr(item, "fixturenames", ()))
+        needs_db = item.get_closest_marker("django_db") or DB_FIXTURES & set(
+            getattr(item, "fixturenames", ())
+        )
         if "postgres" in problems and needs_db:
             item.add_marker(pytest.mark.skip(reason=problems["postgres"]))
         if "redis" in problems and item.get_closest_marker("redis"):

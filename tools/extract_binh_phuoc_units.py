@@ -27,9 +27,12 @@ def main(root: Path) -> dict:
     conv = json.loads((root / "vietnamadminunits/data/converter_2025.json").read_text())
     version = next(root.glob("vietnamadminunits-*.dist-info")).name.split("-")[1].removesuffix(".dist")
     old = db.execute(
-        "SELECT * FROM admin_units_legacy WHERE provinceCode = ? ORDER BY districtCode, wardCode", (OLD_PROVINCE,)
+        "SELECT * FROM admin_units_legacy WHERE provinceCode = ? ORDER BY districtCode, wardCode",
+        (OLD_PROVINCE,),
     ).fetchall()
-    new = db.execute("SELECT * FROM admin_units WHERE provinceCode = ? ORDER BY wardCode", (NEW_PROVINCE,)).fetchall()
+    new = db.execute(
+        "SELECT * FROM admin_units WHERE provinceCode = ? ORDER BY wardCode", (NEW_PROVINCE,)
+    ).fetchall()
     new_key = [k for k, olds in conv["DICT_PROVINCE"].items() if "tinhbinhphuoc" in olds]
     assert new_key == ["tinhdongnai"], new_key
     undivided = conv["DICT_PROVINCE_WARD_NO_DIVIDED"]["tinhdongnai"]
@@ -44,26 +47,71 @@ def main(root: Path) -> dict:
         return new_code.get(found) if found else None
 
     units = [
-        {"code": OLD_PROVINCE, "gso_code": OLD_PROVINCE, "name": old[0]["province"], "level": "province",
-         "parent": None, "valid_from": None, "valid_to": ABOLISHED_ON, "successor": NEW_PREFIX + NEW_PROVINCE},
+        {
+            "code": OLD_PROVINCE,
+            "gso_code": OLD_PROVINCE,
+            "name": old[0]["province"],
+            "level": "province",
+            "parent": None,
+            "valid_from": None,
+            "valid_to": ABOLISHED_ON,
+            "successor": NEW_PREFIX + NEW_PROVINCE,
+        },
     ]
     seen = set()
     for r in old:
         if r["districtCode"] not in seen:
             seen.add(r["districtCode"])
-            units.append({"code": r["districtCode"], "gso_code": r["districtCode"], "name": r["district"],
-                          "level": "district", "parent": OLD_PROVINCE, "valid_from": None, "valid_to": ABOLISHED_ON,
-                          "successor": None})
+            units.append(
+                {
+                    "code": r["districtCode"],
+                    "gso_code": r["districtCode"],
+                    "name": r["district"],
+                    "level": "district",
+                    "parent": OLD_PROVINCE,
+                    "valid_from": None,
+                    "valid_to": ABOLISHED_ON,
+                    "successor": None,
+                }
+            )
     for r in old:
-        units.append({"code": r["wardCode"], "gso_code": r["wardCode"], "name": r["ward"], "level": "commune",
-                      "parent": r["districtCode"], "valid_from": None, "valid_to": ABOLISHED_ON,
-                      "successor": successor(r)})
-    units.append({"code": NEW_PREFIX + NEW_PROVINCE, "gso_code": NEW_PROVINCE, "name": new[0]["province"],
-                  "level": "province", "parent": None, "valid_from": REFORM_FROM, "valid_to": None, "successor": None})
+        units.append(
+            {
+                "code": r["wardCode"],
+                "gso_code": r["wardCode"],
+                "name": r["ward"],
+                "level": "commune",
+                "parent": r["districtCode"],
+                "valid_from": None,
+                "valid_to": ABOLISHED_ON,
+                "successor": successor(r),
+            }
+        )
+    units.append(
+        {
+            "code": NEW_PREFIX + NEW_PROVINCE,
+            "gso_code": NEW_PROVINCE,
+            "name": new[0]["province"],
+            "level": "province",
+            "parent": None,
+            "valid_from": REFORM_FROM,
+            "valid_to": None,
+            "successor": None,
+        }
+    )
     for r in new:
-        units.append({"code": NEW_PREFIX + r["wardCode"], "gso_code": r["wardCode"], "name": r["ward"],
-                      "level": "commune", "parent": NEW_PREFIX + NEW_PROVINCE, "valid_from": REFORM_FROM,
-                      "valid_to": None, "successor": None})
+        units.append(
+            {
+                "code": NEW_PREFIX + r["wardCode"],
+                "gso_code": r["wardCode"],
+                "name": r["ward"],
+                "level": "commune",
+                "parent": NEW_PREFIX + NEW_PROVINCE,
+                "valid_from": REFORM_FROM,
+                "valid_to": None,
+                "successor": None,
+            }
+        )
     return {
         "source": (
             f"PyPI package vietnamadminunits {version} (MIT licence, © 2025 Tran Ngoc Minh Hieu), files "
@@ -82,7 +130,10 @@ def main(root: Path) -> dict:
             "Phường An Lộc 25336, Xã Nha Bích 25453, Xã Xuân Quế 26329 (this file keeps vietnamadminunits' codes "
             "25252, 25333, 25450, 26332).",
         ],
-        "counts": {level: sum(1 for u in units if u["level"] == level) for level in ("province", "district", "commune")},
+        "counts": {
+            level: sum(1 for u in units if u["level"] == level)
+            for level in ("province", "district", "commune")
+        },
         "units": units,
     }
 

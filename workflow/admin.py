@@ -15,7 +15,15 @@ from .models import (
 
 @admin.register(SupportCap)
 class SupportCapAdmin(admin.ModelAdmin):
-    list_display = ["content_type", "funding_kind", "province", "percent_cap", "max_amount", "regulation", "effective_from"]
+    list_display = [
+        "content_type",
+        "funding_kind",
+        "province",
+        "percent_cap",
+        "max_amount",
+        "regulation",
+        "effective_from",
+    ]
     list_filter = ["content_type", "funding_kind"]
 
 

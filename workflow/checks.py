@@ -19,22 +19,30 @@ def check_lifecycle(lifecycle: Lifecycle) -> list[checks.CheckMessage]:
                 frontier.append(t.dest)
     for status in lifecycle.statuses:
         if status not in reachable:
-            errors.append(checks.Error(f"Status {status!r} cannot be reached from drafted.", id="workflow.E001"))
+            errors.append(
+                checks.Error(f"Status {status!r} cannot be reached from drafted.", id="workflow.E001")
+            )
     valid_roles = set(Role.values) | {HOLDER}
     for t in lifecycle.triggers.values():
         if not t.role:
             errors.append(checks.Error(f"Trigger {t.name!r} has no role.", id="workflow.E002"))
         elif t.role not in valid_roles:
-            errors.append(checks.Error(f"Trigger {t.name!r} names an unknown role {t.role!r}.", id="workflow.E003"))
+            errors.append(
+                checks.Error(f"Trigger {t.name!r} names an unknown role {t.role!r}.", id="workflow.E003")
+            )
         for s in (*t.sources, t.dest):
             if s not in lifecycle.statuses:
-                errors.append(checks.Error(f"Trigger {t.name!r} uses unknown status {s!r}.", id="workflow.E004"))
+                errors.append(
+                    checks.Error(f"Trigger {t.name!r} uses unknown status {s!r}.", id="workflow.E004")
+                )
     for status in TERMINAL:
         if lifecycle.triggers_from(status):
             errors.append(checks.Error(f"Terminal status {status!r} has exits.", id="workflow.E005"))
     for status in lifecycle.statuses:
         if status not in TERMINAL and not lifecycle.triggers_from(status):
-            errors.append(checks.Error(f"Status {status!r} is not terminal but has no exit.", id="workflow.E006"))
+            errors.append(
+                checks.Error(f"Status {status!r} is not terminal but has no exit.", id="workflow.E006")
+            )
     return errors
 
 

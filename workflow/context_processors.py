@@ -5,8 +5,13 @@ def task_counts(request):
     """Counts shown in the task menu (two indexed COUNT queries, only on staff pages)."""
     user = getattr(request, "user", None)
     match = getattr(request, "resolver_match", None)
-    if not (user and user.is_authenticated and STAFF_ROLES & user.role_names and match
-            and match.namespace in ("tasks", "proposals")):
+    if not (
+        user
+        and user.is_authenticated
+        and STAFF_ROLES & user.role_names
+        and match
+        and match.namespace in ("tasks", "proposals")
+    ):
         return {}
     from workflow.selectors import box_counts
 

@@ -67,17 +67,56 @@ class Org:
 
 
 ORGS = (
-    Org("3801234567", "Hộ kinh doanh Nguyễn Thị Lan", Organisation.Kind.HOUSEHOLD, "25417", "Nguyễn Thị Lan",
-        "+84912345678", "lan.dieu@example.vn", "Thôn 3, xã Đức Liễu"),
-    Org("3801122334", "Hợp tác xã Mây tre đan Đức Phong", Organisation.Kind.COOPERATIVE, "25396", "Điểu Thị Hạnh",
-        "+84913456789", "htx.maytre.ducphong@example.vn", "Khu phố Tân Hưng, thị trấn Đức Phong"),
-    Org("3800987654", "Công ty TNHH Chế biến Điều Lộc Ninh", Organisation.Kind.SME, "25270", "Trần Văn Bình",
-        "+84987654321", "dieulocninh@example.vn", "Quốc lộ 13, thị trấn Lộc Ninh"),
-    Org("3800456789", "Hợp tác xã Cơ khí Tân Phú", Organisation.Kind.COOPERATIVE, "25363", "Lê Văn Phúc",
-        "+84903123456", "cokhi.tanphu@example.vn", "Đường ĐT 741, thị trấn Tân Phú"),
-    Org("3800111222", "Trung tâm Khuyến công và Tư vấn phát triển công nghiệp tỉnh Bình Phước",
-        Organisation.Kind.PUBLIC_SERVICE, "25195", "Hoàng Minh Đức", "+84918765432", "ttkc.binhphuoc@example.vn",
-        "Đường Trần Hưng Đạo, phường Tân Phú, thành phố Đồng Xoài"),
+    Org(
+        "3801234567",
+        "Hộ kinh doanh Nguyễn Thị Lan",
+        Organisation.Kind.HOUSEHOLD,
+        "25417",
+        "Nguyễn Thị Lan",
+        "+84912345678",
+        "lan.dieu@example.vn",
+        "Thôn 3, xã Đức Liễu",
+    ),
+    Org(
+        "3801122334",
+        "Hợp tác xã Mây tre đan Đức Phong",
+        Organisation.Kind.COOPERATIVE,
+        "25396",
+        "Điểu Thị Hạnh",
+        "+84913456789",
+        "htx.maytre.ducphong@example.vn",
+        "Khu phố Tân Hưng, thị trấn Đức Phong",
+    ),
+    Org(
+        "3800987654",
+        "Công ty TNHH Chế biến Điều Lộc Ninh",
+        Organisation.Kind.SME,
+        "25270",
+        "Trần Văn Bình",
+        "+84987654321",
+        "dieulocninh@example.vn",
+        "Quốc lộ 13, thị trấn Lộc Ninh",
+    ),
+    Org(
+        "3800456789",
+        "Hợp tác xã Cơ khí Tân Phú",
+        Organisation.Kind.COOPERATIVE,
+        "25363",
+        "Lê Văn Phúc",
+        "+84903123456",
+        "cokhi.tanphu@example.vn",
+        "Đường ĐT 741, thị trấn Tân Phú",
+    ),
+    Org(
+        "3800111222",
+        "Trung tâm Khuyến công và Tư vấn phát triển công nghiệp tỉnh Bình Phước",
+        Organisation.Kind.PUBLIC_SERVICE,
+        "25195",
+        "Hoàng Minh Đức",
+        "+84918765432",
+        "ttkc.binhphuoc@example.vn",
+        "Đường Trần Hưng Đạo, phường Tân Phú, thành phố Đồng Xoài",
+    ),
 )
 LAN, HTX_MAYTRE, DIEU_LN, COKHI, TRUNGTAM = (o.tax_code for o in ORGS)
 
@@ -98,7 +137,12 @@ PEOPLE = (
     Person("auditor", "Đặng Quốc", "Khánh", Role.AUDITOR, unit=PROVINCE, phone="+84912222225"),
     Person("admin", "Quản trị", "hệ thống", Role.ADMINISTRATOR, unit=PROVINCE, phone="+84912222226"),
 )
-DISTRICT_OFFICER = {"696": "district", "692": "district.locninh", "689": "district.dongxoai", "695": "district.dongphu"}
+DISTRICT_OFFICER = {
+    "696": "district",
+    "692": "district.locninh",
+    "689": "district.dongxoai",
+    "695": "district.dongphu",
+}
 APPLICANT_OF = {p.org: p.username for p in PEOPLE if p.org}
 LOGINS = ("applicant", "district", "appraiser", "head", "finance", "approver", "auditor", "admin")
 
@@ -167,8 +211,18 @@ SPECS = (
 # fmt: on
 
 # Day (from creation) of each step on the main path.
-DAY = {"lodge": 2, "district_submit": 6, "appraise": 16, "verify_finance": 24, "approve": 32, "advance": 42,
-       "report": 60, "stop": 75, "accept": 150, "settle": 165}
+DAY = {
+    "lodge": 2,
+    "district_submit": 6,
+    "appraise": 16,
+    "verify_finance": 24,
+    "approve": 32,
+    "advance": 42,
+    "report": 60,
+    "stop": 75,
+    "accept": 150,
+    "settle": 165,
+}
 MAIN = ("lodge", "district_submit", "appraise", "verify_finance", "approve", "accept", "settle")
 
 
@@ -184,10 +238,18 @@ PATHS: dict[str, list[tuple[str, int]]] = {
     "appraised": _main_until("appraise"),
     "finance_verified": _main_until("verify_finance"),
     "approved": _main_until("approve"),
-    "approved_with_advance": [*_main_until("approve"), ("advance", DAY["advance"]), ("report", DAY["report"])],
+    "approved_with_advance": [
+        *_main_until("approve"),
+        ("advance", DAY["advance"]),
+        ("report", DAY["report"]),
+    ],
     "implemented": [*_main_until("approve"), ("advance", DAY["advance"]), ("accept", DAY["accept"])],
-    "settled": [*_main_until("approve"), ("advance", DAY["advance"]), ("accept", DAY["accept"]),
-                ("settle", DAY["settle"])],
+    "settled": [
+        *_main_until("approve"),
+        ("advance", DAY["advance"]),
+        ("accept", DAY["accept"]),
+        ("settle", DAY["settle"]),
+    ],
     "stopped": [*_main_until("approve"), ("advance", DAY["advance"]), ("stop", DAY["stop"])],
     "returned": [("lodge", 2), ("return_for_revision", 5)],
     "resubmitted": [("lodge", 2), ("district_submit", 6), ("return_for_revision", 12), ("lodge", 20)],
@@ -236,8 +298,15 @@ def _unit_codes() -> set[str]:
 def _org(o: Org, units, result: SeedResult) -> Organisation:
     org, created = Organisation.objects.get_or_create(
         tax_code=o.tax_code,
-        defaults={"name": o.name, "kind": o.kind, "address_unit": units[o.commune], "address": o.address,
-                  "representative": o.representative, "phone": o.phone, "email": o.email},
+        defaults={
+            "name": o.name,
+            "kind": o.kind,
+            "address_unit": units[o.commune],
+            "address": o.address,
+            "representative": o.representative,
+            "phone": o.phone,
+            "email": o.email,
+        },
     )
     result.orgs_created += created
     return org
@@ -246,10 +315,17 @@ def _org(o: Org, units, result: SeedResult) -> Organisation:
 def _person(p: Person, units, orgs, password: str, result: SeedResult) -> User:
     user = User.objects.filter(username=p.username).first()
     if user is None:
-        user = User(username=p.username, first_name=p.family, last_name=p.given,
-                    email=f"{p.username.replace('.', '-')}@khuyencong.example.vn", phone=p.phone,
-                    unit=units[p.unit] if p.unit else None, organisation=orgs[p.org] if p.org else None,
-                    is_staff=p.role == Role.ADMINISTRATOR, is_superuser=p.role == Role.ADMINISTRATOR)
+        user = User(
+            username=p.username,
+            first_name=p.family,
+            last_name=p.given,
+            email=f"{p.username.replace('.', '-')}@khuyencong.example.vn",
+            phone=p.phone,
+            unit=units[p.unit] if p.unit else None,
+            organisation=orgs[p.org] if p.org else None,
+            is_staff=p.role == Role.ADMINISTRATOR,
+            is_superuser=p.role == Role.ADMINISTRATOR,
+        )
         user.set_password(password)
         user.save()
         user.groups.add(Group.objects.get_or_create(name=str(p.role))[0])
@@ -258,6 +334,7 @@ def _person(p: Person, units, orgs, password: str, result: SeedResult) -> User:
 
 
 # --- one đề án ---------------------------------------------------------------------------------------------
+
 
 def _round_m(amount: int) -> int:
     return amount // MILLION * MILLION
@@ -269,8 +346,12 @@ def _split(spec: Spec, proposal_on: dt.date, province) -> tuple[int, int, int]:
     nat, loc, other = SUB_PROGRAMMES[spec.sub][1]
     total = spec.total * MILLION
     support = _round_m(total * (nat + loc) // (nat + loc + other))
-    probe = Proposal(content_type=spec.content_type, funding_kind=_funding_kind(spec), province=province,
-                     is_production_line=spec.production_line)
+    probe = Proposal(
+        content_type=spec.content_type,
+        funding_kind=_funding_kind(spec),
+        province=province,
+        is_production_line=spec.production_line,
+    )
     cap = applicable_cap(probe, on=proposal_on)
     if cap is not None:
         if cap.percent_cap is not None:
@@ -308,14 +389,23 @@ def _proposal(spec: Spec, org: Organisation, units, users, now: dt.datetime) -> 
     national, local, counterpart = _split(spec, start.date(), units[PROVINCE])
     sub_name = SUB_PROGRAMMES[spec.sub][0]
     proposal = create_proposal(
-        actor=applicant, now=start, implementing_org=org, title=spec.title, plan_year=plan_year,
-        funding_kind=_funding_kind(spec), content_type=spec.content_type, sector=spec.sector,
-        is_production_line=spec.production_line, province=units[PROVINCE], district=commune.parent,
-        commune=commune, location_detail=f"{commune.name}, {commune.parent.name}, tỉnh Bình Phước",
+        actor=applicant,
+        now=start,
+        implementing_org=org,
+        title=spec.title,
+        plan_year=plan_year,
+        funding_kind=_funding_kind(spec),
+        content_type=spec.content_type,
+        sector=spec.sector,
+        is_production_line=spec.production_line,
+        province=units[PROVINCE],
+        district=commune.parent,
+        commune=commune,
+        location_detail=f"{commune.name}, {commune.parent.name}, tỉnh Bình Phước",
         partners=f"Đơn vị thực hiện: {org.name}. Đơn vị phối hợp: Phòng Kinh tế {commune.parent.name}, "
-                 f"UBND {commune.name}. Địa điểm: {commune.name}.",
+        f"UBND {commune.name}. Địa điểm: {commune.name}.",
         need=f"Thuộc chương trình “{sub_name}” của tỉnh; cơ sở công nghiệp nông thôn tại {commune.name} "
-             "cần hỗ trợ để nâng cao năng suất, chất lượng sản phẩm và tạo việc làm cho lao động địa phương.",
+        "cần hỗ trợ để nâng cao năng suất, chất lượng sản phẩm và tạo việc làm cho lao động địa phương.",
         objectives="Nâng cao năng suất lao động ít nhất 20 %, tạo việc làm ổn định cho lao động nông thôn.",
         scale=f"Tổng kinh phí {spec.total} triệu đồng, thực hiện trong năm {plan_year}.",
         content_plan="Khảo sát, chuẩn bị; tổ chức thực hiện các nội dung chính; nghiệm thu, báo cáo kết quả.",
@@ -334,33 +424,83 @@ def _proposal(spec: Spec, org: Organisation, units, users, now: dt.datetime) -> 
     return proposal
 
 
-def _dossier(p: Proposal, applicant: User, now: dt.datetime, year: int, national: int, local: int,
-             counterpart: int) -> None:
-    WorkItem.objects.bulk_create([
-        WorkItem(proposal=p, position=1, title="Khảo sát, chuẩn bị, lựa chọn nhà cung cấp và học viên",
-                 starts_on=dt.date(year, 3, 1), ends_on=dt.date(year, 4, 30), responsible=p.implementing_org.name),
-        WorkItem(proposal=p, position=2, title="Tổ chức thực hiện nội dung chính của đề án",
-                 starts_on=dt.date(year, 5, 1), ends_on=dt.date(year, 9, 30), responsible=p.implementing_org.name),
-        WorkItem(proposal=p, position=3, title="Nghiệm thu, báo cáo kết quả và quyết toán",
-                 starts_on=dt.date(year, 10, 1), ends_on=dt.date(year, 11, 30), responsible="Sở Công Thương"),
-    ])
+def _dossier(
+    p: Proposal, applicant: User, now: dt.datetime, year: int, national: int, local: int, counterpart: int
+) -> None:
+    WorkItem.objects.bulk_create(
+        [
+            WorkItem(
+                proposal=p,
+                position=1,
+                title="Khảo sát, chuẩn bị, lựa chọn nhà cung cấp và học viên",
+                starts_on=dt.date(year, 3, 1),
+                ends_on=dt.date(year, 4, 30),
+                responsible=p.implementing_org.name,
+            ),
+            WorkItem(
+                proposal=p,
+                position=2,
+                title="Tổ chức thực hiện nội dung chính của đề án",
+                starts_on=dt.date(year, 5, 1),
+                ends_on=dt.date(year, 9, 30),
+                responsible=p.implementing_org.name,
+            ),
+            WorkItem(
+                proposal=p,
+                position=3,
+                title="Nghiệm thu, báo cáo kết quả và quyết toán",
+                starts_on=dt.date(year, 10, 1),
+                ends_on=dt.date(year, 11, 30),
+                responsible="Sở Công Thương",
+            ),
+        ]
+    )
     # Two lines: the main item (about 80 %) and the accompanying costs (the rest), each split by source.
     main = [_round_m(a * 8 // 10) for a in (national, local, counterpart)]
     rest = [a - m for a, m in zip((national, local, counterpart), main, strict=True)]
-    BudgetLine.objects.bulk_create([
-        BudgetLine(proposal=p, position=1, item=_main_item(p.content_type), unit="gói", quantity=1,
-                   unit_price=sum(main), national_amount=main[0], local_amount=main[1], counterpart_amount=main[2]),
-        BudgetLine(proposal=p, position=2, item="Chi phí tổ chức, hội nghị, nghiệm thu, quản lý đề án", unit="gói",
-                   quantity=1, unit_price=sum(rest), national_amount=rest[0], local_amount=rest[1],
-                   counterpart_amount=rest[2]),
-    ])
-    kinds = set(AttachmentRequirement.objects.filter(content_type__in=("", p.content_type)).values_list("kind", flat=True))
+    BudgetLine.objects.bulk_create(
+        [
+            BudgetLine(
+                proposal=p,
+                position=1,
+                item=_main_item(p.content_type),
+                unit="gói",
+                quantity=1,
+                unit_price=sum(main),
+                national_amount=main[0],
+                local_amount=main[1],
+                counterpart_amount=main[2],
+            ),
+            BudgetLine(
+                proposal=p,
+                position=2,
+                item="Chi phí tổ chức, hội nghị, nghiệm thu, quản lý đề án",
+                unit="gói",
+                quantity=1,
+                unit_price=sum(rest),
+                national_amount=rest[0],
+                local_amount=rest[1],
+                counterpart_amount=rest[2],
+            ),
+        ]
+    )
+    kinds = set(
+        AttachmentRequirement.objects.filter(content_type__in=("", p.content_type)).values_list(
+            "kind", flat=True
+        )
+    )
     for kind in sorted(kinds | {"cover_letter", "counterpart_commitment"}):
         body = f"%PDF-1.4\n% {p.tracking_code} {kind}\n".encode()
         Attachment.objects.create(
-            proposal=p, kind=kind, file=ContentFile(body, name=f"{kind}.pdf"), original_name=f"{kind}.pdf",
-            mime_type="application/pdf", size=len(body), sha256=hashlib.sha256(body).hexdigest(),
-            uploaded_by=applicant, uploaded_at=now,
+            proposal=p,
+            kind=kind,
+            file=ContentFile(body, name=f"{kind}.pdf"),
+            original_name=f"{kind}.pdf",
+            mime_type="application/pdf",
+            size=len(body),
+            sha256=hashlib.sha256(body).hexdigest(),
+            uploaded_by=applicant,
+            uploaded_at=now,
         )
 
 
@@ -409,7 +549,9 @@ class _Driver:
     def user(self, username: str) -> User:
         return User.objects.get(pk=self.users[username].pk)  # fresh: role names are cached per instance
 
-    def fire(self, trigger: str, who: str, now: dt.datetime, *, comment: str = "", data: dict | None = None) -> None:
+    def fire(
+        self, trigger: str, who: str, now: dt.datetime, *, comment: str = "", data: dict | None = None
+    ) -> None:
         fire(self.proposal.pk, trigger, actor=self.user(who), now=now, comment=comment, data=data)
         self.proposal.refresh_from_db()
 
@@ -420,54 +562,118 @@ class _Driver:
         if step == "lodge":
             self.fire("lodge", applicant, now)
         elif step == "district_submit":
-            self.fire("district_submit", district, now,
-                      comment="Đề án phù hợp quy hoạch của huyện; đề nghị Sở Công Thương xem xét hỗ trợ.")
+            self.fire(
+                "district_submit",
+                district,
+                now,
+                comment="Đề án phù hợp quy hoạch của huyện; đề nghị Sở Công Thương xem xét hỗ trợ.",
+            )
         elif step == "appraise":
             recommended = _round_m(self.support * 9 // 10) if spec.trimmed else self.support
-            self.fire("appraise", "appraiser", now, data={
-                "verdict": "pass", "opinions": OPINIONS, "score": 70 + p.pk % 25, "recommended_amount": recommended})
+            self.fire(
+                "appraise",
+                "appraiser",
+                now,
+                data={
+                    "verdict": "pass",
+                    "opinions": OPINIONS,
+                    "score": 70 + p.pk % 25,
+                    "recommended_amount": recommended,
+                },
+            )
         elif step == "verify_finance":
             recommended = p.recommended_amount or 0
             national = _round_m(recommended * self.national // self.support) if self.support else 0
-            self.fire("verify_finance", "finance", now,
-                      data={"national_amount": national, "local_amount": recommended - national})
+            self.fire(
+                "verify_finance",
+                "finance",
+                now,
+                data={"national_amount": national, "local_amount": recommended - national},
+            )
         elif step == "approve":
             day = now.astimezone(VN_TZ).date()
             number = f"{(day - dt.date(2020, 1, 1)).days % 900 + 100}/QĐ-UBND"
-            self.fire("approve", "approver", now, data={
-                "decision_number": number, "decision_date": day.isoformat(), "amount": p.verified_amount})
+            self.fire(
+                "approve",
+                "approver",
+                now,
+                data={
+                    "decision_number": number,
+                    "decision_date": day.isoformat(),
+                    "amount": p.verified_amount,
+                },
+            )
         elif step == "advance":
             amount = _round_m((p.approved_amount or 0) * 7 // 10)
             if amount:
-                advance = request_advance(p.pk, actor=self.user(applicant), now=now, amount=amount,
-                                          note="Tạm ứng đợt 1 theo hợp đồng")
-                decide_advance(advance.pk, actor=self.user("finance"), now=now + dt.timedelta(days=2), pay=True)
+                advance = request_advance(
+                    p.pk,
+                    actor=self.user(applicant),
+                    now=now,
+                    amount=amount,
+                    note="Tạm ứng đợt 1 theo hợp đồng",
+                )
+                decide_advance(
+                    advance.pk, actor=self.user("finance"), now=now + dt.timedelta(days=2), pay=True
+                )
                 p.refresh_from_db()
         elif step == "report":
-            submit_progress_report(p.pk, actor=self.user(applicant), now=now, period=now.astimezone(VN_TZ).date(),
-                                   percent_complete=40, summary="Đã hoàn thành khảo sát, đang triển khai nội dung chính.")
+            submit_progress_report(
+                p.pk,
+                actor=self.user(applicant),
+                now=now,
+                period=now.astimezone(VN_TZ).date(),
+                percent_complete=40,
+                summary="Đã hoàn thành khảo sát, đang triển khai nội dung chính.",
+            )
         elif step == "accept":
-            self.fire("accept", "appraiser", now, data={
-                "accepted_on": (now.astimezone(VN_TZ).date() - dt.timedelta(days=2)).isoformat(),
-                "results": "Hoàn thành các chỉ tiêu của đề án; máy móc, mô hình vận hành đạt yêu cầu."})
+            self.fire(
+                "accept",
+                "appraiser",
+                now,
+                data={
+                    "accepted_on": (now.astimezone(VN_TZ).date() - dt.timedelta(days=2)).isoformat(),
+                    "results": "Hoàn thành các chỉ tiêu của đề án; máy móc, mô hình vận hành đạt yêu cầu.",
+                },
+            )
         elif step == "settle":
             approved = p.approved_amount or 0
             settled = _round_m(approved * 97 // 100)
             national = _round_m(settled * self.national // self.support) if self.support else 0
-            self.fire("settle", "finance", now, data={
-                "national_amount": national, "local_amount": settled - national,
-                "counterpart_amount": self.counterpart})
+            self.fire(
+                "settle",
+                "finance",
+                now,
+                data={
+                    "national_amount": national,
+                    "local_amount": settled - national,
+                    "counterpart_amount": self.counterpart,
+                },
+            )
         elif step == "stop":
-            self.fire("stop", "approver", now,
-                      comment="Đơn vị thực hiện đề nghị dừng do nhà cung cấp không giao được thiết bị đúng hạn.")
+            self.fire(
+                "stop",
+                "approver",
+                now,
+                comment="Đơn vị thực hiện đề nghị dừng do nhà cung cấp không giao được thiết bị đúng hạn.",
+            )
         elif step == "return_for_revision":
             who = district if p.status == Status.LODGED else "appraiser"
-            self.fire("return_for_revision", who, now,
-                      comment="Đề nghị bổ sung báo giá của ít nhất ba nhà cung cấp và thuyết minh rõ hiệu quả.")
+            self.fire(
+                "return_for_revision",
+                who,
+                now,
+                comment="Đề nghị bổ sung báo giá của ít nhất ba nhà cung cấp và thuyết minh rõ hiệu quả.",
+            )
         elif step == "reject":
             who = "appraiser" if p.status == Status.DISTRICT_SUBMITTED else "approver"
-            self.fire("reject", who, now, comment="Nội dung không thuộc đối tượng ưu tiên hỗ trợ của kế hoạch năm; "
-                                                  "kinh phí khuyến công địa phương không đủ bố trí.")
+            self.fire(
+                "reject",
+                who,
+                now,
+                comment="Nội dung không thuộc đối tượng ưu tiên hỗ trợ của kế hoạch năm; "
+                "kinh phí khuyến công địa phương không đủ bố trí.",
+            )
         elif step == "withdraw":
             self.fire("withdraw", applicant, now, comment="Đơn vị tự thực hiện bằng vốn của mình.")
         else:  # pragma: no cover - a typo in PATHS

@@ -35,44 +35,71 @@ class ActionForm(forms.Form):
     """Base: the status the user saw, so a concurrent change is reported as a conflict."""
 
     expected_status = forms.CharField(widget=forms.HiddenInput)
-    comment = forms.CharField(label=_("Ý kiến"), required=False, max_length=TEXT_MAX,
-                              widget=forms.Textarea(attrs={"rows": 3}))
+    comment = forms.CharField(
+        label=_("Ý kiến"), required=False, max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
     def to_data(self) -> dict:
         return {}
 
 
 class ReasonForm(ActionForm):
-    comment = forms.CharField(label=_("Lý do (đơn vị đề nghị sẽ đọc được)"), max_length=TEXT_MAX,
-                              widget=forms.Textarea(attrs={"rows": 4}))
+    comment = forms.CharField(
+        label=_("Lý do (đơn vị đề nghị sẽ đọc được)"),
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
 
 
 class EndorseForm(ActionForm):
-    comment = forms.CharField(label=_("Ý kiến đề xuất của cấp huyện/xã"), max_length=TEXT_MAX,
-                              widget=forms.Textarea(attrs={"rows": 4}))
+    comment = forms.CharField(
+        label=_("Ý kiến đề xuất của cấp huyện/xã"),
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
 
 
 class AppraiseForm(ActionForm):
-    verdict = forms.ChoiceField(label=_("Kết luận thẩm định"), choices=Appraisal.Verdict.choices,
-                                widget=forms.RadioSelect)
-    policy_fit = forms.CharField(label=Appraisal._meta.get_field("opinion_policy_fit").verbose_name,
-                                 max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 2}))
-    objectives_budget = forms.CharField(label=Appraisal._meta.get_field("opinion_objectives_budget").verbose_name,
-                                        max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 2}))
-    capacity = forms.CharField(label=Appraisal._meta.get_field("opinion_capacity").verbose_name,
-                               max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 2}))
-    integration = forms.CharField(label=Appraisal._meta.get_field("opinion_integration").verbose_name,
-                                  max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 2}))
-    dossier = forms.CharField(label=Appraisal._meta.get_field("opinion_dossier").verbose_name,
-                              max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 2}))
+    verdict = forms.ChoiceField(
+        label=_("Kết luận thẩm định"), choices=Appraisal.Verdict.choices, widget=forms.RadioSelect
+    )
+    policy_fit = forms.CharField(
+        label=Appraisal._meta.get_field("opinion_policy_fit").verbose_name,
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    objectives_budget = forms.CharField(
+        label=Appraisal._meta.get_field("opinion_objectives_budget").verbose_name,
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    capacity = forms.CharField(
+        label=Appraisal._meta.get_field("opinion_capacity").verbose_name,
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    integration = forms.CharField(
+        label=Appraisal._meta.get_field("opinion_integration").verbose_name,
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    dossier = forms.CharField(
+        label=Appraisal._meta.get_field("opinion_dossier").verbose_name,
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
     score = forms.IntegerField(label=_("Điểm (không bắt buộc)"), required=False, min_value=0, max_value=100)
     recommended_amount = MoneyField(label=_("Kinh phí đề nghị hỗ trợ (đồng)"))
 
     def to_data(self) -> dict:
         d = self.cleaned_data
         return {
-            "verdict": d["verdict"], "score": d["score"], "recommended_amount": d["recommended_amount"],
-            "opinions": {k: d[k] for k in ("policy_fit", "objectives_budget", "capacity", "integration", "dossier")},
+            "verdict": d["verdict"],
+            "score": d["score"],
+            "recommended_amount": d["recommended_amount"],
+            "opinions": {
+                k: d[k] for k in ("policy_fit", "objectives_budget", "capacity", "integration", "dossier")
+            },
         }
 
 
@@ -86,23 +113,35 @@ class VerifyForm(ActionForm):
 
 class ApproveForm(ActionForm):
     decision_number = forms.CharField(label=_("Số quyết định"), max_length=50)
-    decision_date = forms.DateField(label=_("Ngày quyết định"), widget=forms.DateInput(attrs={"type": "date"}))
-    amount = MoneyField(label=_("Kinh phí phê duyệt (đồng)"), required=False,
-                        help_text=_("Để trống: bằng kinh phí Sở Tài chính thẩm tra."))
+    decision_date = forms.DateField(
+        label=_("Ngày quyết định"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    amount = MoneyField(
+        label=_("Kinh phí phê duyệt (đồng)"),
+        required=False,
+        help_text=_("Để trống: bằng kinh phí Sở Tài chính thẩm tra."),
+    )
 
     def to_data(self) -> dict:
         d = self.cleaned_data
-        return {"decision_number": d["decision_number"], "decision_date": d["decision_date"].isoformat(),
-                "amount": d["amount"]}
+        return {
+            "decision_number": d["decision_number"],
+            "decision_date": d["decision_date"].isoformat(),
+            "amount": d["amount"],
+        }
 
 
 class AcceptForm(ActionForm):
     accepted_on = forms.DateField(label=_("Ngày nghiệm thu"), widget=forms.DateInput(attrs={"type": "date"}))
-    results = forms.CharField(label=_("Kết quả so với mục tiêu"), max_length=TEXT_MAX,
-                              widget=forms.Textarea(attrs={"rows": 4}))
+    results = forms.CharField(
+        label=_("Kết quả so với mục tiêu"), max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 4})
+    )
 
     def to_data(self) -> dict:
-        return {"accepted_on": self.cleaned_data["accepted_on"].isoformat(), "results": self.cleaned_data["results"]}
+        return {
+            "accepted_on": self.cleaned_data["accepted_on"].isoformat(),
+            "results": self.cleaned_data["results"],
+        }
 
 
 class SettleForm(ActionForm):

@@ -20,9 +20,12 @@ DATE = {"widget": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
 
 def location_units(on: dt.date):
     """Communes and districts valid on ``on`` (the 2025 reform ends districts on 30/6/2025)."""
-    return (AdministrativeUnit.objects.filter(level__in=["district", "commune"])
-            .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
-            .select_related("parent").order_by("parent__name", "level", "name"))
+    return (
+        AdministrativeUnit.objects.filter(level__in=["district", "commune"])
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
+        .select_related("parent")
+        .order_by("parent__name", "level", "name")
+    )
 
 
 class UnitChoiceField(forms.ModelChoiceField):
@@ -40,15 +43,36 @@ def location_changes(unit: AdministrativeUnit | None) -> dict:
     return {"district": unit, "commune": None, "province": unit.province}
 
 
-GENERAL_FIELDS = ["title", "plan_year", "funding_kind", "content_type", "sector", "is_pilot", "is_group",
-                  "priority_area", "priority_sector", "is_production_line", "location_detail"]
-SECTION_FIELDS = ["partners", "need", "objectives", "scale", "content_plan", "budget_note", "organisation_plan",
-                  "effectiveness"]
+GENERAL_FIELDS = [
+    "title",
+    "plan_year",
+    "funding_kind",
+    "content_type",
+    "sector",
+    "is_pilot",
+    "is_group",
+    "priority_area",
+    "priority_sector",
+    "is_production_line",
+    "location_detail",
+]
+SECTION_FIELDS = [
+    "partners",
+    "need",
+    "objectives",
+    "scale",
+    "content_plan",
+    "budget_note",
+    "organisation_plan",
+    "effectiveness",
+]
 TARGET_FIELDS = ["target_learners", "target_models", "target_machines", "target_fairs", "target_products"]
 
 
 class ProposalStartForm(forms.ModelForm):
-    location = UnitChoiceField(label=_("Địa bàn thực hiện (xã hoặc huyện)"), queryset=AdministrativeUnit.objects.none())
+    location = UnitChoiceField(
+        label=_("Địa bàn thực hiện (xã hoặc huyện)"), queryset=AdministrativeUnit.objects.none()
+    )
 
     class Meta:
         model = Proposal
@@ -67,8 +91,11 @@ class ProposalStartForm(forms.ModelForm):
 class DossierForm(forms.ModelForm):
     """The general information and the eight sections of the đề án (TT 36/2013 Điều 5)."""
 
-    location = UnitChoiceField(label=_("Địa bàn thực hiện (xã hoặc huyện)"), queryset=AdministrativeUnit.objects.none(),
-                               required=False)
+    location = UnitChoiceField(
+        label=_("Địa bàn thực hiện (xã hoặc huyện)"),
+        queryset=AdministrativeUnit.objects.none(),
+        required=False,
+    )
 
     class Meta:
         model = Proposal
@@ -103,15 +130,25 @@ class WorkItemForm(forms.Form):
 class BudgetLineForm(forms.Form):
     item = forms.CharField(label=_("Nội dung chi"), max_length=255)
     unit = forms.CharField(label=_("Đơn vị tính"), max_length=40, required=False)
-    quantity = forms.DecimalField(label=_("Số lượng"), max_digits=12, decimal_places=2, min_value=0.01, initial=1,
-                                  localize=True)
+    quantity = forms.DecimalField(
+        label=_("Số lượng"), max_digits=12, decimal_places=2, min_value=0.01, initial=1, localize=True
+    )
     unit_price = MoneyField(label=_("Đơn giá (đồng)"), required=False)
-    national_amount = MoneyField(label=_("KC quốc gia (đồng)"), required=False,
-                                 widget=forms.TextInput(attrs={"inputmode": "numeric", "data-source": "national"}))
-    local_amount = MoneyField(label=_("KC địa phương (đồng)"), required=False,
-                              widget=forms.TextInput(attrs={"inputmode": "numeric", "data-source": "local"}))
-    counterpart_amount = MoneyField(label=_("Đối ứng, khác (đồng)"), required=False,
-                                    widget=forms.TextInput(attrs={"inputmode": "numeric", "data-source": "counterpart"}))
+    national_amount = MoneyField(
+        label=_("KC quốc gia (đồng)"),
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "data-source": "national"}),
+    )
+    local_amount = MoneyField(
+        label=_("KC địa phương (đồng)"),
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "data-source": "local"}),
+    )
+    counterpart_amount = MoneyField(
+        label=_("Đối ứng, khác (đồng)"),
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "data-source": "counterpart"}),
+    )
 
 
 WorkItemFormSet = forms.formset_factory(WorkItemForm, extra=1, can_delete=True, max_num=200)
@@ -124,24 +161,47 @@ def _kept(formset) -> list[dict]:
 
 
 def work_items_from(formset) -> list[WorkItemData]:
-    return [WorkItemData(d["title"], d["starts_on"], d["ends_on"], d.get("responsible") or "") for d in _kept(formset)]
+    return [
+        WorkItemData(d["title"], d["starts_on"], d["ends_on"], d.get("responsible") or "")
+        for d in _kept(formset)
+    ]
 
 
 def budget_lines_from(formset) -> list[BudgetLineData]:
-    return [BudgetLineData(d["item"], d.get("unit") or "", d["quantity"], d.get("unit_price") or 0,
-                           d.get("national_amount") or 0, d.get("local_amount") or 0, d.get("counterpart_amount") or 0)
-            for d in _kept(formset)]
+    return [
+        BudgetLineData(
+            d["item"],
+            d.get("unit") or "",
+            d["quantity"],
+            d.get("unit_price") or 0,
+            d.get("national_amount") or 0,
+            d.get("local_amount") or 0,
+            d.get("counterpart_amount") or 0,
+        )
+        for d in _kept(formset)
+    ]
 
 
 def work_item_initial(proposal: Proposal) -> list[dict]:
-    return [{"title": w.title, "starts_on": w.starts_on, "ends_on": w.ends_on, "responsible": w.responsible}
-            for w in proposal.work_items.all()]
+    return [
+        {"title": w.title, "starts_on": w.starts_on, "ends_on": w.ends_on, "responsible": w.responsible}
+        for w in proposal.work_items.all()
+    ]
 
 
 def budget_line_initial(proposal: Proposal) -> list[dict]:
-    return [{"item": b.item, "unit": b.unit, "quantity": b.quantity, "unit_price": b.unit_price,
-             "national_amount": b.national_amount, "local_amount": b.local_amount,
-             "counterpart_amount": b.counterpart_amount} for b in proposal.budget_lines.all()]
+    return [
+        {
+            "item": b.item,
+            "unit": b.unit,
+            "quantity": b.quantity,
+            "unit_price": b.unit_price,
+            "national_amount": b.national_amount,
+            "local_amount": b.local_amount,
+            "counterpart_amount": b.counterpart_amount,
+        }
+        for b in proposal.budget_lines.all()
+    ]
 
 
 class AttachmentForm(forms.Form):
@@ -152,7 +212,9 @@ class AttachmentForm(forms.Form):
 class ProgressReportForm(forms.Form):
     period = forms.DateField(label=_("Tháng báo cáo (chọn một ngày bất kỳ trong tháng)"), **DATE)
     percent_complete = forms.IntegerField(label=_("Khối lượng hoàn thành (%)"), min_value=0, max_value=100)
-    summary = forms.CharField(label=_("Tình hình thực hiện trong tháng"), widget=forms.Textarea(attrs={"rows": 4}))
+    summary = forms.CharField(
+        label=_("Tình hình thực hiện trong tháng"), widget=forms.Textarea(attrs={"rows": 4})
+    )
 
 
 class AdvanceForm(forms.Form):
@@ -162,9 +224,12 @@ class AdvanceForm(forms.Form):
 
 class CompletionForm(forms.Form):
     finished_on = forms.DateField(label=_("Ngày hoàn thành"), **DATE)
-    percent_complete = forms.IntegerField(label=_("Khối lượng hoàn thành (%)"), min_value=0, max_value=100,
-                                          initial=100)
-    results = forms.CharField(label=_("Kết quả đạt được so với mục tiêu"), widget=forms.Textarea(attrs={"rows": 5}))
+    percent_complete = forms.IntegerField(
+        label=_("Khối lượng hoàn thành (%)"), min_value=0, max_value=100, initial=100
+    )
+    results = forms.CharField(
+        label=_("Kết quả đạt được so với mục tiêu"), widget=forms.Textarea(attrs={"rows": 5})
+    )
 
 
 class SettlementForm(forms.Form):
@@ -186,16 +251,25 @@ VoucherFormSet = forms.formset_factory(VoucherForm, extra=3, can_delete=True, ma
 
 
 def vouchers_from(formset) -> list[VoucherData]:
-    return [VoucherData(d["number"], d["issued_on"], d["description"], d["source"], d["amount"])
-            for d in _kept(formset)]
+    return [
+        VoucherData(d["number"], d["issued_on"], d["description"], d["source"], d["amount"])
+        for d in _kept(formset)
+    ]
 
 
 class LookupForm(forms.Form):
-    code = forms.CharField(label=_("Mã hồ sơ"), max_length=20,
-                           widget=forms.TextInput(attrs={"autocomplete": "off", "placeholder": "KC2026-000123"}))
-    pin = forms.RegexField(label=_("Mã PIN (6 chữ số)"), regex=r"^\s*\d{6}\s*$", max_length=12,
-                           error_messages={"invalid": _("Mã PIN gồm đúng 6 chữ số, in trên giấy biên nhận.")},
-                           widget=forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))
+    code = forms.CharField(
+        label=_("Mã hồ sơ"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "placeholder": "KC2026-000123"}),
+    )
+    pin = forms.RegexField(
+        label=_("Mã PIN (6 chữ số)"),
+        regex=r"^\s*\d{6}\s*$",
+        max_length=12,
+        error_messages={"invalid": _("Mã PIN gồm đúng 6 chữ số, in trên giấy biên nhận.")},
+        widget=forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
 
 
 def today_local(now: dt.datetime) -> dt.date:

@@ -153,7 +153,9 @@ class Lifecycle:
         return target
 
     def triggers_from(self, source: str) -> list[Trigger]:
-        return [self.triggers[name] for name in self.machine.get_triggers(str(source)) if name in self.triggers]
+        return [
+            self.triggers[name] for name in self.machine.get_triggers(str(source)) if name in self.triggers
+        ]
 
     def sources(self) -> dict[str, set[str]]:
         out: dict[str, set[str]] = {}
@@ -163,7 +165,9 @@ class Lifecycle:
         return out
 
 
-def build_lifecycle(*, endorsement_level: str = "district", trigger_roles: dict[str, str] | None = None) -> Lifecycle:
+def build_lifecycle(
+    *, endorsement_level: str = "district", trigger_roles: dict[str, str] | None = None
+) -> Lifecycle:
     """Apply the provincial configuration to the table and build the one state machine."""
     if endorsement_level not in ("district", "commune", "none"):
         raise ValueError(f"ENDORSEMENT_LEVEL must be district, commune or none, not {endorsement_level!r}")
@@ -180,10 +184,20 @@ def build_lifecycle(*, endorsement_level: str = "district", trigger_roles: dict[
         role = str(trigger_roles.get(t.name, t.role))
         # Plain strings: transitions treats Enum members (TextChoices) as enum states named by their keys.
         triggers[t.name] = Trigger(
-            t.name, tuple(str(s) for s in sources), str(dest), role, t.label, t.guards, t.reason_required,
-            t.public_label, t.extra, t.resumes,
+            t.name,
+            tuple(str(s) for s in sources),
+            str(dest),
+            role,
+            t.label,
+            t.guards,
+            t.reason_required,
+            t.public_label,
+            t.extra,
+            t.resumes,
         )
-    statuses = tuple(str(s) for s in Status.values if not (endorsement_level == "none" and s == Status.LODGED))
+    statuses = tuple(
+        str(s) for s in Status.values if not (endorsement_level == "none" and s == Status.LODGED)
+    )
     machine = Machine(
         model=None,
         states=list(statuses),

@@ -46,7 +46,10 @@ def in_unit(unit: AdministrativeUnit | None, proposal: Proposal) -> bool:
 def is_applicant_of(user: User, proposal: Proposal) -> bool:
     if not user.has_role(Role.APPLICANT):
         return False
-    if user.organisation_id and user.organisation_id in (proposal.implementing_org_id, proposal.beneficiary_id):
+    if user.organisation_id and user.organisation_id in (
+        proposal.implementing_org_id,
+        proposal.beneficiary_id,
+    ):
         return True
     return user.has_perm("workflow.act_on_proposal", proposal)
 
@@ -105,7 +108,9 @@ def _can_fire_as(principal: User, proposal: Proposal, trigger: str, task: Task |
             return Decision(True, role=role)
         return Decision(False, _("Chỉ đơn vị đề nghị của đề án mới được thực hiện thao tác này."))
     if not principal.has_role(role):
-        return Decision(False, _("Vai trò của bạn không được thực hiện thao tác “%(action)s”.") % {"action": t.label})
+        return Decision(
+            False, _("Vai trò của bạn không được thực hiện thao tác “%(action)s”.") % {"action": t.label}
+        )
     if task is not None and task.role == role:
         if task.unit_id != principal.unit_id:
             return Decision(False, _("Đề án không thuộc đơn vị của bạn."))
@@ -117,27 +122,45 @@ def _can_fire_as(principal: User, proposal: Proposal, trigger: str, task: Task |
     return Decision(True, role=role)
 
 
-def separation_of_duties(user: User, proposal: Proposal, trigger: str, *, on_behalf_of: User | None = None) -> Decision:
+def separation_of_duties(
+    user: User, proposal: Proposal, trigger: str, *, on_behalf_of: User | None = None
+) -> Decision:
     """settings.KHUYENCONG["SEPARATION_OF_DUTIES"]: (earlier, later) trigger pairs. Whoever fired the latest
     ``earlier`` on this đề án — in person or through a substitute — may not fire ``later`` on it."""
-    pairs = [tuple(p) for p in settings.KHUYENCONG.get("SEPARATION_OF_DUTIES", ()) if tuple(p)[1:] == (trigger,)]
+    pairs = [
+        tuple(p) for p in settings.KHUYENCONG.get("SEPARATION_OF_DUTIES", ()) if tuple(p)[1:] == (trigger,)
+    ]
     people = {user.pk} | ({on_behalf_of.pk} if on_behalf_of is not None else set())
     for earlier, _later in pairs:
-        event = (TransitionEvent.objects.filter(proposal=proposal, kind="transition", trigger=earlier)
-                 .order_by("-seq").only("actor_id", "on_behalf_of_id").first())
+        event = (
+            TransitionEvent.objects.filter(proposal=proposal, kind="transition", trigger=earlier)
+            .order_by("-seq")
+            .only("actor_id", "on_behalf_of_id")
+            .first()
+        )
         if event is None:
             continue
         if people & {event.actor_id, event.on_behalf_of_id}:
             lifecycle = get_lifecycle()
-            return Decision(False, _(
-                "Người đã “%(earlier)s” đề án này không được “%(later)s” chính đề án đó (nguyên tắc tách bạch "
-                "nhiệm vụ). Đề nghị người khác có thẩm quyền thực hiện.") % {
-                "earlier": lifecycle.triggers[earlier].label if earlier in lifecycle.triggers else earlier,
-                "later": lifecycle.triggers[trigger].label})
+            return Decision(
+                False,
+                _(
+                    "Người đã “%(earlier)s” đề án này không được “%(later)s” chính đề án đó (nguyên tắc tách bạch "
+                    "nhiệm vụ). Đề nghị người khác có thẩm quyền thực hiện."
+                )
+                % {
+                    "earlier": lifecycle.triggers[earlier].label
+                    if earlier in lifecycle.triggers
+                    else earlier,
+                    "later": lifecycle.triggers[trigger].label,
+                },
+            )
     return Decision(True)
 
 
-def can_fire(user: User, proposal: Proposal, trigger: str, *, task: Task | None, now: dt.datetime) -> Decision:
+def can_fire(
+    user: User, proposal: Proposal, trigger: str, *, task: Task | None, now: dt.datetime
+) -> Decision:
     """May ``user`` fire ``trigger`` on ``proposal`` now — in person, or for someone who delegated to them."""
     if not user.is_authenticated or not user.is_active:
         return Decision(False, _("Cần đăng nhập."))

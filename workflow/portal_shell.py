@@ -25,12 +25,19 @@ class PortalApp(Application):
     detail_path = path("<int:pk>/", v.ProposalStatusView.as_view(), name="detail")
     edit_path = path("<int:pk>/soan-thao/", v.DossierEditView.as_view(), name="edit")
     upload_path = path("<int:pk>/tai-lieu/", v.AttachmentUploadView.as_view(), name="upload")
-    remove_path = path("<int:pk>/tai-lieu/<int:attachment_pk>/xoa/", v.AttachmentDeleteView.as_view(),
-                       name="remove_attachment")
-    download_path = path("tai-lieu/<int:attachment_pk>/", v.AttachmentDownloadView.as_view(), name="attachment")
+    remove_path = path(
+        "<int:pk>/tai-lieu/<int:attachment_pk>/xoa/",
+        v.AttachmentDeleteView.as_view(),
+        name="remove_attachment",
+    )
+    download_path = path(
+        "tai-lieu/<int:attachment_pk>/", v.AttachmentDownloadView.as_view(), name="attachment"
+    )
     receipt_path = path("<int:pk>/bien-nhan/", v.ReceiptView.as_view(), name="receipt")
     withdraw_path = path("<int:pk>/rut-ho-so/", v.WithdrawView.as_view(), name="withdraw")
     report_path = path("<int:pk>/bao-cao-tien-do/", v.ProgressReportView.as_view(), name="progress_report")
     advance_path = path("<int:pk>/tam-ung/", v.AdvanceRequestView.as_view(), name="advance")
-    completion_path = path("<int:pk>/bao-cao-hoan-thanh/", v.CompletionReportView.as_view(), name="completion")
+    completion_path = path(
+        "<int:pk>/bao-cao-hoan-thanh/", v.CompletionReportView.as_view(), name="completion"
+    )
     settlement_path = path("<int:pk>/quyet-toan/", v.SettlementDossierView.as_view(), name="settlement")

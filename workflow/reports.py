@@ -76,7 +76,9 @@ def _sums(prefix: str = "") -> dict:
     }
 
 
-def plan_proposals(proposals: QuerySet[Proposal], *, year: int, approved_only: bool = False) -> QuerySet[Proposal]:
+def plan_proposals(
+    proposals: QuerySet[Proposal], *, year: int, approved_only: bool = False
+) -> QuerySet[Proposal]:
     """The đề án of a plan year: all lodged and still alive, or only those approved."""
     qs = proposals.filter(plan_year=year)
     if approved_only:
@@ -90,25 +92,49 @@ def annual_plan(proposals: QuerySet[Proposal], *, year: int, approved_only: bool
     lines = BudgetLine.objects.filter(proposal__in=selected).order_by()
     found = {
         r["proposal__content_type"]: r
-        for r in lines.values("proposal__content_type").annotate(n=Count("proposal", distinct=True), **_sums())
+        for r in lines.values("proposal__content_type").annotate(
+            n=Count("proposal", distinct=True), **_sums()
+        )
     }
     rows = [
-        PlanRow(ct.value, str(ct.label), found[ct.value]["n"], found[ct.value]["national"], found[ct.value]["local"],
-                found[ct.value]["counterpart"])
-        for ct in ContentType if ct.value in found
+        PlanRow(
+            ct.value,
+            str(ct.label),
+            found[ct.value]["n"],
+            found[ct.value]["national"],
+            found[ct.value]["local"],
+            found[ct.value]["counterpart"],
+        )
+        for ct in ContentType
+        if ct.value in found
     ]
     t = lines.aggregate(n=Count("proposal", distinct=True), **_sums())
     total = PlanRow("", _("Tổng cộng"), t["n"], t["national"], t["local"], t["counterpart"])
     detail = list(
         Proposal.objects.filter(pk__in=selected)
-        .annotate(**_sums("budget_lines__"), unit_name=Coalesce("district__name", "commune__name", "province__name"))
+        .annotate(
+            **_sums("budget_lines__"), unit_name=Coalesce("district__name", "commune__name", "province__name")
+        )
         .order_by("content_type", "tracking_code")
-        .values("pk", "tracking_code", "title", "content_type", "status", "unit_name", "national", "local", "counterpart")
+        .values(
+            "pk",
+            "tracking_code",
+            "title",
+            "content_type",
+            "status",
+            "unit_name",
+            "national",
+            "local",
+            "counterpart",
+        )
     )
     labels = dict(ContentType.choices)
     statuses = dict(Status.choices)
     for d in detail:
-        d["content_label"], d["status_label"] = str(labels.get(d["content_type"], "")), str(statuses[d["status"]])
+        d["content_label"], d["status_label"] = (
+            str(labels.get(d["content_type"], "")),
+            str(statuses[d["status"]]),
+        )
         d["total"] = d["national"] + d["local"] + d["counterpart"]
     return AnnualPlan(year, approved_only, rows, total, detail)
 
@@ -131,7 +157,11 @@ def quarter_bounds(year: int, quarter: int) -> tuple[dt.datetime, dt.datetime]:
     if quarter not in (1, 2, 3, 4):
         raise ValueError("quarter must be 1–4")
     start = dt.datetime(year, 3 * quarter - 2, 1, tzinfo=VN_TZ)
-    end = dt.datetime(year + 1, 1, 1, tzinfo=VN_TZ) if quarter == 4 else dt.datetime(year, 3 * quarter + 1, 1, tzinfo=VN_TZ)
+    end = (
+        dt.datetime(year + 1, 1, 1, tzinfo=VN_TZ)
+        if quarter == 4
+        else dt.datetime(year, 3 * quarter + 1, 1, tzinfo=VN_TZ)
+    )
     return start, end
 
 
@@ -165,14 +195,25 @@ class QuarterlyReport:
 
 def _event_at(trigger: str):
     return Subquery(
-        TransitionEvent.objects.filter(proposal=OuterRef("pk"), trigger=trigger).order_by("-seq").values("created_at")[:1]
+        TransitionEvent.objects.filter(proposal=OuterRef("pk"), trigger=trigger)
+        .order_by("-seq")
+        .values("created_at")[:1]
     )
 
 
 def _line_sum(column: str):
-    return Coalesce(Subquery(
-        BudgetLine.objects.filter(proposal=OuterRef("pk")).order_by().values("proposal")
-        .annotate(s=Sum(column)).values("s")[:1], output_field=BigIntegerField()), 0, output_field=BigIntegerField())
+    return Coalesce(
+        Subquery(
+            BudgetLine.objects.filter(proposal=OuterRef("pk"))
+            .order_by()
+            .values("proposal")
+            .annotate(s=Sum(column))
+            .values("s")[:1],
+            output_field=BigIntegerField(),
+        ),
+        0,
+        output_field=BigIntegerField(),
+    )
 
 
 def quarterly_report(proposals: QuerySet[Proposal], *, year: int, quarter: int) -> QuarterlyReport:
@@ -181,20 +222,33 @@ def quarterly_report(proposals: QuerySet[Proposal], *, year: int, quarter: int) 
     start, end = quarter_bounds(year, quarter)
     paid = Subquery(
         Advance.objects.filter(proposal=OuterRef("pk"), state=Advance.State.PAID, decided_at__lt=end)
-        .order_by().values("proposal").annotate(s=Sum("amount")).values("s")[:1], output_field=BigIntegerField())
+        .order_by()
+        .values("proposal")
+        .annotate(s=Sum("amount"))
+        .values("s")[:1],
+        output_field=BigIntegerField(),
+    )
     settled_by_end = Case(
-        When(settlement__created_at__lt=end,
-             then=Coalesce(F("settlement__national_amount"), 0) + Coalesce(F("settlement__local_amount"), 0)),
-        default=None, output_field=BigIntegerField())
+        When(
+            settlement__created_at__lt=end,
+            then=Coalesce(F("settlement__national_amount"), 0) + Coalesce(F("settlement__local_amount"), 0),
+        ),
+        default=None,
+        output_field=BigIntegerField(),
+    )
     qs = (
         proposals.filter(plan_year=year)
         .annotate(approved_at=_event_at("approve"), accepted_at=_event_at("accept"))
         .filter(approved_at__lt=end)
         .annotate(
             disbursed_value=Coalesce(settled_by_end, paid, Value(0), output_field=BigIntegerField()),
-            counterpart_value=Case(When(settlement__created_at__lt=end, then=F("settlement__counterpart_amount")),
-                                   default=Value(0), output_field=BigIntegerField()),
-            line_national=_line_sum("national_amount"), line_local=_line_sum("local_amount"),
+            counterpart_value=Case(
+                When(settlement__created_at__lt=end, then=F("settlement__counterpart_amount")),
+                default=Value(0),
+                output_field=BigIntegerField(),
+            ),
+            line_national=_line_sum("national_amount"),
+            line_local=_line_sum("local_amount"),
             line_counterpart=_line_sum("counterpart_amount"),
             approved_value=Coalesce(F("approved_amount"), Value(0), output_field=BigIntegerField()),
         )
@@ -205,16 +259,21 @@ def quarterly_report(proposals: QuerySet[Proposal], *, year: int, quarter: int) 
         "count": Count("id"),
         "approved_in_quarter": Count("id", filter=in_quarter),
         "accepted_in_quarter": Count("id", filter=Q(accepted_at__gte=start, accepted_at__lt=end)),
-        "settled_in_quarter": Count("id", filter=Q(settlement__created_at__gte=start, settlement__created_at__lt=end)),
+        "settled_in_quarter": Count(
+            "id", filter=Q(settlement__created_at__gte=start, settlement__created_at__lt=end)
+        ),
         "approved": Sum("approved_value"),
         "disbursed": Sum("disbursed_value"),
     }
     labels = dict(ContentType.choices)
     by_type = {r["content_type"]: r for r in qs.values("content_type").annotate(**measures)}
-    activities = [{**by_type[ct.value], "label": str(labels[ct.value])} for ct in ContentType if ct.value in by_type]
+    activities = [
+        {**by_type[ct.value], "label": str(labels[ct.value])} for ct in ContentType if ct.value in by_type
+    ]
     agg = qs.aggregate(
         **measures,
-        planned_national=Sum("line_national"), planned_local=Sum("line_local"),
+        planned_national=Sum("line_national"),
+        planned_local=Sum("line_local"),
         planned_counterpart=Sum("line_counterpart"),
         approved_national=Sum("approved_value", filter=Q(funding_kind="national")),
         approved_local=Sum("approved_value", filter=Q(funding_kind="local")),
@@ -226,22 +285,53 @@ def quarterly_report(proposals: QuerySet[Proposal], *, year: int, quarter: int) 
     )
     agg = {k: v or 0 for k, v in agg.items()}
     funds = [
-        FundLine(FundingSource.NATIONAL, str(FundingSource.NATIONAL.label), agg["planned_national"],
-                 agg["approved_national"], agg["disbursed_national"]),
-        FundLine(FundingSource.LOCAL, str(FundingSource.LOCAL.label), agg["planned_local"], agg["approved_local"],
-                 agg["disbursed_local"]),
-        FundLine(FundingSource.COUNTERPART, str(FundingSource.COUNTERPART.label), agg["planned_counterpart"], None,
-                 agg["counterpart_spent"]),
+        FundLine(
+            FundingSource.NATIONAL,
+            str(FundingSource.NATIONAL.label),
+            agg["planned_national"],
+            agg["approved_national"],
+            agg["disbursed_national"],
+        ),
+        FundLine(
+            FundingSource.LOCAL,
+            str(FundingSource.LOCAL.label),
+            agg["planned_local"],
+            agg["approved_local"],
+            agg["disbursed_local"],
+        ),
+        FundLine(
+            FundingSource.COUNTERPART,
+            str(FundingSource.COUNTERPART.label),
+            agg["planned_counterpart"],
+            None,
+            agg["counterpart_spent"],
+        ),
     ]
-    funds_total = FundLine("", _("Kinh phí khuyến công (quốc gia + địa phương)"),
-                           agg["planned_national"] + agg["planned_local"], agg["approved"], agg["disbursed"])
+    funds_total = FundLine(
+        "",
+        _("Kinh phí khuyến công (quốc gia + địa phương)"),
+        agg["planned_national"] + agg["planned_local"],
+        agg["approved"],
+        agg["disbursed"],
+    )
     indicators = [(f, str(label), agg[f"planned_{f}"], agg[f"achieved_{f}"]) for f, label in INDICATORS]
     statuses = dict(Status.choices)
     rows = list(
         qs.annotate(unit_name=Coalesce("district__name", "commune__name", "province__name"))
         .order_by("content_type", "tracking_code")
-        .values("pk", "tracking_code", "title", "content_type", "funding_kind", "status", "unit_name",
-                "approved_value", "disbursed_value", "approved_at", "accepted_at")
+        .values(
+            "pk",
+            "tracking_code",
+            "title",
+            "content_type",
+            "funding_kind",
+            "status",
+            "unit_name",
+            "approved_value",
+            "disbursed_value",
+            "approved_at",
+            "accepted_at",
+        )
     )
     for r in rows:
         r["content_label"], r["status_label"] = str(labels[r["content_type"]]), str(statuses[r["status"]])
@@ -258,8 +348,14 @@ def _autosize(ws, widths: Sequence[int]) -> None:
         ws.column_dimensions[get_column_letter(i)].width = width
 
 
-def _write_table(ws, title_lines: Sequence[str], header: Sequence[str], rows: Iterable[Sequence],
-                 money_columns: Iterable[int] = (), total: Sequence | None = None) -> None:
+def _write_table(
+    ws,
+    title_lines: Sequence[str],
+    header: Sequence[str],
+    rows: Iterable[Sequence],
+    money_columns: Iterable[int] = (),
+    total: Sequence | None = None,
+) -> None:
     """Title lines, a bold header, the rows, an optional bold total row; money columns as 1.234.567."""
     for line in title_lines:
         ws.append([line])
@@ -299,24 +395,65 @@ def annual_plan_workbook(plan: AnnualPlan, *, scope: str, now: dt.datetime) -> b
     basis = _("đề án đã được phê duyệt") if plan.approved_only else _("đề án đã nộp, chưa bị từ chối hay rút")
     _write_table(
         ws,
-        [_("KẾ HOẠCH KHUYẾN CÔNG NĂM %(year)s — KINH PHÍ THEO NỘI DUNG VÀ NGUỒN") % {"year": plan.year},
-         _("Phạm vi: %(scope)s; %(basis)s; đơn vị tính: đồng") % {"scope": scope, "basis": basis},
-         _("Lập lúc %(at)s") % {"at": now.astimezone(VN_TZ).strftime("%d/%m/%Y %H:%M")}],
-        [_("STT"), _("Nội dung hoạt động"), _("Số đề án"), _("Tổng kinh phí"), _("KC quốc gia"), _("KC địa phương"),
-         _("Đối ứng và nguồn khác")],
-        [(i, r.label, r.proposals, r.total, r.national, r.local, r.counterpart) for i, r in enumerate(plan.rows, 1)],
+        [
+            _("KẾ HOẠCH KHUYẾN CÔNG NĂM %(year)s — KINH PHÍ THEO NỘI DUNG VÀ NGUỒN") % {"year": plan.year},
+            _("Phạm vi: %(scope)s; %(basis)s; đơn vị tính: đồng") % {"scope": scope, "basis": basis},
+            _("Lập lúc %(at)s") % {"at": now.astimezone(VN_TZ).strftime("%d/%m/%Y %H:%M")},
+        ],
+        [
+            _("STT"),
+            _("Nội dung hoạt động"),
+            _("Số đề án"),
+            _("Tổng kinh phí"),
+            _("KC quốc gia"),
+            _("KC địa phương"),
+            _("Đối ứng và nguồn khác"),
+        ],
+        [
+            (i, r.label, r.proposals, r.total, r.national, r.local, r.counterpart)
+            for i, r in enumerate(plan.rows, 1)
+        ],
         money_columns=(4, 5, 6, 7),
-        total=("", plan.total.label, plan.total.proposals, plan.total.total, plan.total.national, plan.total.local,
-               plan.total.counterpart),
+        total=(
+            "",
+            plan.total.label,
+            plan.total.proposals,
+            plan.total.total,
+            plan.total.national,
+            plan.total.local,
+            plan.total.counterpart,
+        ),
     )
     _autosize(ws, (6, 60, 10, 18, 18, 18, 18))
     detail = wb.create_sheet(_("Danh sách đề án"))
     _write_table(
-        detail, [],
-        [_("Mã hồ sơ"), _("Tên đề án"), _("Nội dung hoạt động"), _("Địa bàn"), _("Trạng thái"), _("Tổng kinh phí"),
-         _("KC quốc gia"), _("KC địa phương"), _("Đối ứng và nguồn khác")],
-        [(d["tracking_code"], d["title"], d["content_label"], d["unit_name"], d["status_label"], d["total"],
-          d["national"], d["local"], d["counterpart"]) for d in plan.detail],
+        detail,
+        [],
+        [
+            _("Mã hồ sơ"),
+            _("Tên đề án"),
+            _("Nội dung hoạt động"),
+            _("Địa bàn"),
+            _("Trạng thái"),
+            _("Tổng kinh phí"),
+            _("KC quốc gia"),
+            _("KC địa phương"),
+            _("Đối ứng và nguồn khác"),
+        ],
+        [
+            (
+                d["tracking_code"],
+                d["title"],
+                d["content_label"],
+                d["unit_name"],
+                d["status_label"],
+                d["total"],
+                d["national"],
+                d["local"],
+                d["counterpart"],
+            )
+            for d in plan.detail
+        ],
         money_columns=(6, 7, 8, 9),
     )
     _autosize(detail, (16, 50, 40, 20, 24, 18, 18, 18, 18))
@@ -328,43 +465,102 @@ def quarterly_workbook(report: QuarterlyReport, *, scope: str, now: dt.datetime)
     ws = wb.active
     ws.title = _("Hoạt động")
     period = _("Quý %(q)s năm %(y)s (lũy kế đến %(end)s)") % {
-        "q": report.quarter, "y": report.year, "end": (report.end - dt.timedelta(days=1)).strftime("%d/%m/%Y")}
-    title = [_("BÁO CÁO TÌNH HÌNH THỰC HIỆN HOẠT ĐỘNG KHUYẾN CÔNG"), period,
-             _("Phạm vi: %(scope)s; đơn vị tính: đồng") % {"scope": scope},
-             _("Lập lúc %(at)s") % {"at": now.astimezone(VN_TZ).strftime("%d/%m/%Y %H:%M")}]
+        "q": report.quarter,
+        "y": report.year,
+        "end": (report.end - dt.timedelta(days=1)).strftime("%d/%m/%Y"),
+    }
+    title = [
+        _("BÁO CÁO TÌNH HÌNH THỰC HIỆN HOẠT ĐỘNG KHUYẾN CÔNG"),
+        period,
+        _("Phạm vi: %(scope)s; đơn vị tính: đồng") % {"scope": scope},
+        _("Lập lúc %(at)s") % {"at": now.astimezone(VN_TZ).strftime("%d/%m/%Y %H:%M")},
+    ]
     t = report.activities_total
     _write_table(
-        ws, title,
-        [_("Nội dung hoạt động"), _("Số đề án (lũy kế)"), _("Phê duyệt trong quý"), _("Nghiệm thu trong quý"),
-         _("Quyết toán trong quý"), _("Kinh phí phê duyệt"), _("Đã giải ngân")],
-        [(a["label"], a["count"], a["approved_in_quarter"], a["accepted_in_quarter"], a["settled_in_quarter"],
-          a["approved"] or 0, a["disbursed"] or 0) for a in report.activities],
+        ws,
+        title,
+        [
+            _("Nội dung hoạt động"),
+            _("Số đề án (lũy kế)"),
+            _("Phê duyệt trong quý"),
+            _("Nghiệm thu trong quý"),
+            _("Quyết toán trong quý"),
+            _("Kinh phí phê duyệt"),
+            _("Đã giải ngân"),
+        ],
+        [
+            (
+                a["label"],
+                a["count"],
+                a["approved_in_quarter"],
+                a["accepted_in_quarter"],
+                a["settled_in_quarter"],
+                a["approved"] or 0,
+                a["disbursed"] or 0,
+            )
+            for a in report.activities
+        ],
         money_columns=(6, 7),
-        total=(_("Tổng cộng"), t["count"], t["approved_in_quarter"], t["accepted_in_quarter"],
-               t["settled_in_quarter"], t["approved"], t["disbursed"]),
+        total=(
+            _("Tổng cộng"),
+            t["count"],
+            t["approved_in_quarter"],
+            t["accepted_in_quarter"],
+            t["settled_in_quarter"],
+            t["approved"],
+            t["disbursed"],
+        ),
     )
     _autosize(ws, (60, 14, 14, 14, 14, 18, 18))
     funds = wb.create_sheet(_("Kinh phí"))
     _write_table(
-        funds, [period],
+        funds,
+        [period],
         [_("Nguồn kinh phí"), _("Dự toán"), _("Phê duyệt"), _("Đã giải ngân"), _("Tỷ lệ giải ngân (%)")],
         [(f.label, f.planned, f.approved, f.disbursed, f.rate) for f in report.funds],
         money_columns=(2, 3, 4),
-        total=(report.funds_total.label, report.funds_total.planned, report.funds_total.approved,
-               report.funds_total.disbursed, report.funds_total.rate),
+        total=(
+            report.funds_total.label,
+            report.funds_total.planned,
+            report.funds_total.approved,
+            report.funds_total.disbursed,
+            report.funds_total.rate,
+        ),
     )
     _autosize(funds, (50, 18, 18, 18, 16))
     indicators = wb.create_sheet(_("Chỉ tiêu"))
-    _write_table(indicators, [period], [_("Chỉ tiêu"), _("Kế hoạch (đề án đã phê duyệt)"), _("Đã nghiệm thu")],
-                 [(label, planned, achieved) for _f, label, planned, achieved in report.indicators])
+    _write_table(
+        indicators,
+        [period],
+        [_("Chỉ tiêu"), _("Kế hoạch (đề án đã phê duyệt)"), _("Đã nghiệm thu")],
+        [(label, planned, achieved) for _f, label, planned, achieved in report.indicators],
+    )
     _autosize(indicators, (40, 26, 16))
     listing = wb.create_sheet(_("Danh sách đề án"))
     _write_table(
-        listing, [],
-        [_("Mã hồ sơ"), _("Tên đề án"), _("Nội dung hoạt động"), _("Địa bàn"), _("Trạng thái"), _("Phê duyệt"),
-         _("Đã giải ngân")],
-        [(r["tracking_code"], r["title"], r["content_label"], r["unit_name"], r["status_label"], r["approved_value"],
-          r["disbursed_value"]) for r in report.proposals],
+        listing,
+        [],
+        [
+            _("Mã hồ sơ"),
+            _("Tên đề án"),
+            _("Nội dung hoạt động"),
+            _("Địa bàn"),
+            _("Trạng thái"),
+            _("Phê duyệt"),
+            _("Đã giải ngân"),
+        ],
+        [
+            (
+                r["tracking_code"],
+                r["title"],
+                r["content_label"],
+                r["unit_name"],
+                r["status_label"],
+                r["approved_value"],
+                r["disbursed_value"],
+            )
+            for r in report.proposals
+        ],
         money_columns=(6, 7),
     )
     _autosize(listing, (16, 50, 40, 20, 24, 18, 18))
@@ -376,20 +572,48 @@ def quarterly_workbook(report: QuarterlyReport, *, scope: str, now: dt.datetime)
 
 
 def audit_header() -> list[str]:
-    return [_("Mã dòng"), _("Mã hồ sơ"), _("Số thứ tự"), _("Loại"), _("Thao tác"), _("Từ trạng thái"),
-            _("Sang trạng thái"), _("Người thực hiện"), _("Thay mặt"), _("Vai trò"), _("Đơn vị"), _("Thời điểm"),
-            _("Ý kiến"), _("Dữ liệu bước"), _("Địa chỉ IP"), _("Hash trước"), _("Hash")]
+    return [
+        _("Mã dòng"),
+        _("Mã hồ sơ"),
+        _("Số thứ tự"),
+        _("Loại"),
+        _("Thao tác"),
+        _("Từ trạng thái"),
+        _("Sang trạng thái"),
+        _("Người thực hiện"),
+        _("Thay mặt"),
+        _("Vai trò"),
+        _("Đơn vị"),
+        _("Thời điểm"),
+        _("Ý kiến"),
+        _("Dữ liệu bước"),
+        _("Địa chỉ IP"),
+        _("Hash trước"),
+        _("Hash"),
+    ]
 
 
 def audit_rows(events: QuerySet[TransitionEvent]) -> Iterable[list]:
     """One list per audit row, in the queryset's order, read in chunks."""
     for e in events.iterator(chunk_size=2000):
         yield [
-            e.pk, e.proposal.tracking_code if e.proposal_id else "", e.seq, e.kind, e.trigger, e.from_status,
-            e.to_status, e.actor.username if e.actor_id else "", e.on_behalf_of.username if e.on_behalf_of_id else "",
-            e.role, e.unit.name if e.unit_id else "", e.created_at.astimezone(VN_TZ).strftime("%d/%m/%Y %H:%M:%S"),
-            e.comment, json.dumps(e.data, cls=DjangoJSONEncoder, ensure_ascii=False, sort_keys=True), e.ip or "",
-            e.prev_hash, e.hash,
+            e.pk,
+            e.proposal.tracking_code if e.proposal_id else "",
+            e.seq,
+            e.kind,
+            e.trigger,
+            e.from_status,
+            e.to_status,
+            e.actor.username if e.actor_id else "",
+            e.on_behalf_of.username if e.on_behalf_of_id else "",
+            e.role,
+            e.unit.name if e.unit_id else "",
+            e.created_at.astimezone(VN_TZ).strftime("%d/%m/%Y %H:%M:%S"),
+            e.comment,
+            json.dumps(e.data, cls=DjangoJSONEncoder, ensure_ascii=False, sort_keys=True),
+            e.ip or "",
+            e.prev_hash,
+            e.hash,
         ]
 
 
@@ -405,8 +629,9 @@ def csv_bytes(header: Sequence[str], rows: Iterable[Sequence]) -> tuple[bytes, i
     return ("\ufeff" + out.getvalue()).encode("utf-8"), count
 
 
-def xlsx_bytes(title: str, filters_line: str, header: Sequence[str], rows: Iterable[Sequence], *,
-               now: dt.datetime) -> tuple[bytes, int]:
+def xlsx_bytes(
+    title: str, filters_line: str, header: Sequence[str], rows: Iterable[Sequence], *, now: dt.datetime
+) -> tuple[bytes, int]:
     wb = Workbook(write_only=False)
     ws = wb.active
     ws.title = _("Nhật ký")

@@ -32,7 +32,10 @@ def queue(user: User) -> QuerySet[Task]:
     if not user.unit_id:
         return Task.objects.none()
     return Task.objects.filter(
-        assignee__isnull=True, completed_at__isnull=True, unit_id=user.unit_id, role__in=sorted(user.role_names)
+        assignee__isnull=True,
+        completed_at__isnull=True,
+        unit_id=user.unit_id,
+        role__in=sorted(user.role_names),
     )
 
 
@@ -97,8 +100,9 @@ def _decode(cursor: str) -> list | None:
         return None
 
 
-def task_page(user: User, box: str, *, now: dt.datetime, filters: TaskFilters, cursor: str = "",
-              size: int = 25) -> TaskPage:
+def task_page(
+    user: User, box: str, *, now: dt.datetime, filters: TaskFilters, cursor: str = "", size: int = 25
+) -> TaskPage:
     """One page of a task box with keyset pagination: a fixed number of queries whatever its length."""
     qs = {"inbox": inbox, "queue": queue, "archive": archive}[box](user)
     f = filters
@@ -111,7 +115,9 @@ def task_page(user: User, box: str, *, now: dt.datetime, filters: TaskFilters, c
     if f.unit:
         qs = qs.filter(Q(proposal__district_id=f.unit) | Q(proposal__commune_id=f.unit))
     if f.q:
-        qs = qs.filter(Q(proposal__tracking_code__iexact=f.q.strip()) | Q(proposal__title__icontains=f.q.strip()))
+        qs = qs.filter(
+            Q(proposal__tracking_code__iexact=f.q.strip()) | Q(proposal__title__icontains=f.q.strip())
+        )
     soon = None
     if box != "archive":
         soon = due_soon_limit(now)
@@ -151,8 +157,11 @@ def task_page(user: User, box: str, *, now: dt.datetime, filters: TaskFilters, c
     for task in rows:
         task.due_state = _due_state(task, now, soon)
         p = task.proposal
-        task.dossier_late = bool(p.dossier_due_at and p.dossier_due_at < (task.completed_at or now)
-                                 and p.status in ("lodged", "district_submitted", "appraised", "finance_verified"))
+        task.dossier_late = bool(
+            p.dossier_due_at
+            and p.dossier_due_at < (task.completed_at or now)
+            and p.status in ("lodged", "district_submitted", "appraised", "finance_verified")
+        )
     return TaskPage(rows, next_cursor, filters, soon)
 
 
@@ -160,9 +169,19 @@ def task_page(user: User, box: str, *, now: dt.datetime, filters: TaskFilters, c
 # columns of the joined đề án (not its eight dossier sections …) keeps a page cheap to build.
 PAGE_COLUMNS = (
     *(f.name for f in Task._meta.concrete_fields),
-    "proposal__tracking_code", "proposal__title", "proposal__status", "proposal__dossier_due_at",
-    "proposal__district", "proposal__commune", "proposal__district__name", "proposal__commune__name",
-    "unit__name", "unit__level", "assignee__username", "assignee__first_name", "assignee__last_name",
+    "proposal__tracking_code",
+    "proposal__title",
+    "proposal__status",
+    "proposal__dossier_due_at",
+    "proposal__district",
+    "proposal__commune",
+    "proposal__district__name",
+    "proposal__commune__name",
+    "unit__name",
+    "unit__level",
+    "assignee__username",
+    "assignee__first_name",
+    "assignee__last_name",
 )
 
 
@@ -171,9 +190,12 @@ def _page_rows(qs: QuerySet[Task], limit: int) -> list[Task]:
     # entries; only those rows are joined for display. Joining first lets PostgreSQL misjudge how many tasks lie
     # past a deep cursor and join and sort all of them.
     page = qs.values("pk")[:limit]
-    return list(Task.objects.filter(pk__in=page).order_by(*qs.query.order_by)
-                .select_related("proposal", "proposal__district", "proposal__commune", "unit", "assignee")
-                .only(*PAGE_COLUMNS))
+    return list(
+        Task.objects.filter(pk__in=page)
+        .order_by(*qs.query.order_by)
+        .select_related("proposal", "proposal__district", "proposal__commune", "unit", "assignee")
+        .only(*PAGE_COLUMNS)
+    )
 
 
 def _due_state(task: Task, now: dt.datetime, soon: dt.datetime | None) -> str:
@@ -205,7 +227,9 @@ class StatusSpan:
     holder: str
 
 
-def time_in_status(proposal: Proposal, events: list[TransitionEvent], *, now: dt.datetime) -> list[StatusSpan]:
+def time_in_status(
+    proposal: Proposal, events: list[TransitionEvent], *, now: dt.datetime
+) -> list[StatusSpan]:
     """How long the đề án stayed in each status (working days), from its transition events."""
     calendar = WorkingCalendar.load()
     transitions = [e for e in events if e.kind == "transition"]
@@ -215,7 +239,8 @@ def time_in_status(proposal: Proposal, events: list[TransitionEvent], *, now: dt
         holder = transitions[i + 1].actor if i + 1 < len(transitions) else None
         from core.calendar import VN_TZ
 
-        days = calendar.working_days_between(event.created_at.astimezone(VN_TZ).date(),
-                                             (end or now).astimezone(VN_TZ).date())
+        days = calendar.working_days_between(
+            event.created_at.astimezone(VN_TZ).date(), (end or now).astimezone(VN_TZ).date()
+        )
         spans.append(StatusSpan(event.to_status, event.created_at, end, days, str(holder or "")))
     return spans

@@ -62,8 +62,11 @@ def audit_events(user: User, filters: EventFilters) -> QuerySet[TransitionEvent]
         qs = qs.filter(Q(proposal__tracking_code__iexact=term) | Q(proposal__title__icontains=term))
     if f.actor:
         term = f.actor.strip()
-        qs = qs.filter(Q(actor__username__iexact=term) | Q(actor__first_name__icontains=term)
-                       | Q(actor__last_name__icontains=term))
+        qs = qs.filter(
+            Q(actor__username__iexact=term)
+            | Q(actor__first_name__icontains=term)
+            | Q(actor__last_name__icontains=term)
+        )
     if f.unit:
         qs = qs.filter(unit_id=f.unit)
     if f.trigger:
@@ -90,8 +93,9 @@ def event_choices(user: User) -> dict[str, list]:
 def recent_exports(user: User, *, limit: int = 5) -> list[TransitionEvent]:
     """The user's own last exports (the audit rows that record them, with their hashes)."""
     return list(
-        TransitionEvent.objects.filter(proposal__isnull=True, kind="action", trigger="export", actor=user)
-        .order_by("-created_at", "-id")[:limit]
+        TransitionEvent.objects.filter(
+            proposal__isnull=True, kind="action", trigger="export", actor=user
+        ).order_by("-created_at", "-id")[:limit]
     )
 
 
@@ -120,7 +124,10 @@ def status_by_unit(proposals: QuerySet[Proposal]) -> Matrix:
     """Đề án by status and by unit (the district, or the commune, or the province they are located in)."""
     unit_name = Coalesce("district__name", "commune__name", "province__name")
     counts = (
-        proposals.order_by().annotate(unit_name=unit_name).values("unit_name", "status").annotate(n=Count("id"))
+        proposals.order_by()
+        .annotate(unit_name=unit_name)
+        .values("unit_name", "status")
+        .annotate(n=Count("id"))
     )
     by_unit: dict[str, dict[str, int]] = {}
     for row in counts:
@@ -146,7 +153,10 @@ def overdue_by_unit(proposals: QuerySet[Proposal], *, now: dt.datetime) -> list[
     """Open tasks past their deadline, by the unit that holds them."""
     rows = (
         Task.objects.filter(proposal__in=proposals.values("pk"), completed_at__isnull=True, due_at__lt=now)
-        .order_by().values("unit__name").annotate(n=Count("id"), oldest=Min("due_at")).order_by("-n", "unit__name")
+        .order_by()
+        .values("unit__name")
+        .annotate(n=Count("id"), oldest=Min("due_at"))
+        .order_by("-n", "unit__name")
     )
     return [OverdueRow(r["unit__name"], r["n"], r["oldest"]) for r in rows]
 
@@ -171,9 +181,15 @@ class OnTimeRow:
         return round(100 * (self.before + self.on) / self.total, 1) if self.total else None
 
 
-def on_time_by_unit(proposals: QuerySet[Proposal], *, completed_from: dt.date | None = None,
-                    completed_to: dt.date | None = None) -> list[OnTimeRow]:
-    qs = Task.objects.filter(proposal__in=proposals.values("pk"), completed_at__isnull=False, due_at__isnull=False)
+def on_time_by_unit(
+    proposals: QuerySet[Proposal],
+    *,
+    completed_from: dt.date | None = None,
+    completed_to: dt.date | None = None,
+) -> list[OnTimeRow]:
+    qs = Task.objects.filter(
+        proposal__in=proposals.values("pk"), completed_at__isnull=False, due_at__isnull=False
+    )
     qs = qs.exclude(outcome=Task.Outcome.CANCELLED)
     if completed_from:
         qs = qs.filter(completed_at__gte=_local_midnight(completed_from))
@@ -226,26 +242,42 @@ class WorkingDayCounter:
         return self.cumulative[(b - self.first).days] - self.cumulative[(a - self.first).days]
 
 
-def status_durations(proposals: QuerySet[Proposal], *, calendar: WorkingCalendar | None = None) -> list[DurationRow]:
+def status_durations(
+    proposals: QuerySet[Proposal], *, calendar: WorkingCalendar | None = None
+) -> list[DurationRow]:
     """Average and 90th percentile of working days spent in each status, over the stays that have ended
     (a stay starts with the transition into the status and ends with the next transition out of it)."""
     spans = (
-        TransitionEvent.objects.filter(proposal__in=proposals.values("pk"), kind=TransitionEvent.Kind.TRANSITION)
-        .annotate(ended_at=Window(Lead("created_at"), partition_by=[F("proposal_id")], order_by=F("seq").asc()))
+        TransitionEvent.objects.filter(
+            proposal__in=proposals.values("pk"), kind=TransitionEvent.Kind.TRANSITION
+        )
+        .annotate(
+            ended_at=Window(Lead("created_at"), partition_by=[F("proposal_id")], order_by=F("seq").asc())
+        )
         .values_list("to_status", "created_at", "ended_at")
     )
-    closed = [(s, a.astimezone(VN_TZ).date(), b.astimezone(VN_TZ).date()) for s, a, b in spans if b is not None]
+    closed = [
+        (s, a.astimezone(VN_TZ).date(), b.astimezone(VN_TZ).date()) for s, a, b in spans if b is not None
+    ]
     if not closed:
         return []
-    counter = WorkingDayCounter(calendar or WorkingCalendar.load(), min(a for _s, a, _b in closed),
-                                max(b for _s, _a, b in closed))
+    counter = WorkingDayCounter(
+        calendar or WorkingCalendar.load(), min(a for _s, a, _b in closed), max(b for _s, _a, b in closed)
+    )
     days: dict[str, list[int]] = {}
     for status, a, b in closed:
         days.setdefault(status, []).append(counter.between(a, b))
     return [
-        DurationRow(s.value, str(s.label), len(days[s.value]), round(sum(days[s.value]) / len(days[s.value]), 1),
-                    percentile(days[s.value], 90), max(days[s.value]))
-        for s in Status if s.value in days
+        DurationRow(
+            s.value,
+            str(s.label),
+            len(days[s.value]),
+            round(sum(days[s.value]) / len(days[s.value]), 1),
+            percentile(days[s.value], 90),
+            max(days[s.value]),
+        )
+        for s in Status
+        if s.value in days
     ]
 
 
@@ -265,21 +297,27 @@ def funds_by_source(proposals: QuerySet[Proposal]) -> list[FundsRow]:
     a decision approves one amount from one source) and settled (the settlement's own split), per source."""
     pks = proposals.values("pk")
     requested = BudgetLine.objects.filter(proposal__in=pks).aggregate(
-        national=Coalesce(Sum("national_amount"), 0), local=Coalesce(Sum("local_amount"), 0),
+        national=Coalesce(Sum("national_amount"), 0),
+        local=Coalesce(Sum("local_amount"), 0),
         counterpart=Coalesce(Sum("counterpart_amount"), 0),
     )
     decided = {
         r["funding_kind"]: r
-        for r in Proposal.objects.filter(pk__in=pks, approved_amount__isnull=False).order_by()
-        .values("funding_kind").annotate(approved=Sum("approved_amount"), advanced=Sum("advanced_amount"))
+        for r in Proposal.objects.filter(pk__in=pks, approved_amount__isnull=False)
+        .order_by()
+        .values("funding_kind")
+        .annotate(approved=Sum("approved_amount"), advanced=Sum("advanced_amount"))
     }
     settled = Settlement.objects.filter(proposal__in=pks).aggregate(
-        national=Coalesce(Sum("national_amount"), 0), local=Coalesce(Sum("local_amount"), 0),
+        national=Coalesce(Sum("national_amount"), 0),
+        local=Coalesce(Sum("local_amount"), 0),
         counterpart=Coalesce(Sum("counterpart_amount"), 0),
     )
     rows = []
     for source in FundingSource:
-        row = FundsRow(source.value, str(source.label), requested[source.value], settled=settled[source.value])
+        row = FundsRow(
+            source.value, str(source.label), requested[source.value], settled=settled[source.value]
+        )
         if source != FundingSource.COUNTERPART:
             d = decided.get(source.value, {})
             row.approved, row.advanced = d.get("approved") or 0, d.get("advanced") or 0

@@ -16,9 +16,13 @@ from workflow.models import AttachmentRequirement, Proposal, SupportCap
 from workflow.models.choices import AttachmentKind
 
 SECTIONS = (
-    ("partners", "section-partners"), ("need", "section-need"), ("objectives", "section-objectives"),
-    ("scale", "section-scale"), ("content_plan", "section-content-plan"),
-    ("organisation_plan", "section-organisation-plan"), ("effectiveness", "section-effectiveness"),
+    ("partners", "section-partners"),
+    ("need", "section-need"),
+    ("objectives", "section-objectives"),
+    ("scale", "section-scale"),
+    ("content_plan", "section-content-plan"),
+    ("organisation_plan", "section-organisation-plan"),
+    ("effectiveness", "section-effectiveness"),
 )
 
 
@@ -48,7 +52,9 @@ def applicable_cap(proposal: Proposal, *, on: dt.date) -> SupportCap | None:
         .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=on))
         .filter(Q(funding_kind="") | Q(funding_kind=proposal.funding_kind))
         .filter(Q(province__isnull=True) | Q(province_id=proposal.province_id))
-        .order_by("province_id", "-effective_from")  # NULL (national) sorts last in PostgreSQL ascending order
+        .order_by(
+            "province_id", "-effective_from"
+        )  # NULL (national) sorts last in PostgreSQL ascending order
     )
     rows = list(caps)
     provincial = [c for c in rows if c.province_id is not None]
@@ -73,9 +79,18 @@ def cap_summary(proposal: Proposal, *, on: dt.date) -> CapSummary | None:
     if max_amount is not None and multiplied:
         max_amount = max_amount * cap.priority_multiplier_percent // 100
     fits = (cap.percent_cap is None or support * 100 <= cap.percent_cap * total) and (
-        max_amount is None or support <= max_amount)
-    return CapSummary(proposal.get_content_type_display(), cap.regulation, cap.percent_cap, max_amount, multiplied,
-                      support, total, fits)
+        max_amount is None or support <= max_amount
+    )
+    return CapSummary(
+        proposal.get_content_type_display(),
+        cap.regulation,
+        cap.percent_cap,
+        max_amount,
+        multiplied,
+        support,
+        total,
+        fits,
+    )
 
 
 def cap_problems(proposal: Proposal, *, on: dt.date) -> list[str]:
@@ -85,18 +100,32 @@ def cap_problems(proposal: Proposal, *, on: dt.date) -> list[str]:
     problems = []
     if s.percent_cap is not None and s.support * 100 > s.percent_cap * s.total:
         problems.append(
-            _("Kinh phí đề nghị hỗ trợ %(support)s vượt %(pct)s %% tổng kinh phí đề án (%(total)s), tức tối đa "
-              "%(limit)s cho nội dung “%(content)s” (%(regulation)s).")
-            % {"support": format_vnd(s.support), "pct": s.percent_cap, "total": format_vnd(s.total),
-               "limit": format_vnd(s.percent_cap * s.total // 100), "content": s.content_type_label,
-               "regulation": s.regulation}
+            _(
+                "Kinh phí đề nghị hỗ trợ %(support)s vượt %(pct)s %% tổng kinh phí đề án (%(total)s), tức tối đa "
+                "%(limit)s cho nội dung “%(content)s” (%(regulation)s)."
+            )
+            % {
+                "support": format_vnd(s.support),
+                "pct": s.percent_cap,
+                "total": format_vnd(s.total),
+                "limit": format_vnd(s.percent_cap * s.total // 100),
+                "content": s.content_type_label,
+                "regulation": s.regulation,
+            }
         )
     if s.max_amount is not None and s.support > s.max_amount:
         problems.append(
-            _("Kinh phí đề nghị hỗ trợ %(support)s vượt mức tối đa %(max)s cho nội dung “%(content)s”%(extra)s "
-              "(%(regulation)s).")
-            % {"support": format_vnd(s.support), "max": format_vnd(s.max_amount), "content": s.content_type_label,
-               "extra": _(", đã tính hệ số ưu tiên") if s.multiplied else "", "regulation": s.regulation}
+            _(
+                "Kinh phí đề nghị hỗ trợ %(support)s vượt mức tối đa %(max)s cho nội dung “%(content)s”%(extra)s "
+                "(%(regulation)s)."
+            )
+            % {
+                "support": format_vnd(s.support),
+                "max": format_vnd(s.max_amount),
+                "content": s.content_type_label,
+                "extra": _(", đã tính hệ số ưu tiên") if s.multiplied else "",
+                "regulation": s.regulation,
+            }
         )
     return problems
 
@@ -108,16 +137,25 @@ def missing_parts(proposal: Proposal) -> list[MissingPart]:
             label = Proposal._meta.get_field(field).verbose_name
             missing.append(MissingPart(field, _("Chưa có mục “%(section)s”.") % {"section": label}, anchor))
     if not proposal.commune_id and not proposal.district_id:
-        missing.append(MissingPart("location", _("Chưa chọn địa bàn thực hiện (xã hoặc huyện)."), "section-location"))
+        missing.append(
+            MissingPart("location", _("Chưa chọn địa bàn thực hiện (xã hoặc huyện)."), "section-location")
+        )
     if not proposal.work_items.exists():
         missing.append(MissingPart("work_items", _("Chưa có nội dung công việc và tiến độ."), "work-items"))
     support, total = _amounts(proposal)
     if total <= 0:
         missing.append(MissingPart("budget", _("Chưa có dòng dự toán kinh phí nào."), "budget"))
     have = set(proposal.attachments.values_list("kind", flat=True))
-    required = AttachmentRequirement.objects.filter(Q(content_type="") | Q(content_type=proposal.content_type))
+    required = AttachmentRequirement.objects.filter(
+        Q(content_type="") | Q(content_type=proposal.content_type)
+    )
     labels = dict(AttachmentKind.choices)
     for kind in sorted(set(required.values_list("kind", flat=True)) - have):
-        missing.append(MissingPart(f"attachment-{kind}", _("Thiếu tài liệu đính kèm: %(kind)s.") % {"kind": labels[kind]},
-                                   f"attachment-{kind}"))
+        missing.append(
+            MissingPart(
+                f"attachment-{kind}",
+                _("Thiếu tài liệu đính kèm: %(kind)s.") % {"kind": labels[kind]},
+                f"attachment-{kind}",
+            )
+        )
     return missing

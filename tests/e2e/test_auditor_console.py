@@ -27,10 +27,18 @@ def sign_in(browser, live_server, username):
     tests/e2e/test_login.py's subject; here it would only add a dependency on the login page)."""
     client = Client()
     client.force_login(User.objects.get(username=username))
-    context = browser.new_context(base_url=live_server.url, locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh",
-                                  accept_downloads=True)
-    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                          "url": live_server.url}])
+    context = browser.new_context(
+        base_url=live_server.url, locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh", accept_downloads=True
+    )
+    context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            }
+        ]
+    )
     context.set_default_timeout(10_000)
     return context, context.new_page()
 
@@ -54,7 +62,9 @@ def test_an_auditor_finds_verifies_and_exports_a_history(world, browser, live_se
         expect(history.nth(2)).to_contain_text("Đề nghị Sở xem xét hỗ trợ")
         expect(page.locator("#spans tbody tr")).to_have_count(5)
         # Nothing to change here: the only POST forms are the page shell's sign-out buttons.
-        actions = page.locator('form[method="post"]').evaluate_all("forms => forms.map(f => f.getAttribute('action'))")
+        actions = page.locator('form[method="post"]').evaluate_all(
+            "forms => forms.map(f => f.getAttribute('action'))"
+        )
         assert set(actions) == {"/accounts/logout/"}
 
         page.get_by_role("link", name="Xác minh chuỗi nhật ký của đề án").click()

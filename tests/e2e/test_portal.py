@@ -72,10 +72,16 @@ def test_applicant_from_registration_to_lodged_receipt(page, world):
     missing.get_by_role("link", name=re.compile("Sự cần thiết")).click()
     expect(page).to_have_url(re.compile("#section-need$"))
 
-    texts = {"partners": "Hộ kinh doanh tự thực hiện tại xã Đức Liễu", "need": "Chế biến thủ công năng suất thấp",
-             "objectives": "Tăng năng suất 30 %", "scale": "01 máy tách vỏ lụa 500 kg/giờ",
-             "content_plan": "Mua sắm, lắp đặt, vận hành thử", "budget_note": "Theo báo giá nhà cung cấp",
-             "organisation_plan": "Chủ hộ tổ chức thực hiện", "effectiveness": "Giảm 5 lao động thủ công"}
+    texts = {
+        "partners": "Hộ kinh doanh tự thực hiện tại xã Đức Liễu",
+        "need": "Chế biến thủ công năng suất thấp",
+        "objectives": "Tăng năng suất 30 %",
+        "scale": "01 máy tách vỏ lụa 500 kg/giờ",
+        "content_plan": "Mua sắm, lắp đặt, vận hành thử",
+        "budget_note": "Theo báo giá nhà cung cấp",
+        "organisation_plan": "Chủ hộ tổ chức thực hiện",
+        "effectiveness": "Giảm 5 lao động thủ công",
+    }
     for name, text in texts.items():
         page.locator(f"#id_{name}").fill(text)
     page.locator("#id_wi-0-title").fill("Lắp đặt máy")
@@ -95,16 +101,21 @@ def test_applicant_from_registration_to_lodged_receipt(page, world):
     page.get_by_role("button", name="Lưu", exact=True).click()
     expect(page.locator(".kc-messages")).to_contain_text("Đã lưu hồ sơ.")
 
-    for kind, name, content, mime in (("quote", "bao-gia.pdf", PDF, "application/pdf"),
-                                      ("business_registration", "dang-ky.png", PNG, "image/png")):
+    for kind, name, content, mime in (
+        ("quote", "bao-gia.pdf", PDF, "application/pdf"),
+        ("business_registration", "dang-ky.png", PNG, "image/png"),
+    ):
         page.get_by_label("Loại tài liệu").select_option(kind)
         page.get_by_label("Tệp").set_input_files(files=[{"name": name, "mimeType": mime, "buffer": content}])
         page.get_by_role("button", name="Tải lên").click()
         expect(page.locator(".kc-messages")).to_contain_text(f"Đã tải lên “{name}”")
     # A renamed executable is refused with a reason.
     page.get_by_label("Loại tài liệu").select_option("other")
-    page.get_by_label("Tệp").set_input_files(files=[{"name": "bao-gia-2.pdf", "mimeType": "application/pdf",
-                                                      "buffer": b"MZ\x90\x00" + b"\x00" * 100}])
+    page.get_by_label("Tệp").set_input_files(
+        files=[
+            {"name": "bao-gia-2.pdf", "mimeType": "application/pdf", "buffer": b"MZ\x90\x00" + b"\x00" * 100}
+        ]
+    )
     page.get_by_role("button", name="Tải lên").click()
     expect(page.locator(".kc-messages")).to_contain_text("không phải là loại được nhận")
 
@@ -122,8 +133,13 @@ def test_applicant_from_registration_to_lodged_receipt(page, world):
 
 def test_revision_round_reason_edit_and_resubmit(page, world):
     p = drive(world, complete_proposal(world), "district_submit")
-    fire(p.pk, "return_for_revision", actor=world.user("appraiser"), now=T0 + dt.timedelta(days=4),
-         comment="Làm rõ sự cần thiết của đề án")
+    fire(
+        p.pk,
+        "return_for_revision",
+        actor=world.user("appraiser"),
+        now=T0 + dt.timedelta(days=4),
+        comment="Làm rõ sự cần thiết của đề án",
+    )
     login(page, "applicant")
     page.goto(f"/don-vi/{p.pk}/")
     expect(page.locator("#reason")).to_contain_text("Làm rõ sự cần thiết của đề án")

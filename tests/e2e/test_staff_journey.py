@@ -24,7 +24,9 @@ def login_as(browser, live_server):
     contexts = []
 
     def open_as(username):
-        context = browser.new_context(base_url=live_server.url, locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh")
+        context = browser.new_context(
+            base_url=live_server.url, locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh"
+        )
         context.set_default_timeout(10_000)
         contexts.append(context)
         page = context.new_page()
@@ -73,25 +75,44 @@ def test_one_proposal_from_lodged_to_settled(world, login_as):
     assert status_of(p) == "district_submitted"
 
     appraiser = login_as("appraiser")
-    act(appraiser, p, "Thẩm định", {
-        "1. Sự phù hợp với nguyên tắc, nội dung, ngành nghề": "Phù hợp",
-        "2. Mục tiêu, sự cần thiết, hiệu quả; tính hợp lý của dự toán": "Hợp lý",
-        "3. Năng lực của đơn vị thực hiện, phối hợp, thụ hưởng": "Đủ năng lực",
-        "4. Khả năng lồng ghép với chương trình khác": "Không trùng lặp",
-        "5. Tính đầy đủ, phù hợp của hồ sơ": "Đầy đủ",
-        "Kinh phí đề nghị hỗ trợ (đồng)": "280.000.000",
-    }, radio="Đạt")
+    act(
+        appraiser,
+        p,
+        "Thẩm định",
+        {
+            "1. Sự phù hợp với nguyên tắc, nội dung, ngành nghề": "Phù hợp",
+            "2. Mục tiêu, sự cần thiết, hiệu quả; tính hợp lý của dự toán": "Hợp lý",
+            "3. Năng lực của đơn vị thực hiện, phối hợp, thụ hưởng": "Đủ năng lực",
+            "4. Khả năng lồng ghép với chương trình khác": "Không trùng lặp",
+            "5. Tính đầy đủ, phù hợp của hồ sơ": "Đầy đủ",
+            "Kinh phí đề nghị hỗ trợ (đồng)": "280.000.000",
+        },
+        radio="Đạt",
+    )
     assert Proposal.objects.get(pk=p.pk).recommended_amount == 280_000_000
 
     finance = login_as("finance")
-    act(finance, p, "Thẩm tra kinh phí", {"Nguồn khuyến công quốc gia (đồng)": "0",
-                                          "Nguồn khuyến công địa phương (đồng)": "280.000.000"})
+    act(
+        finance,
+        p,
+        "Thẩm tra kinh phí",
+        {"Nguồn khuyến công quốc gia (đồng)": "0", "Nguồn khuyến công địa phương (đồng)": "280.000.000"},
+    )
     approver = login_as("approver")
     act(approver, p, "Phê duyệt", {"Số quyết định": "101/QĐ-UBND", "Ngày quyết định": "2026-11-02"})
     assert status_of(p) == "approved"
-    act(appraiser, p, "Nghiệm thu", {"Ngày nghiệm thu": "2026-11-10", "Kết quả so với mục tiêu": "Máy chạy đạt công suất"})
-    act(finance, p, "Quyết toán", {"Quyết toán nguồn quốc gia (đồng)": "0",
-                                   "Quyết toán nguồn địa phương (đồng)": "275.000.000"})
+    act(
+        appraiser,
+        p,
+        "Nghiệm thu",
+        {"Ngày nghiệm thu": "2026-11-10", "Kết quả so với mục tiêu": "Máy chạy đạt công suất"},
+    )
+    act(
+        finance,
+        p,
+        "Quyết toán",
+        {"Quyết toán nguồn quốc gia (đồng)": "0", "Quyết toán nguồn địa phương (đồng)": "275.000.000"},
+    )
     assert status_of(p) == "settled"
     finance.goto(f"/de-an/{p.pk}/")
     expect(finance.locator(".kc-status")).to_have_text("Đã quyết toán")
@@ -107,7 +128,9 @@ def test_return_for_revision_round(world, login_as):
     district.locator("form.kc-form").get_by_role("button", name="Trả lại để bổ sung").click()
     expect(district.get_by_role("alert").first).to_be_visible()  # the reason is required
     assert status_of(p) == "lodged"
-    district.get_by_label("Lý do (đơn vị đề nghị sẽ đọc được)").fill("Bổ sung báo giá của nhà cung cấp thứ hai")
+    district.get_by_label("Lý do (đơn vị đề nghị sẽ đọc được)").fill(
+        "Bổ sung báo giá của nhà cung cấp thứ hai"
+    )
     district.locator("form.kc-form").get_by_role("button", name="Trả lại để bổ sung").click()
     expect(district.locator(".kc-messages")).to_contain_text("Đã thực hiện")
     assert status_of(p) == "drafted"
@@ -121,12 +144,20 @@ def test_return_for_revision_round(world, login_as):
 def test_reject_with_a_reason(world, login_as):
     p = drive(world, complete_proposal(world), "district_submit")
     appraiser = login_as("appraiser")
-    act(appraiser, p, "Không chấp thuận", {"Lý do (đơn vị đề nghị sẽ đọc được)": "Không thuộc ngành nghề được hỗ trợ"})
+    act(
+        appraiser,
+        p,
+        "Không chấp thuận",
+        {"Lý do (đơn vị đề nghị sẽ đọc được)": "Không thuộc ngành nghề được hỗ trợ"},
+    )
     assert status_of(p) == "rejected"
 
 
 def test_batch_approval_of_a_list(world, login_as):
-    ready = [drive(world, complete_proposal(world, title=f"Đề án kế hoạch {i}"), "verify_finance") for i in range(3)]
+    ready = [
+        drive(world, complete_proposal(world, title=f"Đề án kế hoạch {i}"), "verify_finance")
+        for i in range(3)
+    ]
     approver = login_as("approver")
     approver.goto("/cong-viec/hang-loat/approve/")
     approver.get_by_label("Số quyết định").fill("200/QĐ-UBND")
@@ -150,7 +181,9 @@ def test_officer_of_another_district_gets_404(world, login_as):
 
 def test_queue_and_proposal_page_fit_a_phone(world, browser, live_server):
     p = drive(world, complete_proposal(world), "lodge")
-    context = browser.new_context(base_url=live_server.url, locale="vi-VN", viewport={"width": 375, "height": 740})
+    context = browser.new_context(
+        base_url=live_server.url, locale="vi-VN", viewport={"width": 375, "height": 740}
+    )
     page = context.new_page()
     page.goto("/accounts/login/")
     page.get_by_label("Tên đăng nhập").fill("district")

@@ -21,7 +21,9 @@ def w():
 def api(w, name=None):
     client = APIClient()
     if name:
-        client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=w.user(name))[0].key}")
+        client.credentials(
+            HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=w.user(name))[0].key}"
+        )
     return client
 
 
@@ -38,17 +40,29 @@ def test_token_from_username_and_password(w):
     response = APIClient().post("/api/auth/token/", {"username": "district", "password": "x-password-1"})
     assert response.status_code == 200
     assert response.json()["token"] == Token.objects.get(user__username="district").key
-    assert_error(APIClient().post("/api/auth/token/", {"username": "district", "password": "wrong"}), 400, "invalid")
+    assert_error(
+        APIClient().post("/api/auth/token/", {"username": "district", "password": "wrong"}), 400, "invalid"
+    )
 
 
 def test_unauthenticated_is_401_with_the_error_shape(w):
     assert_error(APIClient().get("/api/proposals/"), 401, "not_authenticated")
 
 
-@pytest.mark.parametrize("who,sees", [
-    ("applicant", True), ("applicant_other", False), ("district", True), ("district_other", False),
-    ("appraiser", True), ("appraiser_other", False), ("finance", True), ("approver", True), ("auditor", True),
-])
+@pytest.mark.parametrize(
+    "who,sees",
+    [
+        ("applicant", True),
+        ("applicant_other", False),
+        ("district", True),
+        ("district_other", False),
+        ("appraiser", True),
+        ("appraiser_other", False),
+        ("finance", True),
+        ("approver", True),
+        ("auditor", True),
+    ],
+)
 def test_list_and_detail_show_only_what_the_user_may_see(w, who, sees):
     p = drive(w, complete_proposal(w), "lodge")
     client = api(w, who)
@@ -75,25 +89,51 @@ def test_filters(w):
 
 
 def test_applicant_creates_a_draft_and_staff_cannot(w):
-    body = {"title": "Đào tạo nghề đan lát", "plan_year": 2027, "funding_kind": "local", "content_type": "training",
-            "sector": "dd", "province": w.province.pk, "district": w.district.pk}
+    body = {
+        "title": "Đào tạo nghề đan lát",
+        "plan_year": 2027,
+        "funding_kind": "local",
+        "content_type": "training",
+        "sector": "dd",
+        "province": w.province.pk,
+        "district": w.district.pk,
+    }
     response = api(w, "applicant").post("/api/proposals/", body, format="json")
     assert response.status_code == 201, response.content
     created = Proposal.objects.get(pk=response.json()["id"])
-    assert (created.status, created.implementing_org, created.tracking_code) == ("drafted", w.org, f"KC2027-{created.pk:06d}")
+    assert (created.status, created.implementing_org, created.tracking_code) == (
+        "drafted",
+        w.org,
+        f"KC2027-{created.pk:06d}",
+    )
     assert_error(api(w, "district").post("/api/proposals/", body, format="json"), 403, "not_permitted")
-    assert_error(api(w, "applicant").post("/api/proposals/", {**body, "plan_year": "x"}, format="json"), 400, "invalid")
+    assert_error(
+        api(w, "applicant").post("/api/proposals/", {**body, "plan_year": "x"}, format="json"), 400, "invalid"
+    )
 
 
 def test_mass_assignment_is_refused_and_changes_nothing(w):
     p = complete_proposal(w)
     client = api(w, "applicant")
-    for field, value in [("status", "approved"), ("approved_amount", 1), ("tracking_code", "X"),
-                         ("implementing_org", w.other_org.pk), ("revision_round", 9), ("advanced_amount", 5)]:
-        error = assert_error(client.patch(f"/api/proposals/{p.pk}/", {field: value}, format="json"), 400, "invalid")
+    for field, value in [
+        ("status", "approved"),
+        ("approved_amount", 1),
+        ("tracking_code", "X"),
+        ("implementing_org", w.other_org.pk),
+        ("revision_round", 9),
+        ("advanced_amount", 5),
+    ]:
+        error = assert_error(
+            client.patch(f"/api/proposals/{p.pk}/", {field: value}, format="json"), 400, "invalid"
+        )
         assert field in error["fields"]
     p.refresh_from_db()
-    assert (p.status, p.approved_amount, p.implementing_org_id, p.revision_round) == ("drafted", None, w.org.pk, 0)
+    assert (p.status, p.approved_amount, p.implementing_org_id, p.revision_round) == (
+        "drafted",
+        None,
+        w.org.pk,
+        0,
+    )
     response = client.patch(f"/api/proposals/{p.pk}/", {"objectives": "Tăng năng suất 40 %"}, format="json")
     assert response.status_code == 200
     assert TransitionEvent.objects.filter(proposal=p, trigger="edit").get().data == {"fields": ["objectives"]}
@@ -101,11 +141,22 @@ def test_mass_assignment_is_refused_and_changes_nothing(w):
 
 def test_patch_rules(w):
     p = complete_proposal(w)
-    assert_error(api(w, "applicant_other").patch(f"/api/proposals/{p.pk}/", {"need": "x"}, format="json"), 404, "not_found")
+    assert_error(
+        api(w, "applicant_other").patch(f"/api/proposals/{p.pk}/", {"need": "x"}, format="json"),
+        404,
+        "not_found",
+    )
     drive(w, p, "lodge")
-    assert_error(api(w, "district").patch(f"/api/proposals/{p.pk}/", {"need": "x"}, format="json"), 403, "not_permitted")
-    assert_error(api(w, "applicant").patch(f"/api/proposals/{p.pk}/", {"need": "x"}, format="json"), 409,
-                 "not_allowed_from_status")
+    assert_error(
+        api(w, "district").patch(f"/api/proposals/{p.pk}/", {"need": "x"}, format="json"),
+        403,
+        "not_permitted",
+    )
+    assert_error(
+        api(w, "applicant").patch(f"/api/proposals/{p.pk}/", {"need": "x"}, format="json"),
+        409,
+        "not_allowed_from_status",
+    )
     assert api(w, "applicant").put(f"/api/proposals/{p.pk}/", {}, format="json").status_code == 405
 
 
@@ -119,14 +170,22 @@ def test_transitions_list_and_fire(w):
     assert any("ý kiến đề xuất" in problem for problem in error["problems"])
     assert_error(api(w, "appraiser").post(url, {"comment": "x"}, format="json"), 403, "not_permitted")
     assert_error(api(w, "district_other").post(url, {"comment": "x"}, format="json"), 404, "not_found")
-    response = api(w, "district").post(url, {"comment": "Đề nghị hỗ trợ", "expected_status": "lodged"}, format="json")
+    response = api(w, "district").post(
+        url, {"comment": "Đề nghị hỗ trợ", "expected_status": "lodged"}, format="json"
+    )
     assert response.status_code == 200
     assert (response.json()["from_status"], response.json()["to_status"]) == ("lodged", "district_submitted")
-    assert_error(api(w, "district").post(url, {"comment": "lần hai"}, format="json"), 409, "not_allowed_from_status")
-    assert_error(api(w, "appraiser").post(f"/api/proposals/{p.pk}/transitions/nonsense/", {}, format="json"), 404,
-                 "not_found")
-    response = api(w, "appraiser").post(f"/api/proposals/{p.pk}/transitions/appraise/", {"data": APPRAISAL},
-                                        format="json")
+    assert_error(
+        api(w, "district").post(url, {"comment": "lần hai"}, format="json"), 409, "not_allowed_from_status"
+    )
+    assert_error(
+        api(w, "appraiser").post(f"/api/proposals/{p.pk}/transitions/nonsense/", {}, format="json"),
+        404,
+        "not_found",
+    )
+    response = api(w, "appraiser").post(
+        f"/api/proposals/{p.pk}/transitions/appraise/", {"data": APPRAISAL}, format="json"
+    )
     assert response.json()["data"]["recommended_amount"] == 280_000_000
 
 
@@ -150,8 +209,13 @@ def fire(p):
 
     from .world import at
 
-    service_fire(p.pk, "district_submit", actor=p.tasks.get().unit.staff.get(username="district"), now=at(3),
-                 comment="ok")
+    service_fire(
+        p.pk,
+        "district_submit",
+        actor=p.tasks.get().unit.staff.get(username="district"),
+        now=at(3),
+        comment="ok",
+    )
 
 
 def test_public_track_and_its_rate_limit(w):

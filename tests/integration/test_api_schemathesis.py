@@ -36,7 +36,12 @@ def tokens(db):
 @pytest.mark.slow
 @pytest.mark.parametrize("role", ROLES)
 @schema.parametrize()
-@settings(max_examples=3, deadline=None, suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate])
+@settings(
+    max_examples=3,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    phases=[Phase.explicit, Phase.generate],
+)
 def test_api_conforms_to_its_schema(case, role, tokens):
     cache.clear()  # the public lookup's rate limit is not what this test is about
     response = case.call(headers={"Authorization": f"Token {tokens[role]}"})

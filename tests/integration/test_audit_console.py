@@ -55,7 +55,9 @@ def test_the_auditor_sees_every_row_of_a_proposal_in_scope(client, w, approved):
     assert response.status_code == 200
     shown = {e.pk for e in response.context["events"]}
     assert shown == set(TransitionEvent.objects.filter(proposal=approved).values_list("pk", flat=True))
-    assert response.context["page"].paginator.count == 6  # create, lodge, district_submit, appraise, verify_finance, approve
+    assert (
+        response.context["page"].paginator.count == 6
+    )  # create, lodge, district_submit, appraise, verify_finance, approve
 
     timeline = client.get(reverse("audit:timeline", args=[approved.pk]))
     html = timeline.content.decode()
@@ -64,7 +66,13 @@ def test_the_auditor_sees_every_row_of_a_proposal_in_scope(client, w, approved):
     assert "123/QĐ-UBND" in html  # the approval step's data
     assert "Đề nghị Sở xem xét hỗ trợ" in html  # the district's comment
     spans = timeline.context["spans"]
-    assert [s.status for s in spans] == ["lodged", "district_submitted", "appraised", "finance_verified", "approved"]
+    assert [s.status for s in spans] == [
+        "lodged",
+        "district_submitted",
+        "appraised",
+        "finance_verified",
+        "approved",
+    ]
     assert spans[0].holder == "district"  # who moved it on
 
 
@@ -78,7 +86,12 @@ def test_an_auditor_of_another_unit_sees_none_of_it(client, w, approved, name):
     assert client.get(reverse("audit:timeline", args=[approved.pk])).status_code == 404
     assert client.get(reverse("audit:verify") + f"?proposal={approved.pk}").status_code == 404
     # Searching by the code finds nothing either; the export holds the header only.
-    assert client.get(reverse("audit:index") + f"?proposal={approved.tracking_code}").context["page"].paginator.count == 0
+    assert (
+        client.get(reverse("audit:index") + f"?proposal={approved.tracking_code}")
+        .context["page"]
+        .paginator.count
+        == 0
+    )
     body = client.get(reverse("audit:export", args=["csv"])).content
     assert len(list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))) == 1
 
@@ -154,8 +167,14 @@ def test_an_export_is_stamped_with_the_hash_of_its_bytes_and_audited(client, w, 
 
     row = TransitionEvent.objects.get(proposal__isnull=True, trigger="export")
     assert (row.kind, row.actor, row.unit_id) == ("action", w.user("auditor"), w.province.pk)
-    assert row.data == {"view": "audit_events", "format": fmt, "rows": 6, "bytes": len(body), "sha256": digest,
-                        "filters": {"proposal": approved.tracking_code}}
+    assert row.data == {
+        "view": "audit_events",
+        "format": fmt,
+        "rows": 6,
+        "bytes": len(body),
+        "sha256": digest,
+        "filters": {"proposal": approved.tracking_code},
+    }
 
     if fmt == "csv":
         rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
@@ -164,10 +183,13 @@ def test_an_export_is_stamped_with_the_hash_of_its_bytes_and_audited(client, w, 
         sheet = load_workbook(io.BytesIO(body)).active
         values = [r for r in sheet.iter_rows(values_only=True)]
         start = next(i for i, r in enumerate(values) if r[0] == "Mã dòng")
-        data_rows = values[start + 1:]
+        data_rows = values[start + 1 :]
     hashes = [r[-1] for r in data_rows]
-    assert hashes == list(TransitionEvent.objects.filter(proposal=approved).order_by("-created_at", "-id")
-                          .values_list("hash", flat=True))
+    assert hashes == list(
+        TransitionEvent.objects.filter(proposal=approved)
+        .order_by("-created_at", "-id")
+        .values_list("hash", flat=True)
+    )
 
     # The console shows the hash of the export and lists the export row itself.
     page = client.get(reverse("audit:index")).content.decode()
@@ -185,9 +207,13 @@ def test_verify_says_intact_then_names_the_tampered_row(client, w, approved):
     target = TransitionEvent.objects.get(proposal=approved, seq=3)
     with connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        cursor.execute("ALTER TABLE workflow_transitionevent DISABLE TRIGGER workflow_transitionevent_no_change")
+        cursor.execute(
+            "ALTER TABLE workflow_transitionevent DISABLE TRIGGER workflow_transitionevent_no_change"
+        )
         cursor.execute("UPDATE workflow_transitionevent SET comment = 'sửa lén' WHERE id = %s", [target.pk])
-        cursor.execute("ALTER TABLE workflow_transitionevent ENABLE TRIGGER workflow_transitionevent_no_change")
+        cursor.execute(
+            "ALTER TABLE workflow_transitionevent ENABLE TRIGGER workflow_transitionevent_no_change"
+        )
 
     for url in (reverse("audit:verify") + f"?proposal={approved.pk}", reverse("audit:verify")):
         response = client.get(url)
@@ -201,7 +227,10 @@ def test_verify_says_intact_then_names_the_tampered_row(client, w, approved):
 
     runs = list(TransitionEvent.objects.filter(proposal__isnull=True, trigger="verify_audit").order_by("seq"))
     assert [(r.data["ok"], r.data["broken_seq"], r.data["broken_id"]) for r in runs] == [
-        (True, None, None), (False, 3, target.pk), (False, 3, target.pk)]
+        (True, None, None),
+        (False, 3, target.pk),
+        (False, 3, target.pk),
+    ]
     assert runs[1].data["problem"] == "row content does not match its hash"
     assert all(r.kind == "action" and r.actor == w.user("auditor") for r in runs)
 

@@ -27,8 +27,10 @@ def _bench_urls() -> tuple[str, str]:
     db = urlparse(os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/khuyencong"))
     redis = urlparse(settings.REDIS_URL or "redis://127.0.0.1:6379/10")
     auth = f"{db.username or 'postgres'}{':' + db.password if db.password else ''}@"
-    return (f"postgres://{auth}{db.hostname or '127.0.0.1'}:{db.port or 5432}/khuyencong_bench_test",
-            f"redis://{redis.hostname or '127.0.0.1'}:{redis.port or 6379}/10")
+    return (
+        f"postgres://{auth}{db.hostname or '127.0.0.1'}:{db.port or 5432}/khuyencong_bench_test",
+        f"redis://{redis.hostname or '127.0.0.1'}:{redis.port or 6379}/10",
+    )
 
 
 @pytest.fixture(scope="module")
@@ -39,10 +41,16 @@ def result():
     if not shutil.which("wrk"):
         pytest.skip("wrk is not installed (apt-get install wrk; .ci/run installs it)")
     database, redis = _bench_urls()
-    env = {**os.environ, "BENCH_SCALE": "tiny", "BENCH_DATABASE_URL": database, "BENCH_REDIS_URL": redis,
-           "PYTHONPATH": str(ROOT)}
-    proc = subprocess.run([sys.executable, "-m", "bench"], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=900)
+    env = {
+        **os.environ,
+        "BENCH_SCALE": "tiny",
+        "BENCH_DATABASE_URL": database,
+        "BENCH_REDIS_URL": redis,
+        "PYTHONPATH": str(ROOT),
+    }
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=900
+    )
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
     return json.loads(proc.stdout.strip().splitlines()[-1]), proc.stdout
 

@@ -58,6 +58,7 @@ def user():
 
 # --- core ------------------------------------------------------------------------------------------------
 
+
 def test_unit_validity_ordered():
     with refused("unit_validity_ordered"), transaction.atomic():
         ProvinceFactory(code="99", valid_from=D(2025, 7, 1), valid_to=D(2025, 6, 30))
@@ -88,6 +89,7 @@ def test_calendar_override_one_per_date():
 
 # --- đề án, work items, budget lines ---------------------------------------------------------------------
 
+
 def test_duplicate_tracking_code():
     ProposalFactory(tracking_code="KC2026-000001")
     with refused("tracking_code"), transaction.atomic():
@@ -99,25 +101,50 @@ def test_plan_year_range():
         ProposalFactory(plan_year=1999)
 
 
-@pytest.mark.parametrize(("fields", "constraint"), [
-    ({"recommended_amount": -1}, "proposal_recommended_ge0"),
-    ({"recommended_amount": 100, "verified_amount": 101}, "proposal_verified_le_recommended"),
-    ({"recommended_amount": 100, "verified_amount": -1}, "proposal_verified_le_recommended"),
-    ({"recommended_amount": 100, "verified_amount": 100, "approved_amount": 101}, "proposal_approved_le_verified"),
-    ({"recommended_amount": 100, "verified_amount": 100, "approved_amount": 100, "advanced_amount": 101},
-     "proposal_advanced_le_approved"),
-    ({"advanced_amount": -1}, "proposal_advanced_le_approved"),
-    ({"recommended_amount": 100, "verified_amount": 100, "approved_amount": 100, "settled_amount": 101},
-     "proposal_settled_le_approved"),
-])
+@pytest.mark.parametrize(
+    ("fields", "constraint"),
+    [
+        ({"recommended_amount": -1}, "proposal_recommended_ge0"),
+        ({"recommended_amount": 100, "verified_amount": 101}, "proposal_verified_le_recommended"),
+        ({"recommended_amount": 100, "verified_amount": -1}, "proposal_verified_le_recommended"),
+        (
+            {"recommended_amount": 100, "verified_amount": 100, "approved_amount": 101},
+            "proposal_approved_le_verified",
+        ),
+        (
+            {
+                "recommended_amount": 100,
+                "verified_amount": 100,
+                "approved_amount": 100,
+                "advanced_amount": 101,
+            },
+            "proposal_advanced_le_approved",
+        ),
+        ({"advanced_amount": -1}, "proposal_advanced_le_approved"),
+        (
+            {
+                "recommended_amount": 100,
+                "verified_amount": 100,
+                "approved_amount": 100,
+                "settled_amount": 101,
+            },
+            "proposal_settled_le_approved",
+        ),
+    ],
+)
 def test_proposal_amount_chain(p, fields, constraint):
     with refused(constraint), transaction.atomic():
         Proposal.objects.filter(pk=p.pk).update(**fields)
 
 
 def test_the_amount_chain_accepts_equal_amounts(p):
-    Proposal.objects.filter(pk=p.pk).update(recommended_amount=100, verified_amount=100, approved_amount=100,
-                                            advanced_amount=70, settled_amount=100)
+    Proposal.objects.filter(pk=p.pk).update(
+        recommended_amount=100,
+        verified_amount=100,
+        approved_amount=100,
+        advanced_amount=70,
+        settled_amount=100,
+    )
 
 
 def test_work_item_end_before_start(p):
@@ -140,20 +167,26 @@ def test_budget_quantity_positive(p, quantity):
 
 # --- configuration ---------------------------------------------------------------------------------------
 
+
 def test_attachment_requirement_unique():
     AttachmentRequirement.objects.get_or_create(content_type="machinery", kind="quote")
     with refused("attachment_requirement_unique"), transaction.atomic():
         AttachmentRequirement.objects.create(content_type="machinery", kind="quote")
 
 
-@pytest.mark.parametrize(("fields", "constraint"), [
-    ({"percent_cap": 101}, "cap_percent_le_100"),
-    ({"max_amount": -1}, "cap_max_ge0"),
-    ({"priority_multiplier_percent": 99}, "cap_multiplier_ge_100"),
-])
+@pytest.mark.parametrize(
+    ("fields", "constraint"),
+    [
+        ({"percent_cap": 101}, "cap_percent_le_100"),
+        ({"max_amount": -1}, "cap_max_ge0"),
+        ({"priority_multiplier_percent": 99}, "cap_multiplier_ge_100"),
+    ],
+)
 def test_support_cap_checks(fields, constraint):
     with refused(constraint), transaction.atomic():
-        SupportCap.objects.create(content_type="machinery", regulation="Thử", effective_from=D(2026, 1, 1), **fields)
+        SupportCap.objects.create(
+            content_type="machinery", regulation="Thử", effective_from=D(2026, 1, 1), **fields
+        )
 
 
 def test_sla_policy_one_per_status():
@@ -164,17 +197,30 @@ def test_sla_policy_one_per_status():
 
 # --- steps -----------------------------------------------------------------------------------------------
 
+
 def _appraisal(p, user, **fields):
-    values = {"revision_round": 0, "verdict": "pass", "opinion_policy_fit": "Phù hợp",
-              "opinion_objectives_budget": "Hợp lý", "opinion_capacity": "Đủ", "opinion_integration": "Không",
-              "opinion_dossier": "Đủ", "recommended_amount": 280_000_000, "appraiser": user, "created_at": FIXED_NOW}
+    values = {
+        "revision_round": 0,
+        "verdict": "pass",
+        "opinion_policy_fit": "Phù hợp",
+        "opinion_objectives_budget": "Hợp lý",
+        "opinion_capacity": "Đủ",
+        "opinion_integration": "Không",
+        "opinion_dossier": "Đủ",
+        "recommended_amount": 280_000_000,
+        "appraiser": user,
+        "created_at": FIXED_NOW,
+    }
     return Appraisal.objects.create(proposal=p, **(values | fields))
 
 
-@pytest.mark.parametrize(("fields", "constraint"), [
-    ({"recommended_amount": -1}, "appraisal_amount_ge0"),
-    ({"score": 101}, "appraisal_score_le100"),
-])
+@pytest.mark.parametrize(
+    ("fields", "constraint"),
+    [
+        ({"recommended_amount": -1}, "appraisal_amount_ge0"),
+        ({"score": 101}, "appraisal_score_le100"),
+    ],
+)
 def test_appraisal_checks(p, user, fields, constraint):
     with refused(constraint), transaction.atomic():
         _appraisal(p, user, **fields)
@@ -182,16 +228,19 @@ def test_appraisal_checks(p, user, fields, constraint):
 
 def test_finance_verification_amounts(p, user):
     with refused("verification_amounts_ge0"), transaction.atomic():
-        FinanceVerification.objects.create(proposal=p, national_amount=-1, local_amount=0, officer=user,
-                                           created_at=FIXED_NOW)
+        FinanceVerification.objects.create(
+            proposal=p, national_amount=-1, local_amount=0, officer=user, created_at=FIXED_NOW
+        )
 
 
 def test_approval_decision_number_unique_and_one_approval_per_proposal(p, user):
-    decision = ApprovalDecision.objects.create(number="123/QĐ-UBND", signed_on=D(2026, 3, 20), signer=user,
-                                               created_at=FIXED_NOW)
+    decision = ApprovalDecision.objects.create(
+        number="123/QĐ-UBND", signed_on=D(2026, 3, 20), signer=user, created_at=FIXED_NOW
+    )
     with refused("number"), transaction.atomic():
-        ApprovalDecision.objects.create(number="123/QĐ-UBND", signed_on=D(2026, 3, 21), signer=user,
-                                        created_at=FIXED_NOW)
+        ApprovalDecision.objects.create(
+            number="123/QĐ-UBND", signed_on=D(2026, 3, 21), signer=user, created_at=FIXED_NOW
+        )
     with refused("approval_amount_ge0"), transaction.atomic():
         Approval.objects.create(decision=decision, proposal=p, amount=-1)
     Approval.objects.create(decision=decision, proposal=p, amount=280_000_000)
@@ -200,14 +249,32 @@ def test_approval_decision_number_unique_and_one_approval_per_proposal(p, user):
 
 
 def test_progress_report_one_per_month_and_percent(p, user):
-    ProgressReport.objects.create(proposal=p, period=D(2026, 4, 1), percent_complete=30, summary="Đã mua máy",
-                                  submitted_by=user, submitted_at=FIXED_NOW)
+    ProgressReport.objects.create(
+        proposal=p,
+        period=D(2026, 4, 1),
+        percent_complete=30,
+        summary="Đã mua máy",
+        submitted_by=user,
+        submitted_at=FIXED_NOW,
+    )
     with refused("one_report_per_month"), transaction.atomic():
-        ProgressReport.objects.create(proposal=p, period=D(2026, 4, 1), percent_complete=40, summary="Lắp đặt",
-                                      submitted_by=user, submitted_at=FIXED_NOW)
+        ProgressReport.objects.create(
+            proposal=p,
+            period=D(2026, 4, 1),
+            percent_complete=40,
+            summary="Lắp đặt",
+            submitted_by=user,
+            submitted_at=FIXED_NOW,
+        )
     with refused("report_percent_le100"), transaction.atomic():
-        ProgressReport.objects.create(proposal=p, period=D(2026, 5, 1), percent_complete=101, summary="Xong",
-                                      submitted_by=user, submitted_at=FIXED_NOW)
+        ProgressReport.objects.create(
+            proposal=p,
+            period=D(2026, 5, 1),
+            percent_complete=101,
+            summary="Xong",
+            submitted_by=user,
+            submitted_at=FIXED_NOW,
+        )
 
 
 @pytest.mark.parametrize("amount", [0, -1])
@@ -218,23 +285,40 @@ def test_advance_amount_positive(p, user, amount):
 
 def test_acceptance_settlement_due_after_acceptance(p, user):
     with refused("acceptance_due_after"), transaction.atomic():
-        Acceptance.objects.create(proposal=p, accepted_on=D(2026, 6, 30), results="Đạt",
-                                  settlement_due_on=D(2026, 6, 29), recorded_by=user, created_at=FIXED_NOW)
+        Acceptance.objects.create(
+            proposal=p,
+            accepted_on=D(2026, 6, 30),
+            results="Đạt",
+            settlement_due_on=D(2026, 6, 29),
+            recorded_by=user,
+            created_at=FIXED_NOW,
+        )
 
 
-@pytest.mark.parametrize(("fields", "constraint"), [
-    ({"national_amount": -1}, "settlement_amounts_ge0"),
-    ({"counterpart_amount": -1}, "settlement_amounts_ge0"),
-    ({"refund_amount": 1, "payable_amount": 1}, "settlement_refund_or_payable"),
-])
+@pytest.mark.parametrize(
+    ("fields", "constraint"),
+    [
+        ({"national_amount": -1}, "settlement_amounts_ge0"),
+        ({"counterpart_amount": -1}, "settlement_amounts_ge0"),
+        ({"refund_amount": 1, "payable_amount": 1}, "settlement_refund_or_payable"),
+    ],
+)
 def test_settlement_checks(p, user, fields, constraint):
-    values = {"national_amount": 0, "local_amount": 275_000_000, "advanced_amount": 196_000_000,
-              "refund_amount": 0, "payable_amount": 79_000_000, "officer": user, "created_at": FIXED_NOW}
+    values = {
+        "national_amount": 0,
+        "local_amount": 275_000_000,
+        "advanced_amount": 196_000_000,
+        "refund_amount": 0,
+        "payable_amount": 79_000_000,
+        "officer": user,
+        "created_at": FIXED_NOW,
+    }
     with refused(constraint), transaction.atomic():
         Settlement.objects.create(proposal=p, **(values | fields))
 
 
 # --- tasks, delegation, audit ----------------------------------------------------------------------------
+
 
 def _task(p, **fields):
     values = {"status": "lodged", "role": "district_officer", "unit": p.district, "created_at": FIXED_NOW}
@@ -260,16 +344,35 @@ def test_task_completed_before_created(p, user):
 def test_delegation_checks(user):
     other = UserFactory()
     with refused("delegation_dates_ordered"), transaction.atomic():
-        Delegation.objects.create(delegator=user, substitute=other, starts_on=D(2026, 3, 10), ends_on=D(2026, 3, 9),
-                                  created_at=FIXED_NOW)
+        Delegation.objects.create(
+            delegator=user,
+            substitute=other,
+            starts_on=D(2026, 3, 10),
+            ends_on=D(2026, 3, 9),
+            created_at=FIXED_NOW,
+        )
     with refused("delegation_not_self"), transaction.atomic():
-        Delegation.objects.create(delegator=user, substitute=user, starts_on=D(2026, 3, 10), ends_on=D(2026, 3, 12),
-                                  created_at=FIXED_NOW)
+        Delegation.objects.create(
+            delegator=user,
+            substitute=user,
+            starts_on=D(2026, 3, 10),
+            ends_on=D(2026, 3, 12),
+            created_at=FIXED_NOW,
+        )
 
 
 def _event(p, seq, hash_):
-    return TransitionEvent.objects.create(proposal=p, seq=seq, kind="action", trigger="create", from_status="",
-                                          to_status="drafted", created_at=FIXED_NOW, prev_hash="0" * 64, hash=hash_)
+    return TransitionEvent.objects.create(
+        proposal=p,
+        seq=seq,
+        kind="action",
+        trigger="create",
+        from_status="",
+        to_status="drafted",
+        created_at=FIXED_NOW,
+        prev_hash="0" * 64,
+        hash=hash_,
+    )
 
 
 def test_duplicate_event_seq(p):

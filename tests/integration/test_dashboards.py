@@ -40,7 +40,9 @@ def tet():
     w.users["head_other"] = _user("head_other", "department_head", unit=w.other_province)
     proposals = {}
     for name, when in SUBMITTED.items():
-        p = drive(w, complete_proposal(w, title=f"Đề án {name}", now=vn(2027, 1, 28, 9)), "lodge", start=LODGED)
+        p = drive(
+            w, complete_proposal(w, title=f"Đề án {name}", now=vn(2027, 1, 28, 9)), "lodge", start=LODGED
+        )
         assert p.tasks.get().due_at == DUE
         fire(p.pk, "district_submit", actor=w.user("district"), now=when, comment="Đề nghị Sở xem xét")
         proposals[name] = p
@@ -52,7 +54,8 @@ def test_on_time_before_on_and_after_the_deadline_across_tet(tet):
     rows = on_time_by_unit(dashboard_proposals(w.user("head")))
     # A calendar-day count would have put the deadline on Sat 6/2 and called all three late.
     assert [(r.unit, r.before, r.on, r.after, r.total, r.on_time_rate) for r in rows] == [
-        ("Huyện Bù Đăng", 1, 1, 1, 3, 66.7)]
+        ("Huyện Bù Đăng", 1, 1, 1, 3, 66.7)
+    ]
     # Limited to the tasks completed on 15/2 or later: the "on" and the "after" one.
     rows = on_time_by_unit(dashboard_proposals(w.user("head")), completed_from=dt.date(2027, 2, 15))
     assert [(r.before, r.on, r.after) for r in rows] == [(0, 1, 1)]
@@ -80,11 +83,16 @@ def test_status_by_unit_and_funds(tet):
     m = status_by_unit(dashboard_proposals(w.user("head")))
     assert m.columns == [("district_submitted", "Huyện/xã đã trình Sở Công Thương")]
     assert m.rows == [("Huyện Bù Đăng", [3], 3)] and m.total == 3
-    funds = {f.source: (f.requested, f.approved, f.advanced, f.settled) for f in funds_by_source(
-        dashboard_proposals(w.user("head")))}
+    funds = {
+        f.source: (f.requested, f.approved, f.advanced, f.settled)
+        for f in funds_by_source(dashboard_proposals(w.user("head")))
+    }
     # Three đề án of 300.000.000 local support and 320.000.000 counterpart each, none approved yet.
-    assert funds == {"national": (0, 0, 0, 0), "local": (900_000_000, 0, 0, 0),
-                     "counterpart": (960_000_000, None, None, 0)}
+    assert funds == {
+        "national": (0, 0, 0, 0),
+        "local": (900_000_000, 0, 0, 0),
+        "counterpart": (960_000_000, None, None, 0),
+    }
     assert status_by_unit(dashboard_proposals(w.user("head_other"))).rows == []
 
 

@@ -68,6 +68,7 @@ def wait_until(predicate, timeout=60.0, step=0.1) -> bool:
 
 # --- processes ------------------------------------------------------------------------------------------------
 
+
 class RedisServer:
     """redis-server on a port of its own, without persistence: a restart is an empty Redis."""
 
@@ -77,9 +78,23 @@ class RedisServer:
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> None:
-        self.proc = subprocess.Popen([REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-                                      "--appendonly", "no", "--daemonize", "no"],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.proc = subprocess.Popen(
+            [
+                REDIS_SERVER,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--daemonize",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         assert wait_until(self.ping, 10), "redis-server did not start"
 
     def ping(self) -> bool:
@@ -137,11 +152,17 @@ class Sink:
 
 def process_env(redis: RedisServer, sink: Sink, **extra) -> dict:
     db = connection.settings_dict
-    return {**os.environ, "DJANGO_SETTINGS_MODULE": "config.test_settings",
-            "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
-            "REDIS_URL": redis.url, "CELERY_BROKER_URL": redis.url, "SMS_URL": sink.url,
-            "CELERY_VISIBILITY_TIMEOUT": "3",
-            "CELERY_TRANSPORT_OPTIONS": '{"unacked_restore_interval": 1, "unacked_restore_throttle": 1}', **extra}
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.test_settings",
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+        "REDIS_URL": redis.url,
+        "CELERY_BROKER_URL": redis.url,
+        "SMS_URL": sink.url,
+        "CELERY_VISIBILITY_TIMEOUT": "3",
+        "CELERY_TRANSPORT_OPTIONS": '{"unacked_restore_interval": 1, "unacked_restore_throttle": 1}',
+        **extra,
+    }
 
 
 class Processes:
@@ -150,16 +171,31 @@ class Processes:
 
     def start(self, args: list[str], env: dict, name: str) -> subprocess.Popen:
         log = open(self.tmp_path / f"{name}.log", "w")  # noqa: SIM115 - closed in stop_all
-        proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         self.procs.append(proc)
         self.logs.append(log)
         return proc
 
     def worker(self, env: dict, name: str, *, concurrency: int = 1) -> subprocess.Popen:
-        return self.start([str(BIN / "celery"), "-A", "config", "worker", "--pool=prefork",
-                           f"--concurrency={concurrency}", "-n", f"{name}@%h", "--without-gossip",
-                           "--without-mingle", "--loglevel=INFO"], env, name)
+        return self.start(
+            [
+                str(BIN / "celery"),
+                "-A",
+                "config",
+                "worker",
+                "--pool=prefork",
+                f"--concurrency={concurrency}",
+                "-n",
+                f"{name}@%h",
+                "--without-gossip",
+                "--without-mingle",
+                "--loglevel=INFO",
+            ],
+            env,
+            name,
+        )
 
     def kill(self, proc: subprocess.Popen) -> None:
         """SIGKILL the process and its children (the pool): nothing runs its shutdown code."""
@@ -209,8 +245,14 @@ def sms_rows(w, n: int, prefix: str) -> list[int]:
     now = timezone.now()
     with transaction.atomic():
         for i in range(n):
-            queue_message(recipients=[w.users["district"]], template="task.overdue", key=f"{prefix}:{i}", now=now,
-                          channels=["sms"], context={"tracking_code": f"KC2026-{i:06d}", "due_at": "x"})
+            queue_message(
+                recipients=[w.users["district"]],
+                template="task.overdue",
+                key=f"{prefix}:{i}",
+                now=now,
+                channels=["sms"],
+                context={"tracking_code": f"KC2026-{i:06d}", "due_at": "x"},
+            )
     # on_commit tried the shared broker; these rows are delivered by what each test starts.
     return list(Outbox.objects.filter(idempotency_key__startswith=f"{prefix}:").values_list("pk", flat=True))
 
@@ -223,6 +265,7 @@ def assert_each_delivered_once(ids: list[int]) -> None:
 
 
 # --- a worker killed mid-delivery -----------------------------------------------------------------------------
+
 
 def test_a_worker_killed_while_delivering_is_redelivered_and_sends_once(redis, procs):
     from notifications.tasks import deliver_outbox
@@ -256,10 +299,15 @@ def test_a_worker_killed_while_delivering_is_redelivered_and_sends_once(redis, p
 
 # --- Redis stopped while transitions commit -------------------------------------------------------------------
 
+
 def api(port: int, method: str, path: str, token: str, body: dict | None = None) -> tuple[int, dict, float]:
     data = json.dumps(body or {}).encode() if method == "POST" else None
-    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=data, method=method,
-                                 headers={"Authorization": f"Token {token}", "Content-Type": "application/json"})
+    req = urllib.request.Request(
+        f"http://127.0.0.1:{port}{path}",
+        data=data,
+        method=method,
+        headers={"Authorization": f"Token {token}", "Content-Type": "application/json"},
+    )
     started = time.monotonic()
     try:
         with urllib.request.urlopen(req, timeout=30) as response:  # noqa: S310 - a local test server
@@ -277,25 +325,48 @@ def test_redis_down_while_transitions_commit_then_everything_is_delivered_once(r
     sink = Sink()
     port = free_port()
     try:
-        procs.start([str(BIN / "gunicorn"), "config.wsgi", "-b", f"127.0.0.1:{port}", "-w", "2",
-                           "--timeout", "60"], process_env(redis, sink), "kc-fault-web")
-        assert wait_until(lambda: api(port, "GET", "/api/tasks/", tokens["district"])[0] == 200
-                          if _listening(port) else False, 60), procs.log("kc-fault-web")
+        procs.start(
+            [str(BIN / "gunicorn"), "config.wsgi", "-b", f"127.0.0.1:{port}", "-w", "2", "--timeout", "60"],
+            process_env(redis, sink),
+            "kc-fault-web",
+        )
+        assert wait_until(
+            lambda: (
+                api(port, "GET", "/api/tasks/", tokens["district"])[0] == 200 if _listening(port) else False
+            ),
+            60,
+        ), procs.log("kc-fault-web")
 
         # With Redis up, a transition for comparison.
         up = [api(port, "POST", f"/api/proposals/{proposals[0].pk}/transitions/lodge/", tokens["applicant"])]
         redis.stop()
-        down = [api(port, "POST", f"/api/proposals/{p.pk}/transitions/lodge/", tokens["applicant"])
-                for p in proposals[1:]]
-        down += [api(port, "POST", f"/api/proposals/{p.pk}/transitions/district_submit/", tokens["district"],
-                     {"comment": "Đề nghị Sở xem xét"}) for p in proposals]
-        down += [api(port, "GET", f"/api/proposals/{p.pk}/history/", tokens["district"]) for p in proposals[:3]]
+        down = [
+            api(port, "POST", f"/api/proposals/{p.pk}/transitions/lodge/", tokens["applicant"])
+            for p in proposals[1:]
+        ]
+        down += [
+            api(
+                port,
+                "POST",
+                f"/api/proposals/{p.pk}/transitions/district_submit/",
+                tokens["district"],
+                {"comment": "Đề nghị Sở xem xét"},
+            )
+            for p in proposals
+        ]
+        down += [
+            api(port, "GET", f"/api/proposals/{p.pk}/history/", tokens["district"]) for p in proposals[:3]
+        ]
         assert [s for s, _b, _t in up + down] == [200] * len(up + down), [b for _s, b, _t in down]
-        assert all(p.status == "district_submitted" for p in (type(proposals[0]).objects.filter(
-            pk__in=[p.pk for p in proposals])))
+        assert all(
+            p.status == "district_submitted"
+            for p in (type(proposals[0]).objects.filter(pk__in=[p.pk for p in proposals]))
+        )
         slowest_down = max(t for _s, _b, t in down)
-        print(f"Redis down: {len(down)} API calls, all 200; slowest {slowest_down:.2f}s "
-              f"(with Redis up {up[0][2]:.2f}s)")
+        print(
+            f"Redis down: {len(down)} API calls, all 200; slowest {slowest_down:.2f}s "
+            f"(with Redis up {up[0][2]:.2f}s)"
+        )
         assert slowest_down < 5
         ids = list(Outbox.objects.values_list("pk", flat=True))
         assert ids and not Delivery.objects.exists()
@@ -304,15 +375,18 @@ def test_redis_down_while_transitions_commit_then_everything_is_delivered_once(r
         redis.start()
         procs.worker(process_env(redis, sink), "kc-fault-w", concurrency=2)
         publish(redis, deliver_pending)
-        assert wait_until(lambda: not Outbox.objects.filter(state="pending").exists(), 120), \
-            procs.log("kc-fault-w")
+        assert wait_until(lambda: not Outbox.objects.filter(state="pending").exists(), 120), procs.log(
+            "kc-fault-w"
+        )
         publish(redis, deliver_pending)  # a second sweep finds nothing to do
         time.sleep(2)
         assert_each_delivered_once(ids)
         sms_keys = sorted(Outbox.objects.filter(channel="sms").values_list("idempotency_key", flat=True))
         assert sink.references() == sms_keys  # each SMS reached the gateway once
-        print(f"after Redis returned: {len(ids)} outbox rows, {Delivery.objects.count()} deliveries, "
-              f"{len(sink.requests)} SMS requests")
+        print(
+            f"after Redis returned: {len(ids)} outbox rows, {Delivery.objects.count()} deliveries, "
+            f"{len(sink.requests)} SMS requests"
+        )
     finally:
         sink.close()
 
@@ -326,6 +400,7 @@ def _listening(port: int) -> bool:
 
 
 # --- Redis restarted empty ------------------------------------------------------------------------------------
+
 
 def test_redis_restarted_empty_the_sweep_sends_what_was_lost_once(redis, procs):
     from notifications.tasks import deliver_outbox, deliver_pending
@@ -342,15 +417,19 @@ def test_redis_restarted_empty_the_sweep_sends_what_was_lost_once(redis, procs):
         time.sleep(3)
         assert Outbox.objects.filter(pk__in=ids, state="pending").count() == 40  # nothing left to run
         publish(redis, deliver_pending)
-        assert wait_until(lambda: not Outbox.objects.filter(pk__in=ids, state="pending").exists(), 90), \
+        assert wait_until(lambda: not Outbox.objects.filter(pk__in=ids, state="pending").exists(), 90), (
             procs.log("kc-fault-r")
+        )
         assert_each_delivered_once(ids)
-        assert sink.references() == sorted(Outbox.objects.filter(pk__in=ids).values_list("idempotency_key", flat=True))
+        assert sink.references() == sorted(
+            Outbox.objects.filter(pk__in=ids).values_list("idempotency_key", flat=True)
+        )
     finally:
         sink.close()
 
 
 # --- two sweeps at once ---------------------------------------------------------------------------------------
+
 
 def test_two_workers_sweeping_at_once_deliver_each_row_once(redis, procs):
     """What two beat schedulers produce: the same sweep twice (here eight times) on two machines at once,
@@ -367,12 +446,17 @@ def test_two_workers_sweeping_at_once_deliver_each_row_once(redis, procs):
             publish(redis, deliver_pending)
         procs.worker(process_env(redis, sink), "kc-fault-1", concurrency=3)
         procs.worker(process_env(redis, sink), "kc-fault-2", concurrency=3)
-        assert wait_until(lambda: not Outbox.objects.filter(pk__in=ids, state="pending").exists(), 180), \
+        assert wait_until(lambda: not Outbox.objects.filter(pk__in=ids, state="pending").exists(), 180), (
             procs.log("kc-fault-1")
+        )
         time.sleep(3)
         assert_each_delivered_once(ids)
-        assert sink.references() == sorted(Outbox.objects.filter(pk__in=ids).values_list("idempotency_key", flat=True))
-        print(f"two workers, 8 sweeps + 100 row tasks: {len(ids)} rows, {Delivery.objects.count()} deliveries, "
-              f"{len(sink.requests)} SMS requests")
+        assert sink.references() == sorted(
+            Outbox.objects.filter(pk__in=ids).values_list("idempotency_key", flat=True)
+        )
+        print(
+            f"two workers, 8 sweeps + 100 row tasks: {len(ids)} rows, {Delivery.objects.count()} deliveries, "
+            f"{len(sink.requests)} SMS requests"
+        )
     finally:
         sink.close()

@@ -41,6 +41,7 @@ def rows(**filters):
 
 # --- a local SMS gateway --------------------------------------------------------------------------------------
 
+
 class Gateway:
     """An HTTP server on 127.0.0.1 that records every POST and answers with ``status``."""
 
@@ -52,8 +53,14 @@ class Gateway:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers["Content-Length"]))
-                gateway.requests.append({"path": self.path, "authorization": self.headers.get("Authorization"),
-                                         "content_type": self.headers.get("Content-Type"), "json": json.loads(body)})
+                gateway.requests.append(
+                    {
+                        "path": self.path,
+                        "authorization": self.headers.get("Authorization"),
+                        "content_type": self.headers.get("Content-Type"),
+                        "json": json.loads(body),
+                    }
+                )
                 time.sleep(gateway.delay)
                 self.send_response(gateway.status)
                 self.send_header("Content-Type", "application/json")
@@ -83,6 +90,7 @@ def gateway(settings):
 
 # --- what a transition queues ---------------------------------------------------------------------------------
 
+
 def test_lodge_queues_the_receipt_to_the_applicant_and_the_task_to_the_district_queue(w):
     p = complete_proposal(w)
     event = fire(p.pk, "lodge", actor=w.user("applicant"), now=T0)
@@ -96,67 +104,104 @@ def test_lodge_queues_the_receipt_to_the_applicant_and_the_task_to_the_district_
     receipt = Outbox.objects.get(template="proposal.lodge", channel="email")
     p.refresh_from_db()
     assert receipt.context == {
-        "proposal": p.pk, "tracking_code": p.tracking_code, "title": p.title, "trigger": "lodge",
-        "from": "drafted", "to": "lodged", "comment": "", "event": event.pk, "pin": event.receipt_pin,
+        "proposal": p.pk,
+        "tracking_code": p.tracking_code,
+        "title": p.title,
+        "trigger": "lodge",
+        "from": "drafted",
+        "to": "lodged",
+        "comment": "",
+        "event": event.pk,
+        "pin": event.receipt_pin,
         "dossier_due_at": p.dossier_due_at.astimezone(VN_TZ).strftime("%H:%M %d/%m/%Y"),
         "step_due_at": "17:00 09/03/2026",
     }
     assert (receipt.idempotency_key, receipt.state, receipt.digest, receipt.next_attempt_at) == (
-        f"event:{event.pk}:{w.users['applicant'].pk}:email", "pending", False, T0)
+        f"event:{event.pk}:{w.users['applicant'].pk}:email",
+        "pending",
+        False,
+        T0,
+    )
     waiting = Outbox.objects.get(template="task.waiting", recipient__username="district2")
     assert "pin" not in waiting.context  # the PIN goes to the applicant only
-    assert (waiting.context["step"], waiting.context["due_at"]) == ("Đã nộp, chờ cấp huyện/xã", "17:00 09/03/2026")
+    assert (waiting.context["step"], waiting.context["due_at"]) == (
+        "Đã nộp, chờ cấp huyện/xã",
+        "17:00 09/03/2026",
+    )
 
     text = render("proposal.lodge", receipt.context, recipient_name="applicant")
     assert text.subject == f"Biên nhận hồ sơ đề án khuyến công {p.tracking_code}"
-    assert f"Mã hồ sơ: {p.tracking_code}\nMã PIN tra cứu: {event.receipt_pin} (chỉ gửi một lần; vui lòng giữ kín)\n" \
-           "Hạn xem xét của bước tiếp theo: 17:00 09/03/2026\n" in text.body
-    assert text.sms == (f"Khuyến công: đã nhận hồ sơ {p.tracking_code}, mã PIN tra cứu {event.receipt_pin}. "
-                        "Hạn xem xét: 17:00 09/03/2026.")
+    assert (
+        f"Mã hồ sơ: {p.tracking_code}\nMã PIN tra cứu: {event.receipt_pin} (chỉ gửi một lần; vui lòng giữ kín)\n"
+        "Hạn xem xét của bước tiếp theo: 17:00 09/03/2026\n" in text.body
+    )
+    assert text.sms == (
+        f"Khuyến công: đã nhận hồ sơ {p.tracking_code}, mã PIN tra cứu {event.receipt_pin}. "
+        "Hạn xem xét: 17:00 09/03/2026."
+    )
     english = render("proposal.lodge", receipt.context, language="en", recipient_name="applicant")
     assert english.subject == f"Receipt for industrial promotion proposal {p.tracking_code}"
 
 
 def test_the_main_path_tells_the_applicant_each_step_and_each_next_queue_its_task(w):
     p = drive(w, complete_proposal(w), "approve")
-    assert rows() == sorted([
-        ("proposal.lodge", "applicant", "email"), ("proposal.lodge", "applicant", "sms"),
-        ("task.waiting", "district", "email"), ("task.waiting", "district", "sms"),
-        ("task.waiting", "district2", "email"),
-        ("proposal.district_submit", "applicant", "email"), ("proposal.district_submit", "applicant", "sms"),
-        ("task.waiting", "appraiser", "email"), ("task.waiting", "appraiser2", "email"),
-        ("proposal.appraise", "applicant", "email"), ("proposal.appraise", "applicant", "sms"),
-        ("task.waiting", "finance", "email"),
-        ("proposal.verify_finance", "applicant", "email"), ("proposal.verify_finance", "applicant", "sms"),
-        ("task.waiting", "approver", "email"),
-        ("proposal.approve", "applicant", "email"), ("proposal.approve", "applicant", "sms"),
-        # The approved đề án waits for acceptance by the province's appraisers.
-        ("task.waiting", "appraiser", "email"), ("task.waiting", "appraiser2", "email"),
-    ])
+    assert rows() == sorted(
+        [
+            ("proposal.lodge", "applicant", "email"),
+            ("proposal.lodge", "applicant", "sms"),
+            ("task.waiting", "district", "email"),
+            ("task.waiting", "district", "sms"),
+            ("task.waiting", "district2", "email"),
+            ("proposal.district_submit", "applicant", "email"),
+            ("proposal.district_submit", "applicant", "sms"),
+            ("task.waiting", "appraiser", "email"),
+            ("task.waiting", "appraiser2", "email"),
+            ("proposal.appraise", "applicant", "email"),
+            ("proposal.appraise", "applicant", "sms"),
+            ("task.waiting", "finance", "email"),
+            ("proposal.verify_finance", "applicant", "email"),
+            ("proposal.verify_finance", "applicant", "sms"),
+            ("task.waiting", "approver", "email"),
+            ("proposal.approve", "applicant", "email"),
+            ("proposal.approve", "applicant", "sms"),
+            # The approved đề án waits for acceptance by the province's appraisers.
+            ("task.waiting", "appraiser", "email"),
+            ("task.waiting", "appraiser2", "email"),
+        ]
+    )
     approval = Outbox.objects.get(template="proposal.approve", channel="sms")
     assert {k: approval.context[k] for k in ("decision_number", "decision_date", "amount")} == {
-        "decision_number": "123/QĐ-UBND", "decision_date": "20/03/2026", "amount": "280.000.000\u00a0₫"}
+        "decision_number": "123/QĐ-UBND",
+        "decision_date": "20/03/2026",
+        "amount": "280.000.000\u00a0₫",
+    }
     assert render("proposal.approve", approval.context).sms == (
-        f"Khuyến công: đề án {p.tracking_code} đã được phê duyệt (QĐ 123/QĐ-UBND), kinh phí 280.000.000\u00a0₫.")
+        f"Khuyến công: đề án {p.tracking_code} đã được phê duyệt (QĐ 123/QĐ-UBND), kinh phí 280.000.000\u00a0₫."
+    )
 
 
 def test_return_for_revision_sends_the_reason_and_nothing_to_staff(w):
     p = drive(w, complete_proposal(w), "lodge")
     Outbox.objects.all().delete()
     fire(p.pk, "return_for_revision", actor=w.user("district"), now=at(3), comment="Bổ sung báo giá thứ hai")
-    assert rows() == [("proposal.return_for_revision", "applicant", "email"),
-                      ("proposal.return_for_revision", "applicant", "sms")]
+    assert rows() == [
+        ("proposal.return_for_revision", "applicant", "email"),
+        ("proposal.return_for_revision", "applicant", "sms"),
+    ]
     sms = Outbox.objects.get(channel="sms")
     assert render(sms.template, sms.context).sms == (
-        f"Khuyến công: đề án {p.tracking_code} được trả lại để bổ sung: Bổ sung báo giá thứ hai")
+        f"Khuyến công: đề án {p.tracking_code} được trả lại để bổ sung: Bổ sung báo giá thứ hai"
+    )
 
 
 def test_settlement_tells_the_applicant_what_is_still_owed(w):
     p = drive(w, complete_proposal(w), "settle")
     row = Outbox.objects.get(template="proposal.settle", channel="email")
     assert render(row.template, row.context).subject == f"Đề án {p.tracking_code} đã được quyết toán"
-    assert "quyết toán 275.000.000\u00a0₫; đã tạm ứng 0\u00a0₫.\nSố còn được thanh toán: 275.000.000\u00a0₫." in (
-        render(row.template, row.context).body)
+    assert (
+        "quyết toán 275.000.000\u00a0₫; đã tạm ứng 0\u00a0₫.\nSố còn được thanh toán: 275.000.000\u00a0₫."
+        in (render(row.template, row.context).body)
+    )
 
 
 def test_a_repeated_key_writes_nothing(w):
@@ -167,6 +212,7 @@ def test_a_repeated_key_writes_nothing(w):
 
 
 # --- email and SMS delivery -----------------------------------------------------------------------------------
+
 
 def test_delivery_sends_email_and_sms_and_keeps_the_pin_out_of_the_log(w, gateway):
     p = complete_proposal(w)
@@ -183,8 +229,11 @@ def test_delivery_sends_email_and_sms_and_keeps_the_pin_out_of_the_log(w, gatewa
     assert f"Mã PIN tra cứu: {event.receipt_pin} " in receipt.body
     assert sorted((r["json"]["to"], r["json"]["text"]) for r in gateway.requests) == [
         ("+84911111111", f"Khuyen cong: de an {p.tracking_code} cho xu ly, han 17:00 09/03/2026."),
-        ("+84912345678", f"Khuyen cong: da nhan ho so {p.tracking_code}, ma PIN tra cuu {event.receipt_pin}. "
-                         "Han xem xet: 17:00 09/03/2026."),
+        (
+            "+84912345678",
+            f"Khuyen cong: da nhan ho so {p.tracking_code}, ma PIN tra cuu {event.receipt_pin}. "
+            "Han xem xet: 17:00 09/03/2026.",
+        ),
     ]
     # Sent once; the PIN is masked in the outbox and in the delivery log an administrator can search.
     assert set(Outbox.objects.values_list("state", "attempts", "sent_at")) == {("sent", 1, T0)}
@@ -199,27 +248,51 @@ def test_delivery_sends_email_and_sms_and_keeps_the_pin_out_of_the_log(w, gatewa
 def test_sms_gateway_receives_the_exact_json_with_the_bearer_token(w, gateway, settings):
     settings.SMS_URL, settings.SMS_TOKEN = gateway.url(), "from-env-token"
     user = w.user("district")
-    queue_message(recipients=[user], template="task.due_today", key="t1", now=T0, channels=["sms"],
-                  context={"tracking_code": "KC2026-000009", "due_at": "17:00 02/03/2026"})
+    queue_message(
+        recipients=[user],
+        template="task.due_today",
+        key="t1",
+        now=T0,
+        channels=["sms"],
+        context={"tracking_code": "KC2026-000009", "due_at": "17:00 02/03/2026"},
+    )
     assert deliver_due(now=T0) == {"sent": 1}
-    assert gateway.requests == [{
-        "path": "/api/sms", "authorization": "Bearer from-env-token", "content_type": "application/json; charset=utf-8",
-        "json": {"to": "+84911111111", "text": "Khuyen cong: de an KC2026-000009 den han xu ly hom nay (17:00 02/03/2026).",
-                 "sender": "KHUYENCONG", "reference": f"t1:{user.pk}:sms"},
-    }]
+    assert gateway.requests == [
+        {
+            "path": "/api/sms",
+            "authorization": "Bearer from-env-token",
+            "content_type": "application/json; charset=utf-8",
+            "json": {
+                "to": "+84911111111",
+                "text": "Khuyen cong: de an KC2026-000009 den han xu ly hom nay (17:00 02/03/2026).",
+                "sender": "KHUYENCONG",
+                "reference": f"t1:{user.pk}:sms",
+            },
+        }
+    ]
 
 
 def test_a_failing_gateway_is_retried_with_backoff_then_marked_failed(w, gateway, settings):
     settings.NOTIFICATIONS = {**settings.NOTIFICATIONS, "MAX_ATTEMPTS": 3, "RETRY_BASE_SECONDS": 60}
     gateway.status, gateway.answer = 500, b"gateway down"
-    queue_message(recipients=[w.user("district")], template="task.overdue", key="late", now=T0, channels=["sms"],
-                  context={"tracking_code": "KC2026-000009", "due_at": "17:00 02/03/2026"})
+    queue_message(
+        recipients=[w.user("district")],
+        template="task.overdue",
+        key="late",
+        now=T0,
+        channels=["sms"],
+        context={"tracking_code": "KC2026-000009", "due_at": "17:00 02/03/2026"},
+    )
     row = Outbox.objects.get()
 
     assert deliver_due(now=T0) == {"retry": 1}
     row.refresh_from_db()
     assert (row.state, row.attempts, row.next_attempt_at, row.last_error) == (
-        "pending", 1, T0 + dt.timedelta(seconds=60), "SMS gateway HTTP 500: gateway down")
+        "pending",
+        1,
+        T0 + dt.timedelta(seconds=60),
+        "SMS gateway HTTP 500: gateway down",
+    )
     assert deliver_due(now=T0 + dt.timedelta(seconds=59)) == {}  # not due yet
     assert deliver_due(now=T0 + dt.timedelta(seconds=60)) == {"retry": 1}
     row.refresh_from_db()
@@ -227,11 +300,16 @@ def test_a_failing_gateway_is_retried_with_backoff_then_marked_failed(w, gateway
     assert deliver_due(now=T0 + dt.timedelta(seconds=180)) == {"failed": 1}
     row.refresh_from_db()
     assert (row.state, row.attempts, row.last_error, row.sent_at) == (
-        "failed", 3, "SMS gateway HTTP 500: gateway down", None)
+        "failed",
+        3,
+        "SMS gateway HTTP 500: gateway down",
+        None,
+    )
     assert deliver_due(now=T0 + dt.timedelta(days=1)) == {}
     assert len(gateway.requests) == 3
     assert list(Delivery.objects.order_by("id").values_list("outcome", "error")) == [
-        ("retry", "SMS gateway HTTP 500: gateway down")] * 2 + [("failed", "SMS gateway HTTP 500: gateway down")]
+        ("retry", "SMS gateway HTTP 500: gateway down")
+    ] * 2 + [("failed", "SMS gateway HTTP 500: gateway down")]
 
     # An administrator requeues it once the gateway is back.
     gateway.status, gateway.answer = 200, b"{}"
@@ -243,13 +321,20 @@ def test_a_failing_gateway_is_retried_with_backoff_then_marked_failed(w, gateway
 
 def test_an_unreachable_gateway_is_a_retryable_failure(w, settings):
     settings.SMS_URL = "http://127.0.0.1:9/sms"  # discard port: connection refused
-    queue_message(recipients=[w.user("district")], template="task.overdue", key="late", now=T0, channels=["sms"],
-                  context={})
+    queue_message(
+        recipients=[w.user("district")],
+        template="task.overdue",
+        key="late",
+        now=T0,
+        channels=["sms"],
+        context={},
+    )
     assert deliver_due(now=T0) == {"retry": 1}
     assert Outbox.objects.get().last_error.startswith("SMS gateway unreachable: ")
 
 
 # --- preferences and digests ----------------------------------------------------------------------------------
+
 
 def test_email_only_preference(w):
     Preference.objects.create(user=w.users["applicant"], sms=False)
@@ -266,8 +351,20 @@ def test_daily_digest_gathers_the_days_messages_into_one_email(w):
     Preference.objects.create(user=w.users["applicant"], frequency="daily", sms=False)
     p = complete_proposal(w)
     fire(p.pk, "lodge", actor=w.user("applicant"), now=T0)
-    fire(p.pk, "district_submit", actor=w.user("district"), now=T0 + dt.timedelta(hours=2), comment="Đề nghị Sở xem xét")
-    fire(p.pk, "return_for_revision", actor=w.user("appraiser"), now=T0 + dt.timedelta(hours=5), comment="Thiếu báo giá")
+    fire(
+        p.pk,
+        "district_submit",
+        actor=w.user("district"),
+        now=T0 + dt.timedelta(hours=2),
+        comment="Đề nghị Sở xem xét",
+    )
+    fire(
+        p.pk,
+        "return_for_revision",
+        actor=w.user("appraiser"),
+        now=T0 + dt.timedelta(hours=5),
+        comment="Thiếu báo giá",
+    )
     tomorrow_7am = dt.datetime(2026, 3, 3, 7, 0, tzinfo=VN_TZ)
     mine = Outbox.objects.filter(recipient__username="applicant").order_by("id")
     # The receipt (PIN) never waits; the other two wait for the next morning's digest.
@@ -278,7 +375,8 @@ def test_daily_digest_gathers_the_days_messages_into_one_email(w):
     ]
     deliver_due(now=T0 + dt.timedelta(hours=6))
     assert [m.subject for m in mail.outbox if m.to == ["applicant@example.vn"]] == [
-        f"Biên nhận hồ sơ đề án khuyến công {p.tracking_code}"]
+        f"Biên nhận hồ sơ đề án khuyến công {p.tracking_code}"
+    ]
     mail.outbox.clear()
 
     deliver_due(now=tomorrow_7am)
@@ -286,25 +384,35 @@ def test_daily_digest_gathers_the_days_messages_into_one_email(w):
     assert [m.subject for m in digest] == ["Khuyến công: 2 thông báo ngày 03/03/2026"]
     assert digest[0].body.startswith(
         "Kính gửi applicant,\n\nBản tổng hợp 2 thông báo của hệ thống khuyến công:\n\n"
-        f"1. Đề án {p.tracking_code} đã được trình Sở Công Thương\n\n")
+        f"1. Đề án {p.tracking_code} đã được trình Sở Công Thương\n\n"
+    )
     assert f"\n\n2. Đề án {p.tracking_code} được trả lại để bổ sung\n\n" in digest[0].body
     assert "Lý do / ý kiến: Thiếu báo giá" in digest[0].body
     log = Delivery.objects.get(recipient__username="applicant", subject__startswith="Khuyến công: 2")
     assert sorted(log.messages.values_list("template", flat=True)) == [
-        "proposal.district_submit", "proposal.return_for_revision"]
+        "proposal.district_submit",
+        "proposal.return_for_revision",
+    ]
     assert set(mine.values_list("state", flat=True)) == {"sent"}
 
 
 # --- concurrency and the real worker --------------------------------------------------------------------------
+
 
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_workers_delivering_the_same_row_send_it_once(gateway):
     w = build_world()
     now = timezone.now()
-    row = Outbox.objects.create(recipient=w.users["district"], channel="sms", template="task.overdue",
-                                context={"tracking_code": "KC2026-000009", "due_at": "x"}, idempotency_key="race",
-                                created_at=now, next_attempt_at=now)
+    row = Outbox.objects.create(
+        recipient=w.users["district"],
+        channel="sms",
+        template="task.overdue",
+        context={"tracking_code": "KC2026-000009", "due_at": "x"},
+        idempotency_key="race",
+        created_at=now,
+        next_attempt_at=now,
+    )
     gateway.delay = 0.5
     outcomes, barrier = [], threading.Barrier(2)
 
@@ -336,15 +444,35 @@ def celery_worker():
         pytest.skip("needs Redis as the Celery broker (REDIS_URL)")
     queue = f"kc-test-{uuid.uuid4().hex[:8]}"
     db = connection.settings_dict
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.test_settings", "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-           "REDIS_URL": settings.REDIS_URL,
-           "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.test_settings",
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "REDIS_URL": settings.REDIS_URL,
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+    }
     log = open(ROOT / "var" / f"{queue}.log", "w")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(
-        [str(Path(sys.executable).parent / "celery"), "-A", "config", "worker", "--pool=solo", "--concurrency=1",
-         "-Q", queue, "-n", f"{queue}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat",
-         "--loglevel=INFO"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            str(Path(sys.executable).parent / "celery"),
+            "-A",
+            "config",
+            "worker",
+            "--pool=solo",
+            "--concurrency=1",
+            "-Q",
+            queue,
+            "-n",
+            f"{queue}@%h",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "--loglevel=INFO",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     previous = app.conf.task_default_queue
     app.conf.task_default_queue = queue
@@ -378,24 +506,39 @@ def test_a_real_worker_delivers_each_row_exactly_once(celery_worker):
 
     w = build_world()
     with transaction.atomic():  # delivery is queued only when this commits
-        queue_message(recipients=[w.users["district"]], template="task.waiting", key="first", now=timezone.now(),
-                      context={"tracking_code": "KC2026-000009", "step": "Thẩm định", "due_at": "17:00 02/03/2027"})
+        queue_message(
+            recipients=[w.users["district"]],
+            template="task.waiting",
+            key="first",
+            now=timezone.now(),
+            context={"tracking_code": "KC2026-000009", "step": "Thẩm định", "due_at": "17:00 02/03/2027"},
+        )
     first = list(Outbox.objects.filter(idempotency_key__startswith="first:").order_by("channel"))
     assert [r.channel for r in first] == ["email", "sms"]
     assert wait_until(lambda: set(Outbox.objects.values_list("state", flat=True)) == {"sent"}), (
-        "the worker did not deliver; see its log in var/")
+        "the worker did not deliver; see its log in var/"
+    )
 
     # A duplicate task, a sweep, then a sentinel row: when the sentinel is sent the worker has run all three.
     for r in first:
         deliver_outbox.delay(r.pk)
     deliver_pending.delay()
     with transaction.atomic():
-        queue_message(recipients=[w.users["district"]], template="task.waiting", key="sentinel", now=timezone.now(),
-                      context={"tracking_code": "KC2026-000010"}, channels=["email"])
-    assert wait_until(lambda: Outbox.objects.filter(idempotency_key__startswith="sentinel:", state="sent").exists())
+        queue_message(
+            recipients=[w.users["district"]],
+            template="task.waiting",
+            key="sentinel",
+            now=timezone.now(),
+            context={"tracking_code": "KC2026-000010"},
+            channels=["email"],
+        )
+    assert wait_until(
+        lambda: Outbox.objects.filter(idempotency_key__startswith="sentinel:", state="sent").exists()
+    )
     for r in first:
         r.refresh_from_db()
         assert (r.state, r.attempts) == ("sent", 1)
         assert list(Delivery.objects.filter(messages=r).values_list("outcome", "address")) == [
-            ("sent", "district@example.vn" if r.channel == "email" else "+84911111111")]
+            ("sent", "district@example.vn" if r.channel == "email" else "+84911111111")
+        ]
     assert celery_worker.poll() is None

@@ -10,8 +10,20 @@ from .world import APPRAISAL, at, build_world, complete_proposal, drive
 
 pytestmark = pytest.mark.django_db
 
-PEOPLE = ["applicant", "applicant_other", "district", "district_other", "appraiser", "appraiser_other", "head",
-          "finance", "finance_other", "approver", "approver_other", "auditor"]
+PEOPLE = [
+    "applicant",
+    "applicant_other",
+    "district",
+    "district_other",
+    "appraiser",
+    "appraiser_other",
+    "head",
+    "finance",
+    "finance_other",
+    "approver",
+    "approver_other",
+    "auditor",
+]
 
 # trigger, fired after (None: on a fresh draft), data, comment, the one person allowed
 CASES = [
@@ -36,23 +48,33 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("trigger,until,data,comment,allowed", CASES,
-                         ids=[f"{c[0]}-after-{c[1] or 'create'}" for c in CASES])
+@pytest.mark.parametrize(
+    "trigger,until,data,comment,allowed", CASES, ids=[f"{c[0]}-after-{c[1] or 'create'}" for c in CASES]
+)
 def test_only_the_table_role_in_scope_may_fire(trigger, until, data, comment, allowed):
     w = build_world()
     p = complete_proposal(w)
     if until:
         drive(w, p, until)
     p.refresh_from_db()
-    snapshot = (p.status, p.events.count(), p.tasks.count(), p.tasks.filter(completed_at__isnull=True).count())
+    snapshot = (
+        p.status,
+        p.events.count(),
+        p.tasks.count(),
+        p.tasks.filter(completed_at__isnull=True).count(),
+    )
     for person in PEOPLE:
         if person == allowed:
             continue
         with pytest.raises(WorkflowError):
             fire(p.pk, trigger, actor=w.user(person), now=at(200), data=data, comment=comment)
         p.refresh_from_db()
-        assert (p.status, p.events.count(), p.tasks.count(),
-                p.tasks.filter(completed_at__isnull=True).count()) == snapshot, person
+        assert (
+            p.status,
+            p.events.count(),
+            p.tasks.count(),
+            p.tasks.filter(completed_at__isnull=True).count(),
+        ) == snapshot, person
     event = fire(p.pk, trigger, actor=w.user(allowed), now=at(200), data=data, comment=comment)
     assert event.actor.username == allowed
 

@@ -53,24 +53,36 @@ def _files():
 
 # --- IDOR -------------------------------------------------------------------------------------------------------
 
+
 def test_another_organisations_dossier_attachment_report_and_receipt_are_404(client, world):
     p = drive(world, complete_proposal(world), "approve")
     attachment = p.attachments.first()
     client.force_login(world.user("applicant_other"))
-    pages = [reverse(f"portal:{name}", args=[p.pk]) for name in
-             ("detail", "edit", "receipt", "progress_report", "advance", "completion", "settlement")]
+    pages = [
+        reverse(f"portal:{name}", args=[p.pk])
+        for name in ("detail", "edit", "receipt", "progress_report", "advance", "completion", "settlement")
+    ]
     pages.append(reverse("proposal_diff", args=[p.pk]))
-    pages += [reverse("portal:attachment", args=[attachment.pk]), reverse("proposals:attachment", args=[attachment.pk])]
+    pages += [
+        reverse("portal:attachment", args=[attachment.pk]),
+        reverse("proposals:attachment", args=[attachment.pk]),
+    ]
     for url in pages[:-1]:
         assert client.get(url).status_code == 404, url
     # The staff back office is closed to applicants as a whole (viewflow's app gate answers 403).
     assert client.get(pages[-1]).status_code in (403, 404)
-    posts = [reverse(f"portal:{name}", args=[p.pk]) for name in
-             ("edit", "progress_report", "advance", "completion", "settlement", "upload", "withdraw")]
+    posts = [
+        reverse(f"portal:{name}", args=[p.pk])
+        for name in ("edit", "progress_report", "advance", "completion", "settlement", "upload", "withdraw")
+    ]
     posts.append(reverse("portal:remove_attachment", args=[p.pk, attachment.pk]))
     for url in posts:
-        assert client.post(url, {"amount": "1000", "summary": "x", "period": "2026-04-01",
-                                 "percent_complete": "10"}).status_code == 404, url
+        assert (
+            client.post(
+                url, {"amount": "1000", "summary": "x", "period": "2026-04-01", "percent_complete": "10"}
+            ).status_code
+            == 404
+        ), url
     assert not TransitionEvent.objects.filter(proposal=p, actor__username="applicant_other").exists()
     assert p.advances.count() == 0 and p.progress_reports.count() == 0
 
@@ -93,6 +105,7 @@ def test_colleague_of_the_same_organisation_shares_the_dossier(client, world):
 
 
 # --- uploads ----------------------------------------------------------------------------------------------------
+
 
 def _upload(client, p, name, content, kind="quote"):
     f = io.BytesIO(content)
@@ -152,8 +165,14 @@ def test_path_like_filename_is_refused_and_nothing_stored(lan, world):
     p = complete_proposal(world)
     rows, files = p.attachments.count(), _files()
     with pytest.raises(GuardFailed, match="không hợp lệ"):
-        portal.add_attachment(p.pk, actor=world.user("applicant"), now=T0, kind="quote",
-                              filename="../../etc/passwd.pdf", content=ContentFile(PDF))
+        portal.add_attachment(
+            p.pk,
+            actor=world.user("applicant"),
+            now=T0,
+            kind="quote",
+            filename="../../etc/passwd.pdf",
+            content=ContentFile(PDF),
+        )
     assert p.attachments.count() == rows and _files() == files
     # Over HTTP the path never reaches the storage: the stored name is generated.
     _upload(lan, p, "../../etc/passwd.pdf", PDF)
@@ -171,45 +190,90 @@ def test_upload_refused_once_lodged(lan, world):
 
 # --- the editor -------------------------------------------------------------------------------------------------
 
+
 def _editor_post(p, **overrides):
     data = {
-        "title": p.title, "plan_year": "2026", "funding_kind": "local", "content_type": "machinery", "sector": "a",
-        "location_detail": "", "location": str(p.commune_id or p.district_id or ""),
-        "partners": "Hộ kinh doanh", "need": "Cần thiết", "objectives": "Tăng năng suất", "scale": "01 máy",
-        "content_plan": "Mua, lắp đặt", "budget_note": "Theo báo giá", "organisation_plan": "Tự tổ chức",
+        "title": p.title,
+        "plan_year": "2026",
+        "funding_kind": "local",
+        "content_type": "machinery",
+        "sector": "a",
+        "location_detail": "",
+        "location": str(p.commune_id or p.district_id or ""),
+        "partners": "Hộ kinh doanh",
+        "need": "Cần thiết",
+        "objectives": "Tăng năng suất",
+        "scale": "01 máy",
+        "content_plan": "Mua, lắp đặt",
+        "budget_note": "Theo báo giá",
+        "organisation_plan": "Tự tổ chức",
         "effectiveness": "Giảm lao động thủ công",
-        "target_learners": "0", "target_models": "0", "target_machines": "1", "target_fairs": "0",
+        "target_learners": "0",
+        "target_models": "0",
+        "target_machines": "1",
+        "target_fairs": "0",
         "target_products": "0",
-        "wi-TOTAL_FORMS": "1", "wi-INITIAL_FORMS": "0", "wi-MIN_NUM_FORMS": "0", "wi-MAX_NUM_FORMS": "1000",
-        "wi-0-title": "Lắp đặt máy", "wi-0-starts_on": "2026-04-01", "wi-0-ends_on": "2026-06-30",
+        "wi-TOTAL_FORMS": "1",
+        "wi-INITIAL_FORMS": "0",
+        "wi-MIN_NUM_FORMS": "0",
+        "wi-MAX_NUM_FORMS": "1000",
+        "wi-0-title": "Lắp đặt máy",
+        "wi-0-starts_on": "2026-04-01",
+        "wi-0-ends_on": "2026-06-30",
         "wi-0-responsible": "Chủ hộ",
-        "bl-TOTAL_FORMS": "1", "bl-INITIAL_FORMS": "0", "bl-MIN_NUM_FORMS": "0", "bl-MAX_NUM_FORMS": "1000",
-        "bl-0-item": "Máy tách vỏ lụa", "bl-0-unit": "máy", "bl-0-quantity": "1", "bl-0-unit_price": "620.000.000",
-        "bl-0-national_amount": "", "bl-0-local_amount": "300.000.000", "bl-0-counterpart_amount": "320.000.000",
+        "bl-TOTAL_FORMS": "1",
+        "bl-INITIAL_FORMS": "0",
+        "bl-MIN_NUM_FORMS": "0",
+        "bl-MAX_NUM_FORMS": "1000",
+        "bl-0-item": "Máy tách vỏ lụa",
+        "bl-0-unit": "máy",
+        "bl-0-quantity": "1",
+        "bl-0-unit_price": "620.000.000",
+        "bl-0-national_amount": "",
+        "bl-0-local_amount": "300.000.000",
+        "bl-0-counterpart_amount": "320.000.000",
     }
     data.update(overrides)
     return data
 
 
 def _new_draft(lan, world):
-    response = lan.post(reverse("portal:start"), {
-        "title": "Hỗ trợ ứng dụng máy tách vỏ lụa hạt điều", "plan_year": "2026", "funding_kind": "local",
-        "content_type": "machinery", "sector": "a", "location": str(world.commune.pk)})
+    response = lan.post(
+        reverse("portal:start"),
+        {
+            "title": "Hỗ trợ ứng dụng máy tách vỏ lụa hạt điều",
+            "plan_year": "2026",
+            "funding_kind": "local",
+            "content_type": "machinery",
+            "sector": "a",
+            "location": str(world.commune.pk),
+        },
+    )
     assert response.status_code == 302
     return Proposal.objects.get(title="Hỗ trợ ứng dụng máy tách vỏ lụa hạt điều")
 
 
 def test_start_save_and_lodge_with_receipt_pin_shown_once(lan, world):
-    assert SupportCap.objects.filter(content_type="machinery", percent_cap=50, max_amount=300_000_000).exists()
+    assert SupportCap.objects.filter(
+        content_type="machinery", percent_cap=50, max_amount=300_000_000
+    ).exists()
     p = _new_draft(lan, world)
-    assert (p.commune_id, p.district_id, p.province_id) == (world.commune.pk, world.district.pk, world.province.pk)
+    assert (p.commune_id, p.district_id, p.province_id) == (
+        world.commune.pk,
+        world.district.pk,
+        world.province.pk,
+    )
     page = lan.get(reverse("portal:edit", args=[p.pk])).content.decode()
-    assert 'href="#section-need"' in page and 'id="section-need"' in page  # missing parts link to their sections
+    assert (
+        'href="#section-need"' in page and 'id="section-need"' in page
+    )  # missing parts link to their sections
     response = lan.post(reverse("portal:edit", args=[p.pk]), _editor_post(p, save="1"))
     assert response.status_code == 302
     p.refresh_from_db()
     assert p.need == "Cần thiết" and p.status == "drafted"
-    assert [(b.local_amount, b.counterpart_amount) for b in p.budget_lines.all()] == [(300_000_000, 320_000_000)]
+    assert [(b.local_amount, b.counterpart_amount) for b in p.budget_lines.all()] == [
+        (300_000_000, 320_000_000)
+    ]
     assert [w.title for w in p.work_items.all()] == ["Lắp đặt máy"]
     edit = TransitionEvent.objects.filter(proposal=p, trigger="edit").get()
     assert set(edit.data["fields"]) >= {"need", "work_items", "budget_lines"}
@@ -228,8 +292,10 @@ def test_start_save_and_lodge_with_receipt_pin_shown_once(lan, world):
     assert pin_matches(p, pin)
     assert p.tracking_code in receipt and "<svg" in receipt and "tra-cuu" in receipt
     task_due = p.tasks.get(completed_at__isnull=True).due_at
-    assert f"{task_due:%d/%m}" in receipt or task_due.astimezone(dt.timezone(dt.timedelta(hours=7))).strftime(
-        "%d/%m/%Y") in receipt
+    assert (
+        f"{task_due:%d/%m}" in receipt
+        or task_due.astimezone(dt.timezone(dt.timedelta(hours=7))).strftime("%d/%m/%Y") in receipt
+    )
     again = lan.get(response["Location"]).content.decode()
     assert pin not in again and "không lưu và không hiển thị lại" in again
 
@@ -261,21 +327,46 @@ def test_bad_input_is_refused_with_reasons_and_nothing_lost(lan, world):
 
 # --- revision round ---------------------------------------------------------------------------------------------
 
+
 def test_revision_round_reason_shown_resubmission_goes_back_and_reviewer_sees_diff(client, world):
     p = drive(world, complete_proposal(world), "district_submit")
-    fire(p.pk, "return_for_revision", actor=world.user("appraiser"), now=T0 + dt.timedelta(days=4),
-         comment="Bổ sung báo giá thứ hai và giảm kinh phí hỗ trợ")
+    fire(
+        p.pk,
+        "return_for_revision",
+        actor=world.user("appraiser"),
+        now=T0 + dt.timedelta(days=4),
+        comment="Bổ sung báo giá thứ hai và giảm kinh phí hỗ trợ",
+    )
     client.force_login(world.user("applicant"))
     detail = client.get(reverse("portal:detail", args=[p.pk])).content.decode()
     assert "Bổ sung báo giá thứ hai và giảm kinh phí hỗ trợ" in detail
     assert "Đề nghị Sở xem xét hỗ trợ" not in detail  # the district's endorsement note is internal
     edit = client.get(reverse("portal:edit", args=[p.pk])).content.decode()
     assert "Lý do trả lại hồ sơ" in edit and "Bổ sung báo giá thứ hai" in edit
-    same = {f: getattr(p, f) for f in ("partners", "objectives", "scale", "content_plan", "budget_note",
-                                       "organisation_plan", "effectiveness")}
-    post = _editor_post(p, lodge="1", **same, need="Nhu cầu đã làm rõ", **{
-        "wi-INITIAL_FORMS": "1", "bl-INITIAL_FORMS": "1", "bl-0-local_amount": "280.000.000",
-        "bl-0-counterpart_amount": "340.000.000"})
+    same = {
+        f: getattr(p, f)
+        for f in (
+            "partners",
+            "objectives",
+            "scale",
+            "content_plan",
+            "budget_note",
+            "organisation_plan",
+            "effectiveness",
+        )
+    }
+    post = _editor_post(
+        p,
+        lodge="1",
+        **same,
+        need="Nhu cầu đã làm rõ",
+        **{
+            "wi-INITIAL_FORMS": "1",
+            "bl-INITIAL_FORMS": "1",
+            "bl-0-local_amount": "280.000.000",
+            "bl-0-counterpart_amount": "340.000.000",
+        },
+    )
     response = client.post(reverse("portal:edit", args=[p.pk]), post)
     assert response.status_code == 302
     p.refresh_from_db()
@@ -291,7 +382,9 @@ def test_revision_round_reason_shown_resubmission_goes_back_and_reviewer_sees_di
     assert 'data-change="changed"' in diff and "280.000.000" in diff
     [d] = portal.round_diffs(p)
     assert [c.field for c in d.sections] == ["need"]
-    assert d.budget[0].before["local_amount"] == 300_000_000 and d.budget[0].after["local_amount"] == 280_000_000
+    assert (
+        d.budget[0].before["local_amount"] == 300_000_000 and d.budget[0].after["local_amount"] == 280_000_000
+    )
     client.force_login(world.user("district_other"))
     assert client.get(reverse("proposal_diff", args=[p.pk])).status_code == 404
 
@@ -307,18 +400,23 @@ def test_status_page_shows_public_names_holder_due_date_and_lateness(lan, world)
 
 # --- while approved ---------------------------------------------------------------------------------------------
 
+
 def test_progress_report_advance_limit_and_completion_report(lan, world):
     p = drive(world, complete_proposal(world), "approve")
-    r = lan.post(reverse("portal:progress_report", args=[p.pk]),
-                 {"period": "2026-04-10", "percent_complete": "40", "summary": "Đã ký hợp đồng mua máy"})
+    r = lan.post(
+        reverse("portal:progress_report", args=[p.pk]),
+        {"period": "2026-04-10", "percent_complete": "40", "summary": "Đã ký hợp đồng mua máy"},
+    )
     assert r.status_code == 302 and p.progress_reports.get().percent_complete == 40
     r = lan.post(reverse("portal:advance", args=[p.pk]), {"amount": "200.000.000"})
     assert r.status_code == 400
     assert "196.000.000" in r.content.decode() and p.advances.count() == 0
     r = lan.post(reverse("portal:advance", args=[p.pk]), {"amount": "196.000.000"})
     assert r.status_code == 302 and p.advances.get().amount == 196_000_000
-    r = lan.post(reverse("portal:completion", args=[p.pk]),
-                 {"finished_on": "2026-06-25", "percent_complete": "100", "results": "Máy vận hành đạt công suất"})
+    r = lan.post(
+        reverse("portal:completion", args=[p.pk]),
+        {"finished_on": "2026-06-25", "percent_complete": "100", "results": "Máy vận hành đạt công suất"},
+    )
     assert r.status_code == 302
     report = CompletionReport.objects.get(proposal=p)
     assert report.results == "Máy vận hành đạt công suất"
@@ -326,7 +424,9 @@ def test_progress_report_advance_limit_and_completion_report(lan, world):
     assert event.data["report"] == report.pk
     from notifications.models import Outbox
 
-    recipients = set(Outbox.objects.filter(template="completion.submitted").values_list("recipient__username", flat=True))
+    recipients = set(
+        Outbox.objects.filter(template="completion.submitted").values_list("recipient__username", flat=True)
+    )
     assert recipients == {"appraiser", "appraiser2"}
 
 
@@ -334,12 +434,25 @@ def test_settlement_dossier_checks_vouchers_and_is_due_15_days_after_acceptance(
     p = drive(world, complete_proposal(world), "accept")
     page = lan.get(reverse("portal:settlement", args=[p.pk])).content.decode()
     assert "15/07/2026" in page  # accepted 30/06/2026
-    base = {"national_spent": "", "local_spent": "275.000.000", "counterpart_spent": "340.000.000",
-            "v-TOTAL_FORMS": "2", "v-INITIAL_FORMS": "0", "v-MIN_NUM_FORMS": "0", "v-MAX_NUM_FORMS": "1000",
-            "v-0-number": "HĐ01", "v-0-issued_on": "2026-05-02", "v-0-description": "Mua máy", "v-0-source": "local",
-            "v-0-amount": "275.000.000",
-            "v-1-number": "PC02", "v-1-issued_on": "2026-05-02", "v-1-description": "Đối ứng mua máy",
-            "v-1-source": "counterpart", "v-1-amount": "300.000.000"}
+    base = {
+        "national_spent": "",
+        "local_spent": "275.000.000",
+        "counterpart_spent": "340.000.000",
+        "v-TOTAL_FORMS": "2",
+        "v-INITIAL_FORMS": "0",
+        "v-MIN_NUM_FORMS": "0",
+        "v-MAX_NUM_FORMS": "1000",
+        "v-0-number": "HĐ01",
+        "v-0-issued_on": "2026-05-02",
+        "v-0-description": "Mua máy",
+        "v-0-source": "local",
+        "v-0-amount": "275.000.000",
+        "v-1-number": "PC02",
+        "v-1-issued_on": "2026-05-02",
+        "v-1-description": "Đối ứng mua máy",
+        "v-1-source": "counterpart",
+        "v-1-amount": "300.000.000",
+    }
     r = lan.post(reverse("portal:settlement", args=[p.pk]), base)
     assert r.status_code == 400 and "tổng chứng từ là 300.000.000" in r.content.decode()
     assert not SettlementDossier.objects.exists()
@@ -347,16 +460,28 @@ def test_settlement_dossier_checks_vouchers_and_is_due_15_days_after_acceptance(
     assert r.status_code == 302
     d = SettlementDossier.objects.get(proposal=p)
     assert (d.local_spent, d.counterpart_spent, d.vouchers.count(), d.due_on) == (
-        275_000_000, 340_000_000, 2, dt.date(2026, 7, 15))
+        275_000_000,
+        340_000_000,
+        2,
+        dt.date(2026, 7, 15),
+    )
     assert TransitionEvent.objects.filter(proposal=p, trigger="settlement_dossier").count() == 1
 
 
 # --- registration, verification, password reset ------------------------------------------------------------------
 
 SIGNUP = {
-    "name": "Hộ kinh doanh Lê Văn Điều", "kind": "household", "tax_code": "3800999888", "address": "Thôn 3",
-    "representative": "Lê Văn Điều", "phone": "0912 888 777", "email": "dieu@example.vn",
-    "full_name": "Lê Văn Điều", "username": "ledieu", "password1": "hat-dieu-binh-phuoc", "password2": "hat-dieu-binh-phuoc",
+    "name": "Hộ kinh doanh Lê Văn Điều",
+    "kind": "household",
+    "tax_code": "3800999888",
+    "address": "Thôn 3",
+    "representative": "Lê Văn Điều",
+    "phone": "0912 888 777",
+    "email": "dieu@example.vn",
+    "full_name": "Lê Văn Điều",
+    "username": "ledieu",
+    "password1": "hat-dieu-binh-phuoc",
+    "password2": "hat-dieu-binh-phuoc",
 }
 
 
@@ -381,8 +506,13 @@ def test_signup_verification_login_and_replay(client, world, django_capture_on_c
 
 
 def test_signup_refuses_bad_input_with_reasons(client, world):
-    data = {**SIGNUP, "address_unit": world.commune.pk, "tax_code": world.org.tax_code, "phone": "0281234567",
-            "password2": "khac"}
+    data = {
+        **SIGNUP,
+        "address_unit": world.commune.pk,
+        "tax_code": world.org.tax_code,
+        "phone": "0281234567",
+        "password2": "khac",
+    }
     page = client.post(reverse("signup"), data).content.decode()
     assert "Mã số thuế này đã được đăng ký" in page
     assert "Cần số di động" in page or "không phải là số Việt Nam" in page
@@ -390,11 +520,15 @@ def test_signup_refuses_bad_input_with_reasons(client, world):
     assert not User.objects.filter(username="ledieu").exists() and not mail.outbox
 
 
-def test_member_invitation_and_password_reset_in_vietnamese(client, world, django_capture_on_commit_callbacks):
+def test_member_invitation_and_password_reset_in_vietnamese(
+    client, world, django_capture_on_commit_callbacks
+):
     client.force_login(world.user("applicant"))
     with django_capture_on_commit_callbacks(execute=True):
-            r = client.post(reverse("members"), {"full_name": "Nguyễn Văn Hùng", "username": "hung",
-                                             "email": "hung@example.vn"})
+        r = client.post(
+            reverse("members"),
+            {"full_name": "Nguyễn Văn Hùng", "username": "hung", "email": "hung@example.vn"},
+        )
     assert r.status_code == 302
     hung = User.objects.get(username="hung")
     assert hung.organisation == world.org and hung.has_role("applicant") and not hung.has_usable_password()
@@ -404,7 +538,9 @@ def test_member_invitation_and_password_reset_in_vietnamese(client, world, djang
     r = client.get(link, follow=True)
     assert "Đặt mật khẩu mới" in r.content.decode()
     url = r.redirect_chain[-1][0]
-    r = client.post(url, {"new_password1": "mat-khau-moi-123", "new_password2": "mat-khau-moi-123"}, follow=True)
+    r = client.post(
+        url, {"new_password1": "mat-khau-moi-123", "new_password2": "mat-khau-moi-123"}, follow=True
+    )
     assert "Đã đặt mật khẩu" in r.content.decode()
     assert client.login(username="hung", password="mat-khau-moi-123")
     client.logout()

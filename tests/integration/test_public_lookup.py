@@ -42,7 +42,16 @@ def test_right_pin_shows_public_status_timeline_and_nothing_private(client, lodg
     assert data["status"] == "district_submitted" and data["status_label"] == "Sở Công Thương đang thẩm định"
     assert [e["action"] for e in data["timeline"]] == ["Nộp hồ sơ", "Cấp huyện/xã trình Sở"]
     assert data["late"] is True and data["holder"] == "Sở Công Thương tỉnh Bình Phước"
-    assert set(data) == {"tracking_code", "status", "status_label", "holder", "due_at", "due_on", "late", "timeline"}
+    assert set(data) == {
+        "tracking_code",
+        "status",
+        "status_label",
+        "holder",
+        "due_at",
+        "due_on",
+        "late",
+        "timeline",
+    }
 
 
 def test_qr_link_prefills_the_code(client, lodged):
@@ -57,7 +66,9 @@ def test_wrong_pin_is_refused_and_ten_wrong_pins_lock_the_code(client, lodged):
     r = client.post(reverse("public_lookup"), {"code": p.tracking_code, "pin": wrong})
     assert r.status_code == 404 and "Mã hồ sơ hoặc mã PIN không đúng" in r.content.decode()
     for i in range(9):  # from different addresses: the per-code counter still adds up
-        client.post(reverse("public_lookup"), {"code": p.tracking_code, "pin": wrong}, REMOTE_ADDR=f"10.0.0.{i}")
+        client.post(
+            reverse("public_lookup"), {"code": p.tracking_code, "pin": wrong}, REMOTE_ADDR=f"10.0.0.{i}"
+        )
     r = client.post(reverse("public_lookup"), {"code": p.tracking_code, "pin": pin}, REMOTE_ADDR="10.9.9.9")
     assert r.status_code == 429 and "thử lại sau 15 phút" in r.content.decode()
     r = client.get(reverse("public_lookup_json"), {"ma": p.tracking_code, "pin": pin}, REMOTE_ADDR="10.9.9.9")

@@ -26,17 +26,35 @@ pytestmark = pytest.mark.slow
 TARGET = int(os.environ.get("KC_RANDOM_TRANSITIONS", "10000"))
 
 DATA = {
-    "lodge": {}, "district_submit": {}, "appraise": APPRAISAL,
+    "lodge": {},
+    "district_submit": {},
+    "appraise": APPRAISAL,
     "verify_finance": {"national_amount": 0, "local_amount": 280_000_000},
     "approve": {"decision_number": "1/QĐ", "decision_date": "2026-03-02"},
     "accept": {"accepted_on": "2026-03-02", "results": "Đạt"},
     "settle": {"national_amount": 0, "local_amount": 200_000_000},
-    "return_for_revision": {}, "reject": {}, "withdraw": {}, "stop": {},
+    "return_for_revision": {},
+    "reject": {},
+    "withdraw": {},
+    "stop": {},
 }
-COMMENT = {"district_submit": "Đề nghị", "return_for_revision": "Bổ sung", "reject": "Không đạt", "stop": "Dừng"}
-HOLDERS = {"lodge": "applicant", "withdraw": "applicant", "district_submit": "district", "appraise": "appraiser",
-           "accept": "appraiser", "verify_finance": "finance", "settle": "finance", "approve": "approver",
-           "stop": "approver"}
+COMMENT = {
+    "district_submit": "Đề nghị",
+    "return_for_revision": "Bổ sung",
+    "reject": "Không đạt",
+    "stop": "Dừng",
+}
+HOLDERS = {
+    "lodge": "applicant",
+    "withdraw": "applicant",
+    "district_submit": "district",
+    "appraise": "appraiser",
+    "accept": "appraiser",
+    "verify_finance": "finance",
+    "settle": "finance",
+    "approve": "approver",
+    "stop": "approver",
+}
 
 
 def race(users, action):
@@ -67,7 +85,9 @@ def test_sixteen_threads_twenty_rounds_one_winner_each():
     users = [w.user("district"), w.user("district2")] * 8
     for round_no in range(20):
         p = drive(w, complete_proposal(w, title=f"Vòng {round_no}"), "lodge")
-        outcomes = race(users, lambda u, pk=p.pk: fire(pk, "district_submit", actor=u, now=at(1), comment="ok"))
+        outcomes = race(
+            users, lambda u, pk=p.pk: fire(pk, "district_submit", actor=u, now=at(1), comment="ok")
+        )
         assert sorted(outcomes) == ["conflict"] * 15 + ["ok"], round_no
         assert p.events.filter(trigger="district_submit").count() == 1
         assert Task.objects.filter(proposal=p, completed_at__isnull=True).count() == 1
@@ -116,8 +136,10 @@ def test_connection_terminated_mid_transaction_leaves_nothing_half_written():
     v.start()
     for _ in range(100):  # wait until the victim is blocked on the row lock
         with connection.cursor() as cursor:
-            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s AND wait_event_type = 'Lock'",
-                           [pids[0]] if pids else [0])
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE pid = %s AND wait_event_type = 'Lock'",
+                [pids[0]] if pids else [0],
+            )
             if cursor.fetchone()[0]:
                 break
         time.sleep(0.05)
@@ -156,8 +178,12 @@ def test_ten_thousand_random_transitions_all_verify():
         holder = HOLDERS.get(t.name)
         if holder is None:  # return / reject: whoever holds the step
             role = Task.objects.get(proposal=p, completed_at__isnull=True).role
-            holder = {"district_officer": "district", "appraiser": "appraiser", "finance_officer": "finance",
-                      "approver": "approver"}[role]
+            holder = {
+                "district_officer": "district",
+                "appraiser": "appraiser",
+                "finance_officer": "finance",
+                "approver": "approver",
+            }[role]
         fire(p.pk, t.name, actor=users[holder], now=at(1), data=DATA[t.name], comment=COMMENT.get(t.name, ""))
         done += 1
     assert done == TARGET
@@ -173,17 +199,37 @@ class LifecycleMachine(RuleBasedStateMachine):
     def __init__(self):
         super().__init__()
         self.p = complete_proposal(self.world, title="Máy trạng thái")
-        self.users = [self.world.user(n) for n in (
-            "applicant", "applicant_other", "district", "district2", "district_other", "appraiser", "appraiser2",
-            "head", "finance", "finance_other", "approver", "auditor")]
+        self.users = [
+            self.world.user(n)
+            for n in (
+                "applicant",
+                "applicant_other",
+                "district",
+                "district2",
+                "district_other",
+                "appraiser",
+                "appraiser2",
+                "head",
+                "finance",
+                "finance_other",
+                "approver",
+                "auditor",
+            )
+        ]
         self.expected = "drafted"
 
     @rule(trigger=st.sampled_from(sorted(DATA)), who=st.integers(0, 11))
     def try_trigger(self, trigger, who):
         before = self.expected
         try:
-            event = fire(self.p.pk, trigger, actor=self.users[who], now=at(1), data=DATA[trigger],
-                         comment=COMMENT.get(trigger, ""))
+            event = fire(
+                self.p.pk,
+                trigger,
+                actor=self.users[who],
+                now=at(1),
+                data=DATA[trigger],
+                comment=COMMENT.get(trigger, ""),
+            )
         except WorkflowError:
             assert Proposal.objects.get(pk=self.p.pk).status == before
             return
@@ -214,5 +260,9 @@ class LifecycleMachine(RuleBasedStateMachine):
 @pytest.mark.django_db
 def test_stateful_random_sequences_keep_the_invariants():
     LifecycleMachine.world = build_world()
-    run_state_machine_as_test(LifecycleMachine, settings=settings(
-        max_examples=25, stateful_step_count=25, deadline=None, suppress_health_check=list(HealthCheck)))
+    run_state_machine_as_test(
+        LifecycleMachine,
+        settings=settings(
+            max_examples=25, stateful_step_count=25, deadline=None, suppress_health_check=list(HealthCheck)
+        ),
+    )

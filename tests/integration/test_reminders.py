@@ -39,7 +39,13 @@ def tet(w):
     for name in ("claimed", "queued"):
         p = complete_proposal(w, now=vn(2027, 2, 1), title=f"Đề án {name}")
         fire(p.pk, "lodge", actor=w.user("applicant"), now=vn(2027, 2, 1, 9))
-        fire(p.pk, "district_submit", actor=w.user("district"), now=vn(2027, 2, 2, 9), comment="Đề nghị Sở xem xét")
+        fire(
+            p.pk,
+            "district_submit",
+            actor=w.user("district"),
+            now=vn(2027, 2, 2, 9),
+            comment="Đề nghị Sở xem xét",
+        )
         tasks[name] = Task.objects.get(proposal=p, completed_at__isnull=True)
     claim(tasks["claimed"].pk, actor=w.user("appraiser2"), now=vn(2027, 2, 2, 10))
     Outbox.objects.all().delete()  # the transitions' own messages are another test's business
@@ -69,26 +75,32 @@ def test_sweep_across_tet_sends_each_reminder_once_on_the_right_day(tet):
         (dt.date(2027, 3, 8), 7): {"task.escalated": 2},  # three more working days: Thu 4, Fri 5, Mon 8
     }
     sent = sorted(Outbox.objects.values_list("template", "context__task", "recipient__username", "channel"))
-    assert sent == sorted([
-        # The holder hears of their task; the unclaimed task goes to the appraisers' queue (no phones: email).
-        ("task.due_soon", claimed, "appraiser2", "email"),
-        ("task.due_soon", queued, "appraiser", "email"),
-        ("task.due_soon", queued, "appraiser2", "email"),
-        ("task.due_today", claimed, "appraiser2", "email"),
-        ("task.due_today", queued, "appraiser", "email"),
-        ("task.due_today", queued, "appraiser2", "email"),
-        ("task.overdue", claimed, "appraiser2", "email"),
-        ("task.overdue", queued, "appraiser", "email"),
-        ("task.overdue", queued, "appraiser2", "email"),
-        # The head of the province unit (department_head) hears of both.
-        ("task.escalated", claimed, "head", "email"),
-        ("task.escalated", queued, "head", "email"),
-    ])
+    assert sent == sorted(
+        [
+            # The holder hears of their task; the unclaimed task goes to the appraisers' queue (no phones: email).
+            ("task.due_soon", claimed, "appraiser2", "email"),
+            ("task.due_soon", queued, "appraiser", "email"),
+            ("task.due_soon", queued, "appraiser2", "email"),
+            ("task.due_today", claimed, "appraiser2", "email"),
+            ("task.due_today", queued, "appraiser", "email"),
+            ("task.due_today", queued, "appraiser2", "email"),
+            ("task.overdue", claimed, "appraiser2", "email"),
+            ("task.overdue", queued, "appraiser", "email"),
+            ("task.overdue", queued, "appraiser2", "email"),
+            # The head of the province unit (department_head) hears of both.
+            ("task.escalated", claimed, "head", "email"),
+            ("task.escalated", queued, "head", "email"),
+        ]
+    )
     escalation = Outbox.objects.get(template="task.escalated", context__task=claimed)
     assert escalation.idempotency_key == f"task:{claimed}:escalated:{escalation.recipient_id}:email"
     assert {k: escalation.context[k] for k in ("due_at", "working_days_late", "holder", "unit", "step")} == {
-        "due_at": "17:00 02/03/2027", "working_days_late": 4, "holder": "appraiser2", "unit": "Tỉnh Bình Phước",
-        "step": "Huyện/xã đã trình Sở Công Thương"}
+        "due_at": "17:00 02/03/2027",
+        "working_days_late": 4,
+        "holder": "appraiser2",
+        "unit": "Tỉnh Bình Phước",
+        "step": "Huyện/xã đã trình Sở Công Thương",
+    }
     assert escalation.created_at == vn(2027, 3, 8, 7, 30)
 
 
@@ -108,11 +120,27 @@ def test_the_escalation_delay_is_configurable(tet, settings):
 
 
 def test_no_reminders_on_a_day_off_and_none_for_completed_tasks(tet, w):
-    assert run_sweep(now=vn(2027, 2, 27, 9)) == {}  # Saturday: the Friday sweep already sent, Monday catches up
-    fire(tet["claimed"].proposal_id, "appraise", actor=w.user("appraiser2"), now=vn(2027, 3, 1, 9), data={
-        "verdict": "pass", "score": 85, "recommended_amount": 280_000_000,
-        "opinions": {"policy_fit": "Phù hợp", "objectives_budget": "Hợp lý", "capacity": "Đủ năng lực",
-                     "integration": "Không trùng lặp", "dossier": "Đầy đủ"}})
+    assert (
+        run_sweep(now=vn(2027, 2, 27, 9)) == {}
+    )  # Saturday: the Friday sweep already sent, Monday catches up
+    fire(
+        tet["claimed"].proposal_id,
+        "appraise",
+        actor=w.user("appraiser2"),
+        now=vn(2027, 3, 1, 9),
+        data={
+            "verdict": "pass",
+            "score": 85,
+            "recommended_amount": 280_000_000,
+            "opinions": {
+                "policy_fit": "Phù hợp",
+                "objectives_budget": "Hợp lý",
+                "capacity": "Đủ năng lực",
+                "integration": "Không trùng lặp",
+                "dossier": "Đầy đủ",
+            },
+        },
+    )
     Outbox.objects.exclude(template__startswith="task.due").delete()
     assert run_sweep(now=vn(2027, 3, 1, 7, 30)) == {"task.due_soon": 2}  # only the queued one is left
     assert set(Outbox.objects.values_list("context__task", flat=True)) == {tet["queued"].pk}
@@ -121,7 +149,9 @@ def test_no_reminders_on_a_day_off_and_none_for_completed_tasks(tet, w):
 def test_monthly_progress_report_reminder_before_the_25th(w):
     approved = drive(w, complete_proposal(w), "approve")  # approved on 20/3/2026
     other = drive(w, complete_proposal(w, title="Đề án khác"), "lodge")
-    fire(other.pk, "withdraw", actor=w.user("applicant"), now=vn(2026, 3, 5, 9))  # not approved: no report due
+    fire(
+        other.pk, "withdraw", actor=w.user("applicant"), now=vn(2026, 3, 5, 9)
+    )  # not approved: no report due
     Outbox.objects.all().delete()
     # 25/3/2026 is a Wednesday: the reminder goes out two working days before, on Monday 23/3.
     assert run_sweep(now=vn(2026, 3, 20, 7, 30)) == {}
@@ -135,8 +165,14 @@ def test_monthly_progress_report_reminder_before_the_25th(w):
     assert (row.context["month"], row.context["deadline"]) == ("03/2026", "25/03/2026")
 
     # April: the report already went in on the 10th, so no reminder; May: no report yet, reminder again.
-    submit_progress_report(approved.pk, actor=w.user("applicant"), now=vn(2026, 4, 10, 9),
-                           period=dt.date(2026, 4, 1), percent_complete=40, summary="Đã lắp đặt máy")
+    submit_progress_report(
+        approved.pk,
+        actor=w.user("applicant"),
+        now=vn(2026, 4, 10, 9),
+        period=dt.date(2026, 4, 1),
+        percent_complete=40,
+        summary="Đã lắp đặt máy",
+    )
     assert run_sweep(now=vn(2026, 4, 23, 7, 30)) == {}
     assert run_sweep(now=vn(2026, 5, 21, 7, 30)) == {"progress.reminder": 2}  # 25/5 is a Monday
 
@@ -156,6 +192,8 @@ def test_the_beat_schedule_runs_both_sweeps():
     app.loader.import_default_modules()
     schedule = django_settings.CELERY_BEAT_SCHEDULE
     assert sorted(entry["task"] for entry in schedule.values()) == [
-        "notifications.tasks.deliver_pending", "notifications.tasks.send_reminders"]
+        "notifications.tasks.deliver_pending",
+        "notifications.tasks.send_reminders",
+    ]
     assert all(entry["task"] in app.tasks for entry in schedule.values())
     assert app.conf.task_acks_late and app.conf.worker_prefetch_multiplier == 1

@@ -50,9 +50,16 @@ def client_for(w, name: str, **kwargs) -> Client:
 
 def state(p: Proposal) -> tuple:
     p.refresh_from_db()
-    return (p.status, p.recommended_amount, p.verified_amount, p.approved_amount, p.settled_amount,
-            TransitionEvent.objects.filter(proposal=p).count(), Task.objects.filter(proposal=p).count(),
-            Outbox.objects.count())
+    return (
+        p.status,
+        p.recommended_amount,
+        p.verified_amount,
+        p.approved_amount,
+        p.settled_amount,
+        TransitionEvent.objects.filter(proposal=p).count(),
+        Task.objects.filter(proposal=p).count(),
+        Outbox.objects.count(),
+    )
 
 
 # --- step skipping, wrong roles -------------------------------------------------------------------------------
@@ -63,13 +70,16 @@ APPROVE = {"decision_number": "9/QĐ-UBND", "decision_date": "2026-03-20", "amou
 def test_skipping_finance_changes_nothing_through_the_web_and_the_api(w):
     p = drive(w, complete_proposal(w), "appraise")
     before = state(p)
-    web = client_for(w, "approver").post(reverse("proposals:action", args=[p.pk, "approve"]),
-                                          {"expected_status": "appraised", **APPROVE})
+    web = client_for(w, "approver").post(
+        reverse("proposals:action", args=[p.pk, "approve"]), {"expected_status": "appraised", **APPROVE}
+    )
     assert web.status_code == 409
     assert "Không thể “Phê duyệt” khi đề án đang ở trạng thái" in web.content.decode()
-    api = client_for(w, "approver").post(f"/api/proposals/{p.pk}/transitions/approve/",
-                                         {"data": {"decision_number": "9", "decision_date": "2026-03-20"}},
-                                         content_type="application/json")
+    api = client_for(w, "approver").post(
+        f"/api/proposals/{p.pk}/transitions/approve/",
+        {"data": {"decision_number": "9", "decision_date": "2026-03-20"}},
+        content_type="application/json",
+    )
     assert (api.status_code, api.json()["error"]["code"]) == (409, "not_allowed_from_status")
     assert state(p) == before
 
@@ -78,15 +88,20 @@ def test_skipping_finance_changes_nothing_through_the_web_and_the_api(w):
 def test_a_wrong_role_inside_the_unit_gets_403_and_changes_nothing(w, who):
     p = drive(w, complete_proposal(w), "appraise")  # the finance officer's turn
     before = state(p)
-    web = client_for(w, who).post(reverse("proposals:action", args=[p.pk, "verify_finance"]),
-                                  {"expected_status": "appraised", "national_amount": "0",
-                                   "local_amount": "280000000"})
+    web = client_for(w, who).post(
+        reverse("proposals:action", args=[p.pk, "verify_finance"]),
+        {"expected_status": "appraised", "national_amount": "0", "local_amount": "280000000"},
+    )
     assert web.status_code == 403
-    assert "không được thực hiện thao tác “Thẩm tra kinh phí”" in web.content.decode() or \
-        "không thuộc đơn vị" in web.content.decode()
-    api = client_for(w, who).post(f"/api/proposals/{p.pk}/transitions/verify_finance/",
-                                  {"data": {"national_amount": 0, "local_amount": 280_000_000}},
-                                  content_type="application/json")
+    assert (
+        "không được thực hiện thao tác “Thẩm tra kinh phí”" in web.content.decode()
+        or "không thuộc đơn vị" in web.content.decode()
+    )
+    api = client_for(w, who).post(
+        f"/api/proposals/{p.pk}/transitions/verify_finance/",
+        {"data": {"national_amount": 0, "local_amount": 280_000_000}},
+        content_type="application/json",
+    )
     assert (api.status_code, api.json()["error"]["code"]) == (403, "not_permitted")
     assert state(p) == before
 
@@ -94,13 +109,15 @@ def test_a_wrong_role_inside_the_unit_gets_403_and_changes_nothing(w, who):
 def test_a_staff_user_cannot_lodge_for_the_applicant(w):
     p = complete_proposal(w)
     before = state(p)
-    response = client_for(w, "district").post(reverse("proposals:action", args=[p.pk, "lodge"]),
-                                              {"expected_status": "drafted"})
+    response = client_for(w, "district").post(
+        reverse("proposals:action", args=[p.pk, "lodge"]), {"expected_status": "drafted"}
+    )
     assert response.status_code == 404  # a draft is not visible to staff at all
     assert state(p) == before
 
 
 # --- separation of duties -------------------------------------------------------------------------------------
+
 
 def _appraiser_who_also_approves(w) -> User:
     user = w.user("appraiser")
@@ -114,11 +131,15 @@ def test_the_appraiser_may_not_approve_what_they_appraised(w, settings):
     p = drive(w, complete_proposal(w), "verify_finance")  # appraised by "appraiser"
     assert "approve" not in [t.name for t in available_triggers(both, p, now=at(18))]
     before = state(p)
-    response = client_for(w, "appraiser").post(reverse("proposals:action", args=[p.pk, "approve"]),
-                                                {"expected_status": "finance_verified", **APPROVE})
+    response = client_for(w, "appraiser").post(
+        reverse("proposals:action", args=[p.pk, "approve"]),
+        {"expected_status": "finance_verified", **APPROVE},
+    )
     assert response.status_code == 403
-    assert ("Người đã “Thẩm định” đề án này không được “Phê duyệt” chính đề án đó (nguyên tắc tách bạch nhiệm vụ)."
-            in response.content.decode())
+    assert (
+        "Người đã “Thẩm định” đề án này không được “Phê duyệt” chính đề án đó (nguyên tắc tách bạch nhiệm vụ)."
+        in response.content.decode()
+    )
     assert state(p) == before
     # Someone else with the role may.
     fire(p.pk, "approve", actor=w.user("approver"), now=at(18), data={**APPROVE, "amount": 280_000_000})
@@ -132,11 +153,18 @@ def test_separation_of_duties_also_binds_a_substitute(w, settings):
     p = drive(w, complete_proposal(w), "verify_finance")
     appraiser = w.user("appraiser")
     today = timezone.localdate()  # the API reads the clock
-    Delegation.objects.create(delegator=w.user("approver"), substitute=appraiser, starts_on=today,
-                              ends_on=today + dt.timedelta(days=7), created_at=T0)
-    response = client_for(w, "appraiser").post(f"/api/proposals/{p.pk}/transitions/approve/",
-                                               {"data": {**APPROVE, "amount": 280_000_000}},
-                                               content_type="application/json")
+    Delegation.objects.create(
+        delegator=w.user("approver"),
+        substitute=appraiser,
+        starts_on=today,
+        ends_on=today + dt.timedelta(days=7),
+        created_at=T0,
+    )
+    response = client_for(w, "appraiser").post(
+        f"/api/proposals/{p.pk}/transitions/approve/",
+        {"data": {**APPROVE, "amount": 280_000_000}},
+        content_type="application/json",
+    )
     assert response.status_code == 403
     assert "nguyên tắc tách bạch nhiệm vụ" in response.json()["error"]["message"]
     p.refresh_from_db()
@@ -160,10 +188,23 @@ def test_the_default_configuration_separates_appraisal_and_finance_from_approval
 
 # --- mass assignment through the forms ------------------------------------------------------------------------
 
-SMUGGLED = {"status": "approved", "approved_amount": "999000000", "verified_amount": "999000000",
-            "recommended_amount": "999000000", "settled_amount": "1", "tracking_code": "KC2026-999999",
-            "actor": "1", "created_at": "2020-01-01", "hash": "0" * 64, "seq": "99", "implementing_org": "999",
-            "assignee": "1", "role": "approver", "on_behalf_of": "1", "lodged_at": "2020-01-01"}
+SMUGGLED = {
+    "status": "approved",
+    "approved_amount": "999000000",
+    "verified_amount": "999000000",
+    "recommended_amount": "999000000",
+    "settled_amount": "1",
+    "tracking_code": "KC2026-999999",
+    "actor": "1",
+    "created_at": "2020-01-01",
+    "hash": "0" * 64,
+    "seq": "99",
+    "implementing_org": "999",
+    "assignee": "1",
+    "role": "approver",
+    "on_behalf_of": "1",
+    "lodged_at": "2020-01-01",
+}
 
 
 def test_an_action_form_writes_only_its_own_step(w):
@@ -171,30 +212,57 @@ def test_an_action_form_writes_only_its_own_step(w):
     code = p.tracking_code
     response = client_for(w, "finance").post(
         reverse("proposals:action", args=[p.pk, "verify_finance"]),
-        {**SMUGGLED, "expected_status": "appraised", "national_amount": "0", "local_amount": "280.000.000"})
+        {**SMUGGLED, "expected_status": "appraised", "national_amount": "0", "local_amount": "280.000.000"},
+    )
     assert response.status_code == 302
     p.refresh_from_db()
     assert (p.status, p.tracking_code, p.verified_amount, p.approved_amount, p.settled_amount) == (
-        "finance_verified", code, 280_000_000, None, None)
+        "finance_verified",
+        code,
+        280_000_000,
+        None,
+        None,
+    )
     event = p.events.filter(kind="transition").latest("seq")
     assert (event.trigger, event.actor.username, event.role, event.on_behalf_of, event.data) == (
-        "verify_finance", "finance", "finance_officer", None, {"national_amount": 0, "local_amount": 280_000_000})
+        "verify_finance",
+        "finance",
+        "finance_officer",
+        None,
+        {"national_amount": 0, "local_amount": 280_000_000},
+    )
     assert event.created_at > timezone.now() - dt.timedelta(minutes=5)
 
 
 def test_the_portal_start_form_ignores_status_amounts_and_owner(w):
     client = client_for(w, "applicant")
-    response = client.post(reverse("portal:start"), {
-        **SMUGGLED, "title": "Đề án thử gán trường", "plan_year": str(timezone.localdate().year + 1),
-        "funding_kind": "local", "content_type": "machinery", "sector": "a", "location": str(w.commune.pk)})
+    response = client.post(
+        reverse("portal:start"),
+        {
+            **SMUGGLED,
+            "title": "Đề án thử gán trường",
+            "plan_year": str(timezone.localdate().year + 1),
+            "funding_kind": "local",
+            "content_type": "machinery",
+            "sector": "a",
+            "location": str(w.commune.pk),
+        },
+    )
     assert response.status_code == 302
     p = Proposal.objects.get(title="Đề án thử gán trường")
-    assert (p.status, p.implementing_org_id, p.approved_amount, p.verified_amount, p.recommended_amount,
-            p.lodged_at) == ("drafted", w.org.pk, None, None, None, None)
+    assert (
+        p.status,
+        p.implementing_org_id,
+        p.approved_amount,
+        p.verified_amount,
+        p.recommended_amount,
+        p.lodged_at,
+    ) == ("drafted", w.org.pk, None, None, None, None)
     assert p.tracking_code != "KC2026-999999"
 
 
 # --- CSRF -----------------------------------------------------------------------------------------------------
+
 
 def test_every_state_changing_form_refuses_a_post_without_the_csrf_token(w):
     """Every route that answers POST (the HTML site and the API with a session), for a signed-in superuser
@@ -202,8 +270,13 @@ def test_every_state_changing_form_refuses_a_post_without_the_csrf_token(w):
     p = drive(w, complete_proposal(w), "appraise")
     User.objects.create_superuser(username="root", password="x-password-1", email="root@example.vn")
     task = Task.objects.get(proposal=p, completed_at__isnull=True)
-    values = {"proposal": p.pk, "task": task.pk, "attachment": p.attachments.first().pk,
-              "trigger": "verify_finance", "code": p.tracking_code}
+    values = {
+        "proposal": p.pk,
+        "task": task.pk,
+        "attachment": p.attachments.first().pk,
+        "trigger": "verify_finance",
+        "code": p.tracking_code,
+    }
     from .test_security_matrix import fill
 
     routes = [r for r in site_routes() if {"post", "patch", "put", "delete"} & set(r.methods)]
@@ -218,8 +291,11 @@ def test_every_state_changing_form_refuses_a_post_without_the_csrf_token(w):
                 continue  # username + password in, token out: no session, nothing for CSRF to protect
             for method in {"post", "patch", "put", "delete"} & set(route.methods):
                 before = state(p)
-                response = getattr(client, method)(fill(route, values), {}, content_type="application/json") \
-                    if route.api else getattr(client, method)(fill(route, values), {})
+                response = (
+                    getattr(client, method)(fill(route, values), {}, content_type="application/json")
+                    if route.api
+                    else getattr(client, method)(fill(route, values), {})
+                )
                 checked += 1
                 if route.api and username is None:
                     assert response.status_code == 401, (route.name, method)
@@ -245,6 +321,7 @@ def test_the_api_with_a_token_needs_no_csrf_but_with_a_session_it_does(w):
 
 # --- headers and cookies --------------------------------------------------------------------------------------
 
+
 def test_security_headers_on_pages(w):
     response = client_for(w, "appraiser").get(reverse("proposals:index"))
     assert response.status_code == 200
@@ -253,8 +330,12 @@ def test_security_headers_on_pages(w):
     assert directives["default-src"] == "'self'"
     assert directives["script-src"].startswith("'self'") and "'unsafe-inline'" not in directives["script-src"]
     assert "'unsafe-eval'" not in csp
-    assert (directives["object-src"], directives["frame-ancestors"], directives["base-uri"],
-            directives["form-action"]) == ("'none'", "'none'", "'self'", "'self'")
+    assert (
+        directives["object-src"],
+        directives["frame-ancestors"],
+        directives["base-uri"],
+        directives["form-action"],
+    ) == ("'none'", "'none'", "'self'", "'self'")
     assert not re.search(r"https?://", csp), "nothing from other origins"
     assert response["X-Frame-Options"] == "DENY"
     assert response["X-Content-Type-Options"] == "nosniff"
@@ -308,12 +389,20 @@ print(json.dumps({
 def test_production_settings_secure_cookies_hsts_and_https(tmp_path):
     import json
 
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path), "LANG": "C.UTF-8",
-           "DJANGO_SETTINGS_MODULE": "config.settings", "DEBUG": "false", "SECRET_KEY": "k" * 30 + "x9Q!" * 10,
-           "ALLOWED_HOSTS": "khuyencong.example.gov.vn", "DATABASE_URL": f"sqlite:///{tmp_path / 'p.sqlite3'}",
-           "PYTHONDONTWRITEBYTECODE": "1"}
-    result = subprocess.run([sys.executable, "-c", PROD_PROBE], cwd=ROOT, env=env, capture_output=True, text=True,
-                            timeout=120)
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(tmp_path),
+        "LANG": "C.UTF-8",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DEBUG": "false",
+        "SECRET_KEY": "k" * 30 + "x9Q!" * 10,
+        "ALLOWED_HOSTS": "khuyencong.example.gov.vn",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'p.sqlite3'}",
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", PROD_PROBE], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr
     out = json.loads(result.stdout.strip().splitlines()[-1])
     assert out["status"] == 200
@@ -326,8 +415,11 @@ def test_production_settings_secure_cookies_hsts_and_https(tmp_path):
 
 # --- login throttling -----------------------------------------------------------------------------------------
 
+
 def _login(client, username, password):
-    return client.post(reverse("login"), {"username": username, "password": password}, REMOTE_ADDR="203.0.113.7")
+    return client.post(
+        reverse("login"), {"username": username, "password": password}, REMOTE_ADDR="203.0.113.7"
+    )
 
 
 def test_five_failures_lock_the_account_for_that_address_until_the_cool_off(w, settings):
@@ -342,8 +434,14 @@ def test_five_failures_lock_the_account_for_that_address_until_the_cool_off(w, s
     # Even the right password is refused while locked.
     assert _login(client, "appraiser", "x-password-1").status_code == 429
     # Another address is not locked out (the lock is per username and address).
-    assert client.post(reverse("login"), {"username": "appraiser", "password": "x-password-1"},
-                       REMOTE_ADDR="198.51.100.9").status_code == 302
+    assert (
+        client.post(
+            reverse("login"),
+            {"username": "appraiser", "password": "x-password-1"},
+            REMOTE_ADDR="198.51.100.9",
+        ).status_code
+        == 302
+    )
     # After the cool-off the account opens again by itself.
     AccessAttempt.objects.update(attempt_time=timezone.now() - dt.timedelta(minutes=16))
     assert _login(Client(), "appraiser", "x-password-1").status_code == 302
@@ -362,9 +460,12 @@ def test_an_administrator_unlocks_at_once(w, settings):
 
 def test_the_api_token_endpoint_is_throttled_too(w, settings):
     for _ in range(settings.AXES_FAILURE_LIMIT):
-        Client().post("/api/auth/token/", {"username": "finance", "password": "nope"}, REMOTE_ADDR="203.0.113.8")
-    response = Client().post("/api/auth/token/", {"username": "finance", "password": "x-password-1"},
-                             REMOTE_ADDR="203.0.113.8")
+        Client().post(
+            "/api/auth/token/", {"username": "finance", "password": "nope"}, REMOTE_ADDR="203.0.113.8"
+        )
+    response = Client().post(
+        "/api/auth/token/", {"username": "finance", "password": "x-password-1"}, REMOTE_ADDR="203.0.113.8"
+    )
     # The locked account gets no token, even with the right password (axes refuses before the password check).
     assert response.status_code in (400, 403, 429)
     assert "token" not in response.json()
@@ -382,21 +483,26 @@ def test_a_strong_password_passes(w):
 
 # --- private downloads ----------------------------------------------------------------------------------------
 
+
 def test_downloads_are_attachments_for_allowed_users_only(w):
     p = drive(w, complete_proposal(w), "lodge")
     attachment = p.attachments.first()
     assert "/" in attachment.file.name and attachment.original_name not in attachment.file.name
     assert re.fullmatch(r"attachments/[0-9a-f]{2}/[0-9a-f]{32}", attachment.file.name)
-    for name, url in (("district", reverse("proposals:attachment", args=[attachment.pk])),
-                      ("applicant", reverse("portal:attachment", args=[attachment.pk]))):
+    for name, url in (
+        ("district", reverse("proposals:attachment", args=[attachment.pk])),
+        ("applicant", reverse("portal:attachment", args=[attachment.pk])),
+    ):
         response = client_for(w, name).get(url)
         assert response.status_code == 200, name
         assert response["Content-Disposition"].startswith("attachment;"), name
         assert attachment.original_name in response["Content-Disposition"]
         assert response["X-Content-Type-Options"] == "nosniff"
         assert b"".join(response.streaming_content).startswith(b"%PDF")
-    for name, url in (("district_other", reverse("proposals:attachment", args=[attachment.pk])),
-                      ("applicant_other", reverse("portal:attachment", args=[attachment.pk]))):
+    for name, url in (
+        ("district_other", reverse("proposals:attachment", args=[attachment.pk])),
+        ("applicant_other", reverse("portal:attachment", args=[attachment.pk])),
+    ):
         assert client_for(w, name).get(url).status_code in (403, 404), name
     assert Client().get(reverse("proposals:attachment", args=[attachment.pk])).status_code in (403, 404)
     # Each download by staff is an audit row naming the file.

@@ -76,15 +76,23 @@ def site_routes() -> list[Route]:
 # What fills each URL parameter: the đề án, one of its tasks or attachments, a trigger, a tracking code.
 # A route with a parameter missing here fails the test, so whoever adds a view has to say what it takes.
 PARAMS = {
-    ("tasks:claim", "pk"): "task", ("tasks:release", "pk"): "task", ("tasks:reassign", "pk"): "task",
-    ("task-claim", "pk"): "task", ("task-release", "pk"): "task",
-    ("proposals:attachment", "pk"): "attachment", ("portal:attachment", "attachment_pk"): "attachment",
+    ("tasks:claim", "pk"): "task",
+    ("tasks:release", "pk"): "task",
+    ("tasks:reassign", "pk"): "task",
+    ("task-claim", "pk"): "task",
+    ("task-release", "pk"): "task",
+    ("proposals:attachment", "pk"): "attachment",
+    ("portal:attachment", "attachment_pk"): "attachment",
     ("portal:remove_attachment", "attachment_pk"): "attachment",
-    ("proposals:action", "trigger"): "trigger", ("proposal-fire", "trigger"): "trigger",
-    ("tasks:batch", "trigger"): "trigger", ("audit:export", "fmt"): "csv",
+    ("proposals:action", "trigger"): "trigger",
+    ("proposal-fire", "trigger"): "trigger",
+    ("tasks:batch", "trigger"): "trigger",
+    ("audit:export", "fmt"): "csv",
     ("api-track", "code"): "code",
-    ("password_reset_confirm", "uidb64"): "x", ("password_reset_confirm", "token"): "set-password",
-    ("signup_activate", "uidb64"): "x", ("signup_activate", "token"): "y",
+    ("password_reset_confirm", "uidb64"): "x",
+    ("password_reset_confirm", "token"): "set-password",
+    ("signup_activate", "uidb64"): "x",
+    ("signup_activate", "token"): "y",
 }
 PARAM = re.compile(r"<(?:\w+:)?(\w+)>|\(\?P<(\w+)>[^)]*\)")
 
@@ -102,7 +110,12 @@ def fill(route: Route, values: dict[str, object]) -> str:
 
 def bound_to_proposal(route: Route) -> bool:
     return bool(PARAM.search(route.pattern)) and route.name not in {
-        "password_reset_confirm", "signup_activate", "api-track", "audit:export", "tasks:batch"}
+        "password_reset_confirm",
+        "signup_activate",
+        "api-track",
+        "audit:export",
+        "tasks:batch",
+    }
 
 
 # --- the people and the đề án ---------------------------------------------------------------------------------
@@ -121,10 +134,15 @@ PEOPLE = {
 
 # Whose page is it (inside the unit, GET → 200 with the tracking code).
 OWNERS = {
-    "proposals:detail": set(STAFF), "proposals:attachment": set(STAFF), "proposal_diff": set(STAFF) | {"applicant"},
+    "proposals:detail": set(STAFF),
+    "proposals:attachment": set(STAFF),
+    "proposal_diff": set(STAFF) | {"applicant"},
     "audit:timeline": {"auditor"},
-    "portal:detail": {"applicant"}, "portal:receipt": {"applicant"}, "portal:attachment": {"applicant"},
-    "proposal-detail": set(STAFF) | {"applicant"}, "proposal-history": set(STAFF) | {"applicant"},
+    "portal:detail": {"applicant"},
+    "portal:receipt": {"applicant"},
+    "portal:attachment": {"applicant"},
+    "proposal-detail": set(STAFF) | {"applicant"},
+    "proposal-history": set(STAFF) | {"applicant"},
     "proposal-transitions": set(STAFF) | {"applicant"},
 }
 
@@ -132,9 +150,13 @@ OWNERS = {
 @pytest.fixture
 def scene(db):
     w = build_world()
-    for username, role, unit in (("head_other", "department_head", w.other_province),
-                                 ("auditor_other", "auditor", w.other_province)):
-        u = User.objects.create_user(username=username, password="x-password-1", unit=unit, first_name=username)
+    for username, role, unit in (
+        ("head_other", "department_head", w.other_province),
+        ("auditor_other", "auditor", w.other_province),
+    ):
+        u = User.objects.create_user(
+            username=username, password="x-password-1", unit=unit, first_name=username
+        )
         u.groups.add(Group.objects.get(name=role))
     User.objects.create_superuser(username="root", password="x-password-1", email="root@example.vn")
     p = drive(w, complete_proposal(w, title="Đề án bí mật máy sấy điều 7Q"), "appraise")  # finance's turn
@@ -143,10 +165,17 @@ def scene(db):
 
 def snapshot(p: Proposal) -> tuple:
     p.refresh_from_db()
-    return (p.status, p.updated_at, p.recommended_amount, p.verified_amount, p.approved_amount,
-            TransitionEvent.objects.filter(proposal=p, kind="transition").count(),
-            list(Task.objects.filter(proposal=p).order_by("id").values_list("id", "assignee_id", "completed_at")),
-            Attachment.objects.filter(proposal=p).count(), Outbox.objects.count())
+    return (
+        p.status,
+        p.updated_at,
+        p.recommended_amount,
+        p.verified_amount,
+        p.approved_amount,
+        TransitionEvent.objects.filter(proposal=p, kind="transition").count(),
+        list(Task.objects.filter(proposal=p).order_by("id").values_list("id", "assignee_id", "completed_at")),
+        Attachment.objects.filter(proposal=p).count(),
+        Outbox.objects.count(),
+    )
 
 
 def post_payload(route: Route, p: Proposal) -> dict:
@@ -165,8 +194,11 @@ def post_payload(route: Route, p: Proposal) -> dict:
 
 def request(client: Client, route: Route, method: str, path: str, p: Proposal):
     if route.api:
-        return getattr(client, method)(path, post_payload(route, p) if method != "get" else None,
-                                       content_type="application/json" if method != "get" else None)
+        return getattr(client, method)(
+            path,
+            post_payload(route, p) if method != "get" else None,
+            content_type="application/json" if method != "get" else None,
+        )
     if method == "get":
         return client.get(path)
     return client.post(path, post_payload(route, p))
@@ -175,9 +207,18 @@ def request(client: Client, route: Route, method: str, path: str, p: Proposal):
 def cells(scene):
     w, p = scene
     task = Task.objects.get(proposal=p, completed_at__isnull=True)
-    values = {"proposal": p.pk, "task": task.pk, "attachment": p.attachments.first().pk,
-              "trigger": "verify_finance", "code": p.tracking_code}
-    people = [(role, scope, username) for role, pair in PEOPLE.items() for scope, username in zip(("in", "out"), pair, strict=True)]
+    values = {
+        "proposal": p.pk,
+        "task": task.pk,
+        "attachment": p.attachments.first().pk,
+        "trigger": "verify_finance",
+        "code": p.tracking_code,
+    }
+    people = [
+        (role, scope, username)
+        for role, pair in PEOPLE.items()
+        for scope, username in zip(("in", "out"), pair, strict=True)
+    ]
     people += [("anonymous", "none", None), ("superuser", "in", "root")]
     for route in site_routes():
         path = fill(route, values)
@@ -195,7 +236,9 @@ def run_cell(p: Proposal, route, method, path, username):
         response = request(client, route, method, path, p)
         after = snapshot(p)
         body = b"" if getattr(response, "streaming", False) else response.content
-        notes = [str(m) for m in get_messages(response.wsgi_request)] if hasattr(response, "wsgi_request") else []
+        notes = (
+            [str(m) for m in get_messages(response.wsgi_request)] if hasattr(response, "wsgi_request") else []
+        )
         transaction.set_rollback(True)
     return response, body, notes, before, after
 
@@ -227,8 +270,10 @@ def expected_problem(route, method, role, scope, cell, unknown, p, may_view) -> 
         if status in (200, 201) or (status == 302 and before != after):
             return f"outside the unit got {status}"
         if unknown is not None and answer(response, notes) != answer(unknown[0], unknown[2]):
-            return (f"outside the unit answers {answer(response, notes)}, a missing id "
-                    f"{answer(unknown[0], unknown[2])}: tells that the đề án exists")
+            return (
+                f"outside the unit answers {answer(response, notes)}, a missing id "
+                f"{answer(unknown[0], unknown[2])}: tells that the đề án exists"
+            )
         if role in OWNERS.get(route.name, ()) and status != 404:
             return f"outside the unit got {status} (want 404)"
     if scope == "in" and method == "get" and role in OWNERS.get(route.name, ()):
@@ -241,15 +286,40 @@ def expected_problem(route, method, role, scope, cell, unknown, p, may_view) -> 
     return None
 
 
-PUBLIC = {"login", "logout", "password_reset", "password_reset_done", "password_reset_confirm",
-          "password_reset_complete", "set_language", "api-token", "api-track", "api-schema", "api-docs",
-          "public_lookup", "public_lookup_json", "signup", "signup_activate", "index"}
-SHOWS_CODE = {"proposals:detail", "proposal_diff", "audit:timeline", "portal:detail", "portal:receipt", "proposal-detail"}
+PUBLIC = {
+    "login",
+    "logout",
+    "password_reset",
+    "password_reset_done",
+    "password_reset_confirm",
+    "password_reset_complete",
+    "set_language",
+    "api-token",
+    "api-track",
+    "api-schema",
+    "api-docs",
+    "public_lookup",
+    "public_lookup_json",
+    "signup",
+    "signup_activate",
+    "index",
+}
+SHOWS_CODE = {
+    "proposals:detail",
+    "proposal_diff",
+    "audit:timeline",
+    "portal:detail",
+    "portal:receipt",
+    "proposal-detail",
+}
 ACTIONS = {"proposals:action", "proposal-fire", "tasks:claim", "task-claim", "tasks:release", "task-release"}
 # The changes the scene allows: finance verifies the appraised đề án (the web action, the API, the batch) or
 # claims its task; the superuser may too. Downloads write an audit row but change nothing of the đề án.
-ALLOWED_CHANGES = {(name, role) for name in ("proposals:action", "proposal-fire", "tasks:batch", "tasks:claim",
-                                             "task-claim") for role in ("finance_officer", "superuser")}
+ALLOWED_CHANGES = {
+    (name, role)
+    for name in ("proposals:action", "proposal-fire", "tasks:batch", "tasks:claim", "task-claim")
+    for role in ("finance_officer", "superuser")
+}
 
 
 def test_the_url_conf_is_fully_described():
@@ -267,8 +337,13 @@ def test_the_url_conf_is_fully_described():
 def test_every_url_every_role_inside_and_outside(scene):
     w, p = scene
     problems, count = [], 0
-    missing = {"proposal": 999_999, "task": 999_999, "attachment": 999_999, "trigger": "verify_finance",
-               "code": "KC2026-999999"}
+    missing = {
+        "proposal": 999_999,
+        "task": 999_999,
+        "attachment": 999_999,
+        "trigger": "verify_finance",
+        "code": "KC2026-999999",
+    }
     for route, method, path, role, scope, username in cells(scene):
         cell = run_cell(p, route, method, path, username)
         unknown = None
@@ -287,15 +362,28 @@ def test_every_url_every_role_inside_and_outside(scene):
 def test_admin_is_for_superusers_only(scene):
     """Every admin page: staff and applicants (is_staff off) are sent to the admin login, never shown data."""
     w, p = scene
-    routes = [r for r in walk() if r.pattern.startswith("admin/") and "(?P<url>" not in r.pattern
-              and r.name not in ("admin:login", "admin:logout")]
+    routes = [
+        r
+        for r in walk()
+        if r.pattern.startswith("admin/")
+        and "(?P<url>" not in r.pattern
+        and r.name not in ("admin:login", "admin:logout")
+    ]
     assert len(routes) > 20
     for username in ("applicant", "appraiser", "approver", "auditor"):
         client = Client()
         client.force_login(User.objects.get(username=username))
         for route in routes:
-            path = PARAM.sub(lambda m: str(p.pk) if (m.group(1) or m.group(2)) in ("object_id", "pk", "id")
-                             else "workflow", route.pattern).replace("^", "").replace("$", "")
+            path = (
+                PARAM.sub(
+                    lambda m: (
+                        str(p.pk) if (m.group(1) or m.group(2)) in ("object_id", "pk", "id") else "workflow"
+                    ),
+                    route.pattern,
+                )
+                .replace("^", "")
+                .replace("$", "")
+            )
             response = client.get("/" + path)
             assert response.status_code in (302, 404), (path, username, response.status_code)
             assert p.tracking_code not in response.content.decode()

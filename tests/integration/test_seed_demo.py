@@ -15,8 +15,14 @@ pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 
 def _counts():
-    return (AdministrativeUnit.objects.count(), User.objects.count(), Organisation.objects.count(),
-            Proposal.objects.count(), TransitionEvent.objects.count(), Task.objects.count())
+    return (
+        AdministrativeUnit.objects.count(),
+        User.objects.count(),
+        Organisation.objects.count(),
+        Proposal.objects.count(),
+        TransitionEvent.objects.count(),
+        Task.objects.count(),
+    )
 
 
 def test_seed_demo_fills_every_status_and_a_second_run_adds_nothing(settings):
@@ -35,9 +41,16 @@ def test_seed_demo_fills_every_status_and_a_second_run_adds_nothing(settings):
     # Đề án under way belong to the plan year of their approval; the others to next year's plan.
     assert len(set(Proposal.objects.values_list("plan_year", flat=True))) >= 2
 
-    for username, role in [("applicant", "applicant"), ("district", "district_officer"), ("appraiser", "appraiser"),
-                           ("finance", "finance_officer"), ("approver", "approver"), ("auditor", "auditor"),
-                           ("head", "department_head"), ("admin", "administrator")]:
+    for username, role in [
+        ("applicant", "applicant"),
+        ("district", "district_officer"),
+        ("appraiser", "appraiser"),
+        ("finance", "finance_officer"),
+        ("approver", "approver"),
+        ("auditor", "auditor"),
+        ("head", "department_head"),
+        ("admin", "administrator"),
+    ]:
         user = User.objects.get(username=username)
         assert user.has_role(role) and user.check_password("demo-password-1"), username
         assert user.get_full_name() and user.email and user.phone

@@ -77,16 +77,23 @@ def test_out_of_scope_officer_gets_404_everywhere(client, w):
     p = drive(w, complete_proposal(w), "lodge")
     login(client, w, "district_other")
     attachment = p.attachments.first()
-    for url in (reverse("proposals:detail", args=[p.pk]),
-                reverse("proposals:action", args=[p.pk, "district_submit"]),
-                reverse("proposals:attachment", args=[attachment.pk])):
+    for url in (
+        reverse("proposals:detail", args=[p.pk]),
+        reverse("proposals:action", args=[p.pk, "district_submit"]),
+        reverse("proposals:attachment", args=[attachment.pk]),
+    ):
         assert client.get(url).status_code == 404, url
-    response = client.post(reverse("proposals:action", args=[p.pk, "district_submit"]),
-                           {"expected_status": "lodged", "comment": "x"})
+    response = client.post(
+        reverse("proposals:action", args=[p.pk, "district_submit"]),
+        {"expected_status": "lodged", "comment": "x"},
+    )
     assert response.status_code == 404
     p.refresh_from_db()
     assert p.status == "lodged"
-    assert "Đề án" not in client.get(reverse("tasks:queue")).content.decode().split("<tbody>")[1].split("</tbody>")[0]
+    assert (
+        "Đề án"
+        not in client.get(reverse("tasks:queue")).content.decode().split("<tbody>")[1].split("</tbody>")[0]
+    )
 
 
 def test_detail_shows_only_the_actions_the_user_may_fire(client, w):
@@ -100,7 +107,7 @@ def test_detail_shows_only_the_actions_the_user_may_fire(client, w):
     assert 'data-action="withdraw"' not in html  # the applicant's action
     login(client, w, "appraiser")
     assert client.get(reverse("proposals:detail", args=[p.pk])).status_code == 200
-    assert 'data-action=' not in client.get(reverse("proposals:detail", args=[p.pk])).content.decode()
+    assert "data-action=" not in client.get(reverse("proposals:detail", args=[p.pk])).content.decode()
 
 
 def test_action_post_fires_through_the_service(client, w):
@@ -123,8 +130,10 @@ def test_action_post_fires_through_the_service(client, w):
 def test_refused_guard_is_shown_with_its_reason(client, w):
     p = drive(w, complete_proposal(w), "appraise")
     login(client, w, "finance")
-    response = client.post(reverse("proposals:action", args=[p.pk, "verify_finance"]),
-                           {"expected_status": "appraised", "national_amount": "100.000.000", "local_amount": "200.000.000"})
+    response = client.post(
+        reverse("proposals:action", args=[p.pk, "verify_finance"]),
+        {"expected_status": "appraised", "national_amount": "100.000.000", "local_amount": "200.000.000"},
+    )
     assert response.status_code == 400
     assert "vượt kinh phí Sở Công Thương đề nghị" in response.content.decode()
     p.refresh_from_db()
@@ -143,7 +152,11 @@ def test_batch_finance_verification_reports_each_item(client, w):
     data[f"local_{ready[2].pk}"] = "290.000.000"  # above the recommendation: refused on its row
     response = client.post(url, data)
     report = response.context["report"]
-    assert [(row[0].pk, row[1]) for row in report] == [(ready[0].pk, True), (ready[1].pk, True), (ready[2].pk, False)]
+    assert [(row[0].pk, row[1]) for row in report] == [
+        (ready[0].pk, True),
+        (ready[1].pk, True),
+        (ready[2].pk, False),
+    ]
     assert "vượt kinh phí Sở Công Thương đề nghị" in report[2][2]
     statuses = sorted((p.pk, s) for p, s in ((p, p.__class__.objects.get(pk=p.pk).status) for p in ready))
     assert [s for _pk, s in statuses] == ["finance_verified", "finance_verified", "appraised"]
@@ -192,10 +205,14 @@ def test_unit_head_reassigns_over_http_and_others_get_404(client, w):
 def test_delegate_over_http(client, w):
     login(client, w, "approver")
     url = reverse("tasks:delegate")
-    response = client.post(url, {"substitute": w.user("head").pk, "starts_on": "2026-03-27", "ends_on": "2026-03-20"})
+    response = client.post(
+        url, {"substitute": w.user("head").pk, "starts_on": "2026-03-27", "ends_on": "2026-03-20"}
+    )
     assert response.status_code == 400
     assert "Ngày kết thúc ủy quyền phải sau ngày bắt đầu" in response.content.decode()
-    response = client.post(url, {"substitute": w.user("head").pk, "starts_on": "2026-03-20", "ends_on": "2026-03-27"})
+    response = client.post(
+        url, {"substitute": w.user("head").pk, "starts_on": "2026-03-20", "ends_on": "2026-03-27"}
+    )
     assert response.status_code == 302
     from workflow.models import Delegation
 
@@ -211,7 +228,12 @@ def test_queue_filters_and_search(client, w):
     assert [t.proposal_id for t in rows] == [a.pk]
     rows = client.get(reverse("tasks:queue") + f"?q={a.tracking_code}").context["page"].rows
     assert [t.proposal_id for t in rows] == [a.pk]
-    assert len(client.get(reverse("tasks:queue") + "?due=overdue").context["page"].rows) == 2  # lodged in 2026-03
+    assert (
+        len(client.get(reverse("tasks:queue") + "?due=overdue").context["page"].rows) == 2
+    )  # lodged in 2026-03
     assert client.get(reverse("tasks:queue") + "?due=ok").context["page"].rows == []
     assert client.get(reverse("tasks:queue") + "?plan_year=2027").context["page"].rows == []
-    assert len(client.get(reverse("tasks:queue") + "?content_type=machinery&status=lodged").context["page"].rows) == 2
+    assert (
+        len(client.get(reverse("tasks:queue") + "?content_type=machinery&status=lodged").context["page"].rows)
+        == 2
+    )

@@ -24,8 +24,13 @@ def w(db):
 def test_appraisal_due_date_across_tet_2027(w):
     p = complete_proposal(w)
     fire(p.pk, "lodge", actor=w.user("applicant"), now=dt.datetime(2027, 1, 28, 10, tzinfo=VN_TZ))
-    fire(p.pk, "district_submit", actor=w.user("district"), now=dt.datetime(2027, 2, 2, 9, tzinfo=VN_TZ),
-         comment="Đề nghị thẩm định")
+    fire(
+        p.pk,
+        "district_submit",
+        actor=w.user("district"),
+        now=dt.datetime(2027, 2, 2, 9, tzinfo=VN_TZ),
+        comment="Đề nghị thẩm định",
+    )
     task = Task.objects.get(proposal=p, completed_at__isnull=True)
     # 15 working days from 2/2/2027 skip the Tết holidays of 4–10/2/2027 (journeys.md §7).
     assert task.due_at == dt.datetime(2027, 3, 2, 17, 0, tzinfo=VN_TZ)
@@ -71,8 +76,9 @@ def test_unit_head_reassigns_within_the_unit(w):
     assert task.assignee.username == "appraiser2"
     from notifications.models import Outbox
 
-    assert list(Outbox.objects.filter(template="task.assigned").values_list("recipient__username", "channel")) == [
-        ("appraiser2", "email")]
+    assert list(
+        Outbox.objects.filter(template="task.assigned").values_list("recipient__username", "channel")
+    ) == [("appraiser2", "email")]
     assert p.events.filter(trigger="reassign", actor__username="head").count() == 1
 
 
@@ -80,11 +86,27 @@ def test_delegation_is_recorded_as_on_behalf_of(w):
     p = drive(w, complete_proposal(w), "verify_finance")
     head = w.user("head")
     with pytest.raises(NotPermitted):
-        fire(p.pk, "approve", actor=head, now=at(20), data={"decision_number": "7/QĐ", "decision_date": "2026-03-20"})
-    task_services.delegate(actor=w.user("approver"), substitute=head, starts_on=dt.date(2026, 3, 20),
-                           ends_on=dt.date(2026, 3, 27), now=at(17))
-    event = fire(p.pk, "approve", actor=w.user("head"), now=at(20),
-                 data={"decision_number": "7/QĐ", "decision_date": "2026-03-20"})
+        fire(
+            p.pk,
+            "approve",
+            actor=head,
+            now=at(20),
+            data={"decision_number": "7/QĐ", "decision_date": "2026-03-20"},
+        )
+    task_services.delegate(
+        actor=w.user("approver"),
+        substitute=head,
+        starts_on=dt.date(2026, 3, 20),
+        ends_on=dt.date(2026, 3, 27),
+        now=at(17),
+    )
+    event = fire(
+        p.pk,
+        "approve",
+        actor=w.user("head"),
+        now=at(20),
+        data={"decision_number": "7/QĐ", "decision_date": "2026-03-20"},
+    )
     assert (event.actor.username, event.on_behalf_of.username, event.role) == ("head", "approver", "approver")
     assert Task.objects.get(proposal=p, status="finance_verified").completed_by.username == "approver"
     system = TransitionEvent.objects.get(proposal__isnull=True)
@@ -92,8 +114,13 @@ def test_delegation_is_recorded_as_on_behalf_of(w):
     # Outside the date range the delegation gives nothing.
     p2 = drive(w, complete_proposal(w, title="Đề án thứ hai"), "verify_finance")
     with pytest.raises(NotPermitted):
-        fire(p2.pk, "approve", actor=w.user("head"), now=at(40),
-             data={"decision_number": "8/QĐ", "decision_date": "2026-04-10"})
+        fire(
+            p2.pk,
+            "approve",
+            actor=w.user("head"),
+            now=at(40),
+            data={"decision_number": "8/QĐ", "decision_date": "2026-04-10"},
+        )
 
 
 def test_verify_audit_intact_then_names_the_altered_row(w, capsys):
@@ -104,9 +131,15 @@ def test_verify_audit_intact_then_names_the_altered_row(w, capsys):
     target = TransitionEvent.objects.get(proposal=p, seq=3)
     with connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        cursor.execute("ALTER TABLE workflow_transitionevent DISABLE TRIGGER workflow_transitionevent_no_change")
-        cursor.execute("UPDATE workflow_transitionevent SET comment = comment || 'x' WHERE id = %s", [target.pk])
-        cursor.execute("ALTER TABLE workflow_transitionevent ENABLE TRIGGER workflow_transitionevent_no_change")
+        cursor.execute(
+            "ALTER TABLE workflow_transitionevent DISABLE TRIGGER workflow_transitionevent_no_change"
+        )
+        cursor.execute(
+            "UPDATE workflow_transitionevent SET comment = comment || 'x' WHERE id = %s", [target.pk]
+        )
+        cursor.execute(
+            "ALTER TABLE workflow_transitionevent ENABLE TRIGGER workflow_transitionevent_no_change"
+        )
     with pytest.raises(Exception) as exc:
         call_command("verify_audit")
     assert f"proposal={p.pk} seq=3 row id={target.pk}" in str(exc.value)
@@ -118,9 +151,13 @@ def test_verify_audit_names_a_deleted_row(w):
     after = TransitionEvent.objects.get(proposal=p, seq=3)
     with connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        cursor.execute("ALTER TABLE workflow_transitionevent DISABLE TRIGGER workflow_transitionevent_no_change")
+        cursor.execute(
+            "ALTER TABLE workflow_transitionevent DISABLE TRIGGER workflow_transitionevent_no_change"
+        )
         cursor.execute("DELETE FROM workflow_transitionevent WHERE id = %s", [victim.pk])
-        cursor.execute("ALTER TABLE workflow_transitionevent ENABLE TRIGGER workflow_transitionevent_no_change")
+        cursor.execute(
+            "ALTER TABLE workflow_transitionevent ENABLE TRIGGER workflow_transitionevent_no_change"
+        )
     with pytest.raises(Exception) as exc:
         call_command("verify_audit")
     assert f"proposal={p.pk} seq=3 row id={after.pk}" in str(exc.value)
@@ -131,9 +168,15 @@ def test_postgresql_refuses_update_and_delete_of_audit_rows(w):
     from django.db.utils import DatabaseError
 
     p = drive(w, complete_proposal(w), "lodge")
-    for sql in ("UPDATE workflow_transitionevent SET comment = 'sửa' WHERE proposal_id = %s",
-                "DELETE FROM workflow_transitionevent WHERE proposal_id = %s"):
-        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+    for sql in (
+        "UPDATE workflow_transitionevent SET comment = 'sửa' WHERE proposal_id = %s",
+        "DELETE FROM workflow_transitionevent WHERE proposal_id = %s",
+    ):
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
             cursor.execute(sql, [p.pk])
     assert p.events.count() == 2
 
@@ -144,7 +187,9 @@ def test_race_exactly_one_wins_each_round():
     for round_no in range(3):
         p = drive(w, complete_proposal(w, title=f"Vòng {round_no}"), "lodge")
         users = [w.user("district"), w.user("district2")] * 4
-        outcomes = race(users, lambda user, pk=p.pk: fire(pk, "district_submit", actor=user, now=at(1), comment="Đề nghị"))
+        outcomes = race(
+            users, lambda user, pk=p.pk: fire(pk, "district_submit", actor=user, now=at(1), comment="Đề nghị")
+        )
         assert sorted(outcomes) == ["conflict"] * 7 + ["ok"]
         assert p.events.filter(trigger="district_submit").count() == 1
         assert p.tasks.filter(completed_at__isnull=True).count() == 1

@@ -27,7 +27,11 @@ def test_main_path_end_to_end(w):
     p = drive(w, p, "settle")
     assert p.status == "settled"
     assert (p.recommended_amount, p.verified_amount, p.approved_amount, p.settled_amount) == (
-        280_000_000, 280_000_000, 280_000_000, 275_000_000)
+        280_000_000,
+        280_000_000,
+        280_000_000,
+        275_000_000,
+    )
     transitions = list(p.events.filter(kind="transition").values_list("trigger", "from_status", "to_status"))
     assert transitions == [
         ("lodge", "drafted", "lodged"),
@@ -56,15 +60,33 @@ def test_lodge_writes_the_exact_audit_row_task_and_outbox(w):
     p = complete_proposal(w)
     event = fire(p.pk, "lodge", actor=w.user("applicant"), now=T0, ip="203.113.1.5")
     row = TransitionEvent.objects.get(pk=event.pk)
-    assert (row.seq, row.kind, row.trigger, row.from_status, row.to_status) == (2, "transition", "lodge", "drafted", "lodged")
-    assert (row.actor.username, row.on_behalf_of, row.role, row.ip) == ("applicant", None, "applicant", "203.113.1.5")
+    assert (row.seq, row.kind, row.trigger, row.from_status, row.to_status) == (
+        2,
+        "transition",
+        "lodge",
+        "drafted",
+        "lodged",
+    )
+    assert (row.actor.username, row.on_behalf_of, row.role, row.ip) == (
+        "applicant",
+        None,
+        "applicant",
+        "203.113.1.5",
+    )
     assert row.data["revision_round"] == 0
-    assert row.data["dossier"]["budget_lines"] == [["Máy tách vỏ lụa", "máy", "1.00", 620_000_000, 0, 300_000_000, 320_000_000]]
+    assert row.data["dossier"]["budget_lines"] == [
+        ["Máy tách vỏ lụa", "máy", "1.00", 620_000_000, 0, 300_000_000, 320_000_000]
+    ]
     assert len(event.receipt_pin) == 6 and p.__class__.objects.get(pk=p.pk).pin_hash
     assert row.prev_hash == TransitionEvent.objects.get(proposal=p, seq=1).hash
     assert row.hash == row.compute_hash()
     task = Task.objects.get(proposal=p, completed_at__isnull=True)
-    assert (task.status, task.role, task.unit_id, task.assignee_id) == ("lodged", "district_officer", w.district.pk, None)
+    assert (task.status, task.role, task.unit_id, task.assignee_id) == (
+        "lodged",
+        "district_officer",
+        w.district.pk,
+        None,
+    )
     # 5 working days after Monday 2/3/2026, at the end of the office day.
     assert task.due_at == dt.datetime(2026, 3, 9, 17, 0, tzinfo=VN_TZ)
     p.refresh_from_db()
@@ -79,28 +101,55 @@ def test_lodge_writes_the_exact_audit_row_task_and_outbox(w):
     ]
 
 
-@pytest.mark.parametrize("until,holder", [("lodge", "district"), ("district_submit", "appraiser"),
-                                          ("appraise", "finance"), ("verify_finance", "approver")])
+@pytest.mark.parametrize(
+    "until,holder",
+    [
+        ("lodge", "district"),
+        ("district_submit", "appraiser"),
+        ("appraise", "finance"),
+        ("verify_finance", "approver"),
+    ],
+)
 def test_return_for_revision_from_every_review_status(w, until, holder):
     p = drive(w, complete_proposal(w), until)
     source = p.status
-    event = fire(p.pk, "return_for_revision", actor=w.user(holder), now=at(30), comment="Bổ sung báo giá thứ hai")
+    event = fire(
+        p.pk, "return_for_revision", actor=w.user(holder), now=at(30), comment="Bổ sung báo giá thứ hai"
+    )
     p.refresh_from_db()
     assert (p.status, p.revision_round) == ("drafted", 1)
-    assert (event.from_status, event.to_status, event.comment) == (source, "drafted", "Bổ sung báo giá thứ hai")
+    assert (event.from_status, event.to_status, event.comment) == (
+        source,
+        "drafted",
+        "Bổ sung báo giá thứ hai",
+    )
     assert not p.tasks.filter(completed_at__isnull=True).exists()
     # The applicant lodges again: back to the reviewer who returned it, and the round is recorded.
     again = fire(p.pk, "lodge", actor=w.user("applicant"), now=at(31))
     assert again.data["revision_round"] == 1
     assert (again.from_status, again.to_status) == ("drafted", source)
     task = p.tasks.get(completed_at__isnull=True)
-    assert (task.status, task.role) == (source, {"district": "district_officer", "appraiser": "appraiser",
-                                                 "finance": "finance_officer", "approver": "approver"}[holder])
+    assert (task.status, task.role) == (
+        source,
+        {
+            "district": "district_officer",
+            "appraiser": "appraiser",
+            "finance": "finance_officer",
+            "approver": "approver",
+        }[holder],
+    )
     assert again.receipt_pin == ""  # the PIN is issued once, at the first lodging
 
 
-@pytest.mark.parametrize("until,holder", [("lodge", "district"), ("district_submit", "appraiser"),
-                                          ("appraise", "finance"), ("verify_finance", "approver")])
+@pytest.mark.parametrize(
+    "until,holder",
+    [
+        ("lodge", "district"),
+        ("district_submit", "appraiser"),
+        ("appraise", "finance"),
+        ("verify_finance", "approver"),
+    ],
+)
 def test_reject_from_every_review_status_is_final(w, until, holder):
     p = drive(w, complete_proposal(w), until)
     fire(p.pk, "reject", actor=w.user(holder), now=at(30), comment="Không thuộc đối tượng hỗ trợ")
@@ -139,10 +188,20 @@ def test_stop_then_settle_by_volume_done(w):
     assert p.status == "stopped"
     task = p.tasks.get(completed_at__isnull=True)
     assert (task.status, task.role) == ("stopped", "finance_officer")
-    fire(p.pk, "settle", actor=w.user("finance"), now=at(45),
-         data={"national_amount": 0, "local_amount": 150_000_000})
+    fire(
+        p.pk,
+        "settle",
+        actor=w.user("finance"),
+        now=at(45),
+        data={"national_amount": 0, "local_amount": 150_000_000},
+    )
     s = Settlement.objects.get(proposal=p)
-    assert (s.by_volume_done, s.advanced_amount, s.refund_amount, s.payable_amount) == (True, 196_000_000, 46_000_000, 0)
+    assert (s.by_volume_done, s.advanced_amount, s.refund_amount, s.payable_amount) == (
+        True,
+        196_000_000,
+        46_000_000,
+        0,
+    )
 
 
 def test_journey_six_advance_limit_and_what_is_still_owed(w):
@@ -153,18 +212,42 @@ def test_journey_six_advance_limit_and_what_is_still_owed(w):
     assert not p.advances.exists()
     advance = request_advance(p.pk, actor=w.user("applicant"), now=at(20), amount=196_000_000)
     decide_advance(advance.pk, actor=w.user("finance"), now=at(21), pay=True)
-    assert list(Outbox.objects.filter(template="advance.paid").values_list("recipient__username", "channel")) == [
-        ("applicant", "email"), ("applicant", "sms")]
-    submit_progress_report(p.pk, actor=w.user("applicant"), now=at(22), period=dt.date(2026, 3, 1),
-                           percent_complete=40, summary="Đã ký hợp đồng mua máy")
+    assert list(
+        Outbox.objects.filter(template="advance.paid").values_list("recipient__username", "channel")
+    ) == [("applicant", "email"), ("applicant", "sms")]
+    submit_progress_report(
+        p.pk,
+        actor=w.user("applicant"),
+        now=at(22),
+        period=dt.date(2026, 3, 1),
+        percent_complete=40,
+        summary="Đã ký hợp đồng mua máy",
+    )
     with pytest.raises(Conflict):
-        submit_progress_report(p.pk, actor=w.user("applicant"), now=at(23), period=dt.date(2026, 3, 1),
-                               percent_complete=45, summary="Lần hai")
-    fire(p.pk, "accept", actor=w.user("appraiser"), now=at(120),
-         data={"accepted_on": "2026-06-30", "results": "Đạt công suất"})
+        submit_progress_report(
+            p.pk,
+            actor=w.user("applicant"),
+            now=at(23),
+            period=dt.date(2026, 3, 1),
+            percent_complete=45,
+            summary="Lần hai",
+        )
+    fire(
+        p.pk,
+        "accept",
+        actor=w.user("appraiser"),
+        now=at(120),
+        data={"accepted_on": "2026-06-30", "results": "Đạt công suất"},
+    )
     task = p.tasks.get(completed_at__isnull=True)
     assert task.due_at == dt.datetime(2026, 7, 15, 17, 0, tzinfo=VN_TZ)  # 15 days after acceptance
-    fire(p.pk, "settle", actor=w.user("finance"), now=at(130), data={"national_amount": 0, "local_amount": 275_000_000})
+    fire(
+        p.pk,
+        "settle",
+        actor=w.user("finance"),
+        now=at(130),
+        data={"national_amount": 0, "local_amount": 275_000_000},
+    )
     s = Settlement.objects.get(proposal=p)
     assert (s.payable_amount, s.refund_amount) == (79_000_000, 0)
     actions = list(p.events.filter(kind="action").values_list("trigger", flat=True))
@@ -172,6 +255,7 @@ def test_journey_six_advance_limit_and_what_is_still_owed(w):
 
 
 # --- guards, each with its message -------------------------------------------------------------------------
+
 
 def test_lodge_lists_what_is_missing(w):
     p = complete_proposal(w)
@@ -194,25 +278,66 @@ def test_lodge_refused_over_the_machinery_cap(w):
         fire(p.pk, "lodge", actor=w.user("applicant"), now=T0)
 
 
-@pytest.mark.parametrize("trigger,until,who,data,comment,message", [
-    ("district_submit", "lodge", "district", {}, "", "ý kiến đề xuất"),
-    ("appraise", "district_submit", "appraiser", {**APPRAISAL, "opinions": {}}, "", "Sự phù hợp với nguyên tắc"),
-    ("appraise", "district_submit", "appraiser", {**APPRAISAL, "recommended_amount": 300_000_001}, "",
-     "không được vượt kinh phí đơn vị đề nghị 300.000.000"),
-    ("appraise", "district_submit", "appraiser", {**APPRAISAL, "score": 101}, "", "từ 0 đến 100"),
-    ("verify_finance", "appraise", "finance", {"national_amount": 100_000_000, "local_amount": 180_000_001}, "",
-     "vượt kinh phí Sở Công Thương đề nghị 280.000.000"),
-    ("verify_finance", "appraise", "finance", {"national_amount": "abc", "local_amount": 1}, "", "số đồng"),
-    ("approve", "verify_finance", "approver", {"decision_date": "2026-03-20"}, "", "số quyết định"),
-    ("approve", "verify_finance", "approver", {"decision_number": "1/QĐ", "decision_date": "2026-03-20",
-                                               "amount": 280_000_001}, "", "vượt kinh phí Sở Tài chính thẩm tra"),
-    ("accept", "approve", "appraiser", {"accepted_on": "2026-06-30"}, "", "kết quả nghiệm thu"),
-    ("settle", "accept", "finance", {"national_amount": 0, "local_amount": 280_000_001}, "",
-     "vượt kinh phí được phê duyệt 280.000.000"),
-    ("return_for_revision", "lodge", "district", {}, "", "Cần nêu lý do"),
-    ("reject", "district_submit", "appraiser", {}, "  ", "Cần nêu lý do"),
-    ("stop", "approve", "approver", {}, "", "Cần nêu lý do"),
-])
+@pytest.mark.parametrize(
+    "trigger,until,who,data,comment,message",
+    [
+        ("district_submit", "lodge", "district", {}, "", "ý kiến đề xuất"),
+        (
+            "appraise",
+            "district_submit",
+            "appraiser",
+            {**APPRAISAL, "opinions": {}},
+            "",
+            "Sự phù hợp với nguyên tắc",
+        ),
+        (
+            "appraise",
+            "district_submit",
+            "appraiser",
+            {**APPRAISAL, "recommended_amount": 300_000_001},
+            "",
+            "không được vượt kinh phí đơn vị đề nghị 300.000.000",
+        ),
+        ("appraise", "district_submit", "appraiser", {**APPRAISAL, "score": 101}, "", "từ 0 đến 100"),
+        (
+            "verify_finance",
+            "appraise",
+            "finance",
+            {"national_amount": 100_000_000, "local_amount": 180_000_001},
+            "",
+            "vượt kinh phí Sở Công Thương đề nghị 280.000.000",
+        ),
+        (
+            "verify_finance",
+            "appraise",
+            "finance",
+            {"national_amount": "abc", "local_amount": 1},
+            "",
+            "số đồng",
+        ),
+        ("approve", "verify_finance", "approver", {"decision_date": "2026-03-20"}, "", "số quyết định"),
+        (
+            "approve",
+            "verify_finance",
+            "approver",
+            {"decision_number": "1/QĐ", "decision_date": "2026-03-20", "amount": 280_000_001},
+            "",
+            "vượt kinh phí Sở Tài chính thẩm tra",
+        ),
+        ("accept", "approve", "appraiser", {"accepted_on": "2026-06-30"}, "", "kết quả nghiệm thu"),
+        (
+            "settle",
+            "accept",
+            "finance",
+            {"national_amount": 0, "local_amount": 280_000_001},
+            "",
+            "vượt kinh phí được phê duyệt 280.000.000",
+        ),
+        ("return_for_revision", "lodge", "district", {}, "", "Cần nêu lý do"),
+        ("reject", "district_submit", "appraiser", {}, "  ", "Cần nêu lý do"),
+        ("stop", "approve", "approver", {}, "", "Cần nêu lý do"),
+    ],
+)
 def test_guards_refuse_with_a_reason_and_write_nothing(w, trigger, until, who, data, comment, message):
     p = drive(w, complete_proposal(w), until)
     before = (p.status, p.events.count(), p.tasks.count(), Outbox.objects.count())
@@ -225,7 +350,14 @@ def test_guards_refuse_with_a_reason_and_write_nothing(w, trigger, until, who, d
 def test_conflict_when_the_status_changed_since_the_user_looked(w):
     p = drive(w, complete_proposal(w), "lodge")
     with pytest.raises(Conflict, match="vừa được người khác xử lý"):
-        fire(p.pk, "district_submit", actor=w.user("district"), now=at(1), comment="ok", expected_status="drafted")
+        fire(
+            p.pk,
+            "district_submit",
+            actor=w.user("district"),
+            now=at(1),
+            comment="ok",
+            expected_status="drafted",
+        )
 
 
 def test_unknown_or_invisible_proposal_is_not_found(w):
@@ -250,7 +382,9 @@ def test_claimed_task_belongs_to_its_holder(w):
 def test_batch_approval_one_decision_per_item_results(w):
     ready = [drive(w, complete_proposal(w, title=f"Đề án {i}"), "verify_finance") for i in range(3)]
     not_ready = drive(w, complete_proposal(w, title="Chưa thẩm tra"), "appraise")
-    items = [(p.pk, {"decision_number": "45/QĐ-UBND", "decision_date": "2026-03-20"}) for p in [*ready, not_ready]]
+    items = [
+        (p.pk, {"decision_number": "45/QĐ-UBND", "decision_date": "2026-03-20"}) for p in [*ready, not_ready]
+    ]
     results = fire_batch(items, "approve", actor=w.user("approver"), now=at(25))
     assert [r.ok for r in results] == [True, True, True, False]
     assert "Không thể “Phê duyệt”" in results[3].message

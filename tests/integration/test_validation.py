@@ -24,7 +24,13 @@ def test_chi_lans_machinery_request_fits():
     p = complete_proposal(w, support=300_000_000, total=620_000_000)
     assert cap_problems(p, on=TODAY) == []
     s = cap_summary(p, on=TODAY)
-    assert (s.percent_cap, s.max_amount, s.support, s.total, s.fits) == (50, 300_000_000, 300_000_000, 620_000_000, True)
+    assert (s.percent_cap, s.max_amount, s.support, s.total, s.fits) == (
+        50,
+        300_000_000,
+        300_000_000,
+        620_000_000,
+        True,
+    )
 
 
 def test_over_the_absolute_cap_names_the_cap_and_regulation(w):
@@ -49,13 +55,22 @@ def test_the_fifty_percent_rule(w):
     p = complete_proposal(w, support=200_000_000, total=300_000_000)
     problems = cap_problems(p, on=TODAY)
     assert len(problems) == 1
-    assert f"vượt 50 % tổng kinh phí đề án ({format_vnd(300_000_000)}), tức tối đa {format_vnd(150_000_000)}" in problems[0]
+    assert (
+        f"vượt 50 % tổng kinh phí đề án ({format_vnd(300_000_000)}), tức tối đa {format_vnd(150_000_000)}"
+        in problems[0]
+    )
 
 
 def test_province_cap_overrides_the_national_one_and_expired_caps_are_ignored(w):
     p = complete_proposal(w, support=300_000_000, total=620_000_000)
-    SupportCap.objects.create(content_type="machinery", province=w.province, percent_cap=50, max_amount=250_000_000,
-                              regulation="NQ tỉnh", effective_from=dt.date(2026, 1, 1))
+    SupportCap.objects.create(
+        content_type="machinery",
+        province=w.province,
+        percent_cap=50,
+        max_amount=250_000_000,
+        regulation="NQ tỉnh",
+        effective_from=dt.date(2026, 1, 1),
+    )
     assert "vượt mức tối đa 250.000.000" in cap_problems(p, on=TODAY)[0]
     SupportCap.objects.filter(regulation="NQ tỉnh").update(effective_to=dt.date(2026, 2, 28))
     assert cap_problems(p, on=TODAY) == []
@@ -71,7 +86,9 @@ def test_missing_parts_lists_exactly_what_is_missing(w):
     p.attachments.filter(kind="quote").delete()
     parts = missing_parts(p)
     assert [(m.code, m.anchor) for m in parts] == [
-        ("objectives", "section-objectives"), ("work_items", "work-items"), ("budget", "budget"),
+        ("objectives", "section-objectives"),
+        ("work_items", "work-items"),
+        ("budget", "budget"),
         ("attachment-quote", "attachment-quote"),
     ]
     assert parts[0].message == "Chưa có mục “3. Mục tiêu”."

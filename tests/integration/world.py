@@ -41,9 +41,16 @@ class World:
 
 
 def _user(username: str, role: str | None, *, unit=None, org=None, superuser=False, phone="") -> User:
-    user = User.objects.create_user(username=username, password="x-password-1", email=f"{username}@example.vn",
-                                    unit=unit, organisation=org, phone=phone, is_superuser=superuser,
-                                    first_name=username)
+    user = User.objects.create_user(
+        username=username,
+        password="x-password-1",
+        email=f"{username}@example.vn",
+        unit=unit,
+        organisation=org,
+        phone=phone,
+        is_superuser=superuser,
+        first_name=username,
+    )
     if role:
         # get_or_create: browser tests flush the database, and with it the groups the migration created.
         user.groups.add(Group.objects.get_or_create(name=role)[0])
@@ -53,16 +60,33 @@ def _user(username: str, role: str | None, *, unit=None, org=None, superuser=Fal
 def build_world() -> World:
     province = AdministrativeUnit.objects.create(code="70", name="Tỉnh Bình Phước", level="province")
     other_province = AdministrativeUnit.objects.create(code="75", name="Tỉnh Đồng Nai", level="province")
-    district = AdministrativeUnit.objects.create(code="696", name="Huyện Bù Đăng", level="district", parent=province)
-    other_district = AdministrativeUnit.objects.create(code="692", name="Huyện Lộc Ninh", level="district",
-                                                       parent=province)
-    commune = AdministrativeUnit.objects.create(code="25387", name="Xã Đức Liễu", level="commune", parent=district)
-    org = Organisation.objects.create(name="Hộ kinh doanh Nguyễn Thị Lan", kind="household", tax_code="3800123456",
-                                      address_unit=commune, representative="Nguyễn Thị Lan", phone="+84912345678",
-                                      email="lan@example.vn")
-    other_org = Organisation.objects.create(name="HTX Điều Lộc Ninh", kind="cooperative", tax_code="3800654321",
-                                            address_unit=other_district, representative="Trần Văn Bình",
-                                            phone="+84987654321", email="htx@example.vn")
+    district = AdministrativeUnit.objects.create(
+        code="696", name="Huyện Bù Đăng", level="district", parent=province
+    )
+    other_district = AdministrativeUnit.objects.create(
+        code="692", name="Huyện Lộc Ninh", level="district", parent=province
+    )
+    commune = AdministrativeUnit.objects.create(
+        code="25387", name="Xã Đức Liễu", level="commune", parent=district
+    )
+    org = Organisation.objects.create(
+        name="Hộ kinh doanh Nguyễn Thị Lan",
+        kind="household",
+        tax_code="3800123456",
+        address_unit=commune,
+        representative="Nguyễn Thị Lan",
+        phone="+84912345678",
+        email="lan@example.vn",
+    )
+    other_org = Organisation.objects.create(
+        name="HTX Điều Lộc Ninh",
+        kind="cooperative",
+        tax_code="3800654321",
+        address_unit=other_district,
+        representative="Trần Văn Bình",
+        phone="+84987654321",
+        email="htx@example.vn",
+    )
     w = World(province, other_province, district, other_district, commune, org, other_org)
     w.users = {
         "applicant": _user("applicant", "applicant", org=org, phone="+84912345678"),
@@ -83,33 +107,74 @@ def build_world() -> World:
     return w
 
 
-def complete_proposal(w: World, *, support: int = 300_000_000, total: int = 620_000_000, org=None,
-                      district=None, now=T0, title="Hỗ trợ ứng dụng máy tách vỏ lụa hạt điều") -> Proposal:
+def complete_proposal(
+    w: World,
+    *,
+    support: int = 300_000_000,
+    total: int = 620_000_000,
+    org=None,
+    district=None,
+    now=T0,
+    title="Hỗ trợ ứng dụng máy tách vỏ lụa hạt điều",
+) -> Proposal:
     """Chị Lan's machinery đề án (journeys.md §1), complete and within the caps."""
     applicant = w.user("applicant") if org is None else User.objects.filter(organisation=org).first()
     p = create_proposal(
-        actor=applicant, now=now, title=title, plan_year=2026, funding_kind="local", content_type="machinery",
-        sector="a", province=w.province, district=district or w.district,
+        actor=applicant,
+        now=now,
+        title=title,
+        plan_year=2026,
+        funding_kind="local",
+        content_type="machinery",
+        sector="a",
+        province=w.province,
+        district=district or w.district,
         commune=w.commune if district is None else None,
-        partners="Đơn vị thụ hưởng: hộ kinh doanh; địa điểm: xã Đức Liễu", need="Nâng cao năng suất chế biến điều",
-        objectives="Tăng năng suất 30 %", scale="01 máy tách vỏ lụa công suất 500 kg/giờ",
-        content_plan="Mua sắm, lắp đặt, vận hành thử", organisation_plan="Hộ kinh doanh tự tổ chức",
-        effectiveness="Giảm 5 lao động thủ công, tăng thu nhập", target_machines=1,
+        partners="Đơn vị thụ hưởng: hộ kinh doanh; địa điểm: xã Đức Liễu",
+        need="Nâng cao năng suất chế biến điều",
+        objectives="Tăng năng suất 30 %",
+        scale="01 máy tách vỏ lụa công suất 500 kg/giờ",
+        content_plan="Mua sắm, lắp đặt, vận hành thử",
+        organisation_plan="Hộ kinh doanh tự tổ chức",
+        effectiveness="Giảm 5 lao động thủ công, tăng thu nhập",
+        target_machines=1,
     )
-    WorkItem.objects.create(proposal=p, title="Lắp đặt máy", starts_on=dt.date(2026, 4, 1), ends_on=dt.date(2026, 6, 30))
-    BudgetLine.objects.create(proposal=p, item="Máy tách vỏ lụa", unit="máy", quantity=1, unit_price=total,
-                              local_amount=support, counterpart_amount=total - support)
+    WorkItem.objects.create(
+        proposal=p, title="Lắp đặt máy", starts_on=dt.date(2026, 4, 1), ends_on=dt.date(2026, 6, 30)
+    )
+    BudgetLine.objects.create(
+        proposal=p,
+        item="Máy tách vỏ lụa",
+        unit="máy",
+        quantity=1,
+        unit_price=total,
+        local_amount=support,
+        counterpart_amount=total - support,
+    )
     for kind in ("quote", "business_registration"):
-        Attachment.objects.create(proposal=p, kind=kind, file=ContentFile(b"%PDF-1.4 test", name="x.pdf"),
-                                  original_name=f"{kind}.pdf", mime_type="application/pdf", size=13, sha256="0" * 64,
-                                  uploaded_by=applicant, uploaded_at=now)
+        Attachment.objects.create(
+            proposal=p,
+            kind=kind,
+            file=ContentFile(b"%PDF-1.4 test", name="x.pdf"),
+            original_name=f"{kind}.pdf",
+            mime_type="application/pdf",
+            size=13,
+            sha256="0" * 64,
+            uploaded_by=applicant,
+            uploaded_at=now,
+        )
     return p
 
 
 APPRAISAL = {
     "verdict": "pass",
-    "opinions": {"policy_fit": "Phù hợp", "objectives_budget": "Hợp lý", "capacity": "Đủ năng lực",
-                 "integration": "Không trùng lặp", "dossier": "Đầy đủ"},
+    "opinions": {
+        "policy_fit": "Phù hợp",
+        "objectives_budget": "Hợp lý",
+        "capacity": "Đủ năng lực",
+        "integration": "Không trùng lặp",
+        "dossier": "Đầy đủ",
+    },
     "score": 85,
     "recommended_amount": 280_000_000,
 }
@@ -122,16 +187,38 @@ def drive(w: World, proposal: Proposal, until: str, *, start=T0) -> Proposal:
         ("district_submit", "district", {}, "Đề nghị Sở xem xét hỗ trợ"),
         ("appraise", "appraiser", APPRAISAL, ""),
         ("verify_finance", "finance", {"national_amount": 0, "local_amount": 280_000_000}, ""),
-        ("approve", "approver", {"decision_number": "123/QĐ-UBND", "decision_date": "2026-03-20",
-                                 "amount": 280_000_000}, ""),
+        (
+            "approve",
+            "approver",
+            {"decision_number": "123/QĐ-UBND", "decision_date": "2026-03-20", "amount": 280_000_000},
+            "",
+        ),
         ("accept", "appraiser", {"accepted_on": "2026-06-30", "results": "Máy vận hành đạt công suất"}, ""),
-        ("settle", "finance", {"national_amount": 0, "local_amount": 275_000_000, "counterpart_amount": 340_000_000}, ""),
+        (
+            "settle",
+            "finance",
+            {"national_amount": 0, "local_amount": 275_000_000, "counterpart_amount": 340_000_000},
+            "",
+        ),
     ]
-    offsets = {"lodge": 0, "district_submit": 2, "appraise": 8, "verify_finance": 12, "approve": 18,
-               "accept": 120, "settle": 130}
+    offsets = {
+        "lodge": 0,
+        "district_submit": 2,
+        "appraise": 8,
+        "verify_finance": 12,
+        "approve": 18,
+        "accept": 120,
+        "settle": 130,
+    }
     for trigger, who, data, comment in steps:
-        fire(proposal.pk, trigger, actor=w.user(who), now=start + dt.timedelta(days=offsets[trigger]),
-             data=data, comment=comment)
+        fire(
+            proposal.pk,
+            trigger,
+            actor=w.user(who),
+            now=start + dt.timedelta(days=offsets[trigger]),
+            data=data,
+            comment=comment,
+        )
         if trigger == until:
             break
     proposal.refresh_from_db()

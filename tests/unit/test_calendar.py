@@ -10,7 +10,9 @@ D = dt.date
 CAL = WorkingCalendar()
 
 
-@pytest.mark.parametrize("day", [D(2026, 2, 16), D(2026, 2, 17), D(2026, 2, 18), D(2026, 2, 19), D(2026, 2, 20)])
+@pytest.mark.parametrize(
+    "day", [D(2026, 2, 16), D(2026, 2, 17), D(2026, 2, 18), D(2026, 2, 19), D(2026, 2, 20)]
+)
 def test_tet_2026_is_off(day):
     assert not CAL.is_working_day(day)
     assert CAL.holiday_name(day)

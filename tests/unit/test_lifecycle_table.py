@@ -19,9 +19,15 @@ def test_without_endorsement_lodge_goes_straight_to_the_department():
 
 def test_main_path_and_side_exits():
     lc = build_lifecycle()
-    path = [("lodge", "lodged"), ("district_submit", "district_submitted"), ("appraise", "appraised"),
-            ("verify_finance", "finance_verified"), ("approve", "approved"), ("accept", "implemented"),
-            ("settle", "settled")]
+    path = [
+        ("lodge", "lodged"),
+        ("district_submit", "district_submitted"),
+        ("appraise", "appraised"),
+        ("verify_finance", "finance_verified"),
+        ("approve", "approved"),
+        ("accept", "implemented"),
+        ("settle", "settled"),
+    ]
     status = "drafted"
     for trigger, expected in path:
         status = lc.target(trigger, status)
@@ -48,9 +54,20 @@ def test_checks_report_an_unreachable_status_and_a_missing_role():
     broken = dict(lc.triggers)
     broken["stop"] = Trigger("stop", ("approved",), "stopped", "", "x")
     del broken["withdraw"]
-    errors = check_lifecycle(type(lc)(lc.statuses, broken, lc.rules, lc.endorsement_level, lc.machine.__class__(
-        states=list(lc.statuses), initial="drafted", auto_transitions=False,
-        transitions=[[t.name, list(t.sources), t.dest] for t in broken.values()])))
+    errors = check_lifecycle(
+        type(lc)(
+            lc.statuses,
+            broken,
+            lc.rules,
+            lc.endorsement_level,
+            lc.machine.__class__(
+                states=list(lc.statuses),
+                initial="drafted",
+                auto_transitions=False,
+                transitions=[[t.name, list(t.sources), t.dest] for t in broken.values()],
+            ),
+        )
+    )
     ids = sorted(e.id for e in errors)
     assert "workflow.E001" in ids  # withdrawn unreachable
     assert "workflow.E002" in ids  # stop has no role

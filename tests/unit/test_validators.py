@@ -11,8 +11,20 @@ def test_tax_codes_accepted(code):
     validate_tax_code(code)
 
 
-@pytest.mark.parametrize("code", ["", "380012345", "38001234567", "3800123456-01", "3800123456-0011",
-                                  "0791234567890", "38001234AB", " 3800123456", "3800123456 "])
+@pytest.mark.parametrize(
+    "code",
+    [
+        "",
+        "380012345",
+        "38001234567",
+        "3800123456-01",
+        "3800123456-0011",
+        "0791234567890",
+        "38001234AB",
+        " 3800123456",
+        "3800123456 ",
+    ],
+)
 def test_tax_codes_refused(code):
     with pytest.raises(ValidationError) as exc:
         validate_tax_code(code)
@@ -20,13 +32,16 @@ def test_tax_codes_refused(code):
     assert "10 chữ số" in exc.value.messages[0]
 
 
-@pytest.mark.parametrize(("raw", "e164"), [
-    ("0912345678", "+84912345678"),
-    ("091 234 5678", "+84912345678"),
-    ("+84912345678", "+84912345678"),
-    ("84987654321", "+84987654321"),
-    ("0351234567", "+84351234567"),
-])
+@pytest.mark.parametrize(
+    ("raw", "e164"),
+    [
+        ("0912345678", "+84912345678"),
+        ("091 234 5678", "+84912345678"),
+        ("+84912345678", "+84912345678"),
+        ("84987654321", "+84987654321"),
+        ("0351234567", "+84351234567"),
+    ],
+)
 def test_vn_mobiles_normalised(raw, e164):
     assert normalise_vn_mobile(raw) == e164
     validate_vn_mobile(raw)

@@ -12,8 +12,15 @@ from rest_framework.views import exception_handler
 from workflow.services.errors import WorkflowError
 
 CODES = {
-    400: "invalid", 401: "not_authenticated", 403: "not_permitted", 404: "not_found", 405: "method_not_allowed",
-    406: "not_acceptable", 409: "conflict", 415: "unsupported_media_type", 429: "throttled",
+    400: "invalid",
+    401: "not_authenticated",
+    403: "not_permitted",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    415: "unsupported_media_type",
+    429: "throttled",
 }
 
 

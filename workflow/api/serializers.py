@@ -20,8 +20,16 @@ class ErrorSerializer(serializers.Serializer):
 class BudgetLineSerializer(serializers.ModelSerializer):
     class Meta:
         model = BudgetLine
-        fields = ["id", "item", "unit", "quantity", "unit_price", "national_amount", "local_amount",
-                  "counterpart_amount"]
+        fields = [
+            "id",
+            "item",
+            "unit",
+            "quantity",
+            "unit_price",
+            "national_amount",
+            "local_amount",
+            "counterpart_amount",
+        ]
 
 
 class WorkItemSerializer(serializers.ModelSerializer):
@@ -31,14 +39,48 @@ class WorkItemSerializer(serializers.ModelSerializer):
 
 
 DOSSIER_FIELDS = [
-    "title", "plan_year", "funding_kind", "content_type", "sector", "is_pilot", "is_group", "priority_area",
-    "priority_sector", "is_production_line", "province", "district", "commune", "location_detail", "partners",
-    "need", "objectives", "scale", "content_plan", "budget_note", "organisation_plan", "effectiveness",
-    "target_learners", "target_models", "target_machines", "target_fairs", "target_products",
+    "title",
+    "plan_year",
+    "funding_kind",
+    "content_type",
+    "sector",
+    "is_pilot",
+    "is_group",
+    "priority_area",
+    "priority_sector",
+    "is_production_line",
+    "province",
+    "district",
+    "commune",
+    "location_detail",
+    "partners",
+    "need",
+    "objectives",
+    "scale",
+    "content_plan",
+    "budget_note",
+    "organisation_plan",
+    "effectiveness",
+    "target_learners",
+    "target_models",
+    "target_machines",
+    "target_fairs",
+    "target_products",
 ]
 DECIDED_FIELDS = [
-    "id", "tracking_code", "status", "public_status", "revision_round", "lodged_at", "recommended_amount",
-    "verified_amount", "approved_amount", "advanced_amount", "settled_amount", "implementing_org", "created_at",
+    "id",
+    "tracking_code",
+    "status",
+    "public_status",
+    "revision_round",
+    "lodged_at",
+    "recommended_amount",
+    "verified_amount",
+    "approved_amount",
+    "advanced_amount",
+    "settled_amount",
+    "implementing_org",
+    "created_at",
     "updated_at",
 ]
 
@@ -48,11 +90,15 @@ class ProposalSerializer(serializers.ModelSerializer):
     others and audit fields are read-only."""
 
     public_status = serializers.SerializerMethodField()
-    province = serializers.PrimaryKeyRelatedField(queryset=AdministrativeUnit.objects.filter(level="province"))
-    district = serializers.PrimaryKeyRelatedField(queryset=AdministrativeUnit.objects.filter(level="district"),
-                                                  required=False, allow_null=True)
-    commune = serializers.PrimaryKeyRelatedField(queryset=AdministrativeUnit.objects.filter(level="commune"),
-                                                 required=False, allow_null=True)
+    province = serializers.PrimaryKeyRelatedField(
+        queryset=AdministrativeUnit.objects.filter(level="province")
+    )
+    district = serializers.PrimaryKeyRelatedField(
+        queryset=AdministrativeUnit.objects.filter(level="district"), required=False, allow_null=True
+    )
+    commune = serializers.PrimaryKeyRelatedField(
+        queryset=AdministrativeUnit.objects.filter(level="commune"), required=False, allow_null=True
+    )
 
     class Meta:
         model = Proposal
@@ -90,8 +136,22 @@ class EventSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = TransitionEvent
-        fields = ["seq", "kind", "trigger", "from_status", "to_status", "actor", "on_behalf_of", "role", "unit",
-                  "created_at", "comment", "data", "hash", "prev_hash"]
+        fields = [
+            "seq",
+            "kind",
+            "trigger",
+            "from_status",
+            "to_status",
+            "actor",
+            "on_behalf_of",
+            "role",
+            "unit",
+            "created_at",
+            "comment",
+            "data",
+            "hash",
+            "prev_hash",
+        ]
 
 
 class TaskSerializer(serializers.ModelSerializer):
@@ -100,6 +160,19 @@ class TaskSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Task
-        fields = ["id", "proposal", "tracking_code", "title", "status", "role", "unit", "assignee", "claimed_at",
-                  "created_at", "due_at", "completed_at", "outcome"]
+        fields = [
+            "id",
+            "proposal",
+            "tracking_code",
+            "title",
+            "status",
+            "role",
+            "unit",
+            "assignee",
+            "claimed_at",
+            "created_at",
+            "due_at",
+            "completed_at",
+            "outcome",
+        ]
         read_only_fields = fields

@@ -58,8 +58,13 @@ class TokenView(ObtainAuthToken):
         return super().post(request, *args, **kwargs)
 
 
-class ProposalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                      mixins.UpdateModelMixin, viewsets.GenericViewSet):
+class ProposalViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
     permission_classes = [permissions.IsAuthenticated]
     pagination_class = ById
     http_method_names = ["get", "post", "patch", "head", "options"]
@@ -87,9 +92,15 @@ class ProposalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
             qs = qs.filter(Q(province_id=unit) | Q(district_id=unit) | Q(commune_id=unit))
         return qs
 
-    @extend_schema(parameters=[OpenApiParameter("status", str), OpenApiParameter("content_type", str),
-                               OpenApiParameter("year", int), OpenApiParameter("unit", int)],
-                   responses={200: ProposalSerializer(many=True), **ERRORS})
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", str),
+            OpenApiParameter("content_type", str),
+            OpenApiParameter("year", int),
+            OpenApiParameter("unit", int),
+        ],
+        responses={200: ProposalSerializer(many=True), **ERRORS},
+    )
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
@@ -110,11 +121,18 @@ class ProposalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
             raise NotPermitted(_("Chỉ đơn vị đề nghị của đề án mới được sửa hồ sơ."))
         unknown = set(request.data) - set(DOSSIER_FIELDS) if hasattr(request.data, "keys") else set()
         if unknown:
-            raise ValidationError({name: [_("Trường này không được sửa qua API.")] for name in sorted(unknown)})
+            raise ValidationError(
+                {name: [_("Trường này không được sửa qua API.")] for name in sorted(unknown)}
+            )
         serializer = ProposalSerializer(proposal, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        proposal = update_dossier(proposal.pk, actor=request.user, now=timezone.now(),
-                                  changes=dict(serializer.validated_data), ip=client_ip(request))
+        proposal = update_dossier(
+            proposal.pk,
+            actor=request.user,
+            now=timezone.now(),
+            changes=dict(serializer.validated_data),
+            ip=client_ip(request),
+        )
         return Response(ProposalSerializer(proposal).data)
 
     def update(self, request, *args, **kwargs):
@@ -127,13 +145,22 @@ class ProposalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
     def transitions(self, request, pk=None):
         proposal = self.get_object()
         lifecycle = get_lifecycle()
-        rows = [{"name": t.name, "label": str(t.label), "reason_required": t.reason_required,
-                 "target": lifecycle.resume_target(t.name, proposal.status, proposal.returned_from)}
-                for t in available_triggers(request.user, proposal, now=timezone.now())]
+        rows = [
+            {
+                "name": t.name,
+                "label": str(t.label),
+                "reason_required": t.reason_required,
+                "target": lifecycle.resume_target(t.name, proposal.status, proposal.returned_from),
+            }
+            for t in available_triggers(request.user, proposal, now=timezone.now())
+        ]
         return Response(TriggerSerializer(rows, many=True).data)
 
-    @extend_schema(request=FireSerializer, responses={200: EventSerializer, **ERRORS},
-                   parameters=[OpenApiParameter("trigger", str, OpenApiParameter.PATH)])
+    @extend_schema(
+        request=FireSerializer,
+        responses={200: EventSerializer, **ERRORS},
+        parameters=[OpenApiParameter("trigger", str, OpenApiParameter.PATH)],
+    )
     @action(detail=True, methods=["post"], url_path=r"transitions/(?P<trigger>[a-z_]+)")
     def fire(self, request, pk=None, trigger=None):
         proposal = self.get_object()
@@ -141,8 +168,14 @@ class ProposalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
             raise Http404
         body = FireSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        event = fire(proposal.pk, trigger, actor=request.user, now=timezone.now(), ip=client_ip(request),
-                     **body.validated_data)
+        event = fire(
+            proposal.pk,
+            trigger,
+            actor=request.user,
+            now=timezone.now(),
+            ip=client_ip(request),
+            **body.validated_data,
+        )
         return Response(EventSerializer(event).data)
 
     @extend_schema(responses={200: EventSerializer(many=True), **ERRORS})
@@ -164,10 +197,14 @@ class TaskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         box = self.request.query_params.get("box", "inbox")
         if box not in ("inbox", "queue", "archive"):
             raise ValidationError({"box": [_("Chọn inbox, queue hoặc archive.")]})
-        return {"inbox": inbox, "queue": queue, "archive": archive}[box](self.request.user).select_related("proposal")
+        return {"inbox": inbox, "queue": queue, "archive": archive}[box](self.request.user).select_related(
+            "proposal"
+        )
 
-    @extend_schema(parameters=[OpenApiParameter("box", str, enum=["inbox", "queue", "archive"])],
-                   responses={200: TaskSerializer(many=True), **ERRORS})
+    @extend_schema(
+        parameters=[OpenApiParameter("box", str, enum=["inbox", "queue", "archive"])],
+        responses={200: TaskSerializer(many=True), **ERRORS},
+    )
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
@@ -175,7 +212,9 @@ class TaskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         task = Task.objects.filter(pk=pk, proposal__in=visible_proposals(request.user)).first()
         if task is None:
             raise Http404
-        task = getattr(task_services, verb)(task.pk, actor=request.user, now=timezone.now(), ip=client_ip(request))
+        task = getattr(task_services, verb)(
+            task.pk, actor=request.user, now=timezone.now(), ip=client_ip(request)
+        )
         return Response(TaskSerializer(task).data)
 
     @extend_schema(request=None, responses={200: TaskSerializer, **ERRORS})
@@ -198,17 +237,35 @@ class TrackView(APIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("pin", str, required=True)],
-        responses={200: inline_serializer("Track", {
-            "tracking_code": serializers.CharField(), "status": serializers.CharField(),
-            "status_label": serializers.CharField(), "holder": serializers.CharField(allow_blank=True),
-            "due_at": serializers.DateTimeField(allow_null=True), "due_on": serializers.CharField(allow_blank=True),
-            "late": serializers.BooleanField(),
-            "timeline": inline_serializer("TrackEvent", {
-                "at": serializers.DateTimeField(), "date": serializers.CharField(), "action": serializers.CharField(),
-                "status": serializers.CharField()}, many=True),
-        }), **ERRORS},
+        responses={
+            200: inline_serializer(
+                "Track",
+                {
+                    "tracking_code": serializers.CharField(),
+                    "status": serializers.CharField(),
+                    "status_label": serializers.CharField(),
+                    "holder": serializers.CharField(allow_blank=True),
+                    "due_at": serializers.DateTimeField(allow_null=True),
+                    "due_on": serializers.CharField(allow_blank=True),
+                    "late": serializers.BooleanField(),
+                    "timeline": inline_serializer(
+                        "TrackEvent",
+                        {
+                            "at": serializers.DateTimeField(),
+                            "date": serializers.CharField(),
+                            "action": serializers.CharField(),
+                            "status": serializers.CharField(),
+                        },
+                        many=True,
+                    ),
+                },
+            ),
+            **ERRORS,
+        },
     )
     def get(self, request, code):
         from workflow.services.portal import lookup
 
-        return Response(lookup(code, request.query_params.get("pin", ""), ip=client_ip(request), now=timezone.now()))
+        return Response(
+            lookup(code, request.query_params.get("pin", ""), ip=client_ip(request), now=timezone.now())
+        )

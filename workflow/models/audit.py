@@ -24,20 +24,43 @@ class TransitionEvent(models.Model):
         ACTION = "action", _("Thao tác")
 
     # NULL: an action that concerns no single đề án (a delegation); those rows form their own chain.
-    proposal = models.ForeignKey(Proposal, verbose_name=_("đề án"), null=True, blank=True, on_delete=models.PROTECT,
-                                 related_name="events")
+    proposal = models.ForeignKey(
+        Proposal,
+        verbose_name=_("đề án"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="events",
+    )
     seq = models.PositiveIntegerField(_("số thứ tự"))
     kind = models.CharField(_("loại"), max_length=10, choices=Kind.choices)
     trigger = models.CharField(_("thao tác"), max_length=32)
     from_status = models.CharField(_("từ trạng thái"), max_length=20)
     to_status = models.CharField(_("sang trạng thái"), max_length=20)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("người thực hiện"), null=True,
-                              on_delete=models.PROTECT, related_name="+")
-    on_behalf_of = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("thay mặt"), null=True, blank=True,
-                                     on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người thực hiện"),
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    on_behalf_of = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("thay mặt"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     role = models.CharField(_("vai trò"), max_length=20, blank=True)
-    unit = models.ForeignKey(AdministrativeUnit, verbose_name=_("đơn vị"), null=True, blank=True,
-                             on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(
+        AdministrativeUnit,
+        verbose_name=_("đơn vị"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     created_at = models.DateTimeField(_("thời điểm"))
     comment = models.TextField(_("ý kiến"), blank=True)
     data = models.JSONField(_("dữ liệu bước"), default=dict, encoder=DjangoJSONEncoder)
@@ -51,7 +74,9 @@ class TransitionEvent(models.Model):
         ordering = ["proposal", "seq"]
         constraints = [
             models.UniqueConstraint(fields=["proposal", "seq"], name="event_seq_unique"),
-            models.UniqueConstraint(fields=["seq"], condition=models.Q(proposal__isnull=True), name="event_system_seq_unique"),
+            models.UniqueConstraint(
+                fields=["seq"], condition=models.Q(proposal__isnull=True), name="event_system_seq_unique"
+            ),
         ]
         indexes = [models.Index(fields=["created_at"]), models.Index(fields=["actor", "created_at"])]
 
@@ -64,8 +89,21 @@ class TransitionEvent(models.Model):
 
 # The columns the hash covers, in the order verify_audit reads them.
 HASHED_FIELDS = (
-    "proposal_id", "seq", "kind", "trigger", "from_status", "to_status", "actor_id", "on_behalf_of_id", "role",
-    "unit_id", "created_at", "comment", "data", "ip", "prev_hash",
+    "proposal_id",
+    "seq",
+    "kind",
+    "trigger",
+    "from_status",
+    "to_status",
+    "actor_id",
+    "on_behalf_of_id",
+    "role",
+    "unit_id",
+    "created_at",
+    "comment",
+    "data",
+    "ip",
+    "prev_hash",
 )
 
 

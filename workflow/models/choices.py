@@ -31,7 +31,10 @@ class ContentType(models.TextChoices):
 
 class Sector(models.TextChoices):
     AGRO_PROCESSING = "a", _("a) Chế biến nông, lâm, thủy sản và chế biến thực phẩm")
-    CONSUMER_GOODS = "b", _("b) Sản xuất hàng công nghiệp phục vụ tiêu dùng, xuất khẩu, thay thế hàng nhập khẩu")
+    CONSUMER_GOODS = (
+        "b",
+        _("b) Sản xuất hàng công nghiệp phục vụ tiêu dùng, xuất khẩu, thay thế hàng nhập khẩu"),
+    )
     CHEMICALS_MATERIALS = "c", _("c) Hóa chất phục vụ nông nghiệp; vật liệu xây dựng")
     MECHANICAL = "d", _("d) Cơ khí, điện, điện tử – tin học; công nghiệp hỗ trợ")
     HANDICRAFT = "dd", _("đ) Sản xuất sản phẩm tiểu thủ công nghiệp")

@@ -32,7 +32,10 @@ class Proposal(models.Model):
     is_production_line = models.BooleanField(_("dây chuyền công nghệ"), default=False)
 
     implementing_org = models.ForeignKey(
-        Organisation, verbose_name=_("đơn vị thực hiện"), on_delete=models.PROTECT, related_name="implemented_proposals"
+        Organisation,
+        verbose_name=_("đơn vị thực hiện"),
+        on_delete=models.PROTECT,
+        related_name="implemented_proposals",
     )
     beneficiary = models.ForeignKey(
         Organisation,
@@ -42,12 +45,24 @@ class Proposal(models.Model):
         on_delete=models.PROTECT,
         related_name="benefiting_proposals",
     )
-    province = models.ForeignKey(AdministrativeUnit, verbose_name=_("tỉnh"), on_delete=models.PROTECT, related_name="+")
+    province = models.ForeignKey(
+        AdministrativeUnit, verbose_name=_("tỉnh"), on_delete=models.PROTECT, related_name="+"
+    )
     district = models.ForeignKey(
-        AdministrativeUnit, verbose_name=_("huyện"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        AdministrativeUnit,
+        verbose_name=_("huyện"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     commune = models.ForeignKey(
-        AdministrativeUnit, verbose_name=_("xã"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        AdministrativeUnit,
+        verbose_name=_("xã"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     location_detail = models.CharField(_("địa điểm thực hiện"), max_length=255, blank=True)
 
@@ -79,7 +94,9 @@ class Proposal(models.Model):
     dossier_due_at = models.DateTimeField(_("hạn giải quyết hồ sơ"), null=True, blank=True)
 
     # Amounts decided by others (integer đồng), written only by the transition and step services.
-    recommended_amount = models.BigIntegerField(_("kinh phí đề nghị hỗ trợ sau thẩm định"), null=True, blank=True)
+    recommended_amount = models.BigIntegerField(
+        _("kinh phí đề nghị hỗ trợ sau thẩm định"), null=True, blank=True
+    )
     verified_amount = models.BigIntegerField(_("kinh phí Sở Tài chính thẩm tra"), null=True, blank=True)
     approved_amount = models.BigIntegerField(_("kinh phí được phê duyệt"), null=True, blank=True)
     advanced_amount = models.BigIntegerField(_("đã tạm ứng"), default=0)
@@ -104,9 +121,12 @@ class Proposal(models.Model):
             models.Index(fields=["plan_year", "content_type"]),
         ]
         constraints = [
-            models.CheckConstraint(condition=Q(plan_year__gte=2000, plan_year__lte=2100), name="proposal_plan_year"),
             models.CheckConstraint(
-                condition=Q(recommended_amount__isnull=True) | Q(recommended_amount__gte=0), name="proposal_recommended_ge0"
+                condition=Q(plan_year__gte=2000, plan_year__lte=2100), name="proposal_plan_year"
+            ),
+            models.CheckConstraint(
+                condition=Q(recommended_amount__isnull=True) | Q(recommended_amount__gte=0),
+                name="proposal_recommended_ge0",
             ),
             models.CheckConstraint(
                 condition=Q(verified_amount__isnull=True)
@@ -156,7 +176,9 @@ class WorkItem(models.Model):
         verbose_name = _("nội dung công việc")
         verbose_name_plural = _("nội dung và tiến độ")
         ordering = ["proposal", "position", "id"]
-        constraints = [models.CheckConstraint(condition=Q(ends_on__gte=F("starts_on")), name="work_item_dates_ordered")]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_on__gte=F("starts_on")), name="work_item_dates_ordered")
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -181,7 +203,9 @@ class BudgetLine(models.Model):
         ordering = ["proposal", "position", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(national_amount__gte=0, local_amount__gte=0, counterpart_amount__gte=0, unit_price__gte=0),
+                condition=Q(
+                    national_amount__gte=0, local_amount__gte=0, counterpart_amount__gte=0, unit_price__gte=0
+                ),
                 name="budget_line_amounts_ge0",
             ),
             models.CheckConstraint(condition=Q(quantity__gt=0), name="budget_line_quantity_gt0"),
@@ -230,15 +254,22 @@ class Attachment(models.Model):
 class AttachmentRequirement(models.Model):
     """Attachments a dossier of a content type must carry before it can be lodged (TT 36 Phụ lục 2)."""
 
-    content_type = models.CharField(_("nội dung hoạt động"), max_length=24, choices=ContentType.choices, blank=True,
-                                    help_text=_("Để trống: áp dụng cho mọi nội dung."))
+    content_type = models.CharField(
+        _("nội dung hoạt động"),
+        max_length=24,
+        choices=ContentType.choices,
+        blank=True,
+        help_text=_("Để trống: áp dụng cho mọi nội dung."),
+    )
     kind = models.CharField(_("loại tài liệu"), max_length=32, choices=AttachmentKind.choices)
 
     class Meta:
         verbose_name = _("tài liệu bắt buộc")
         verbose_name_plural = _("tài liệu bắt buộc")
         ordering = ["content_type", "kind"]
-        constraints = [models.UniqueConstraint(fields=["content_type", "kind"], name="attachment_requirement_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["content_type", "kind"], name="attachment_requirement_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_content_type_display() or '*'}: {self.get_kind_display()}"
@@ -248,14 +279,27 @@ class SupportCap(models.Model):
     """A spending cap (mức chi): percentage of the total cost and/or an absolute amount per đề án."""
 
     content_type = models.CharField(_("nội dung hoạt động"), max_length=24, choices=ContentType.choices)
-    funding_kind = models.CharField(_("nguồn"), max_length=10, choices=FundingKind.choices, blank=True,
-                                    help_text=_("Để trống: áp dụng cho cả hai nguồn."))
-    province = models.ForeignKey(AdministrativeUnit, verbose_name=_("tỉnh"), null=True, blank=True,
-                                 on_delete=models.CASCADE, help_text=_("Để trống: mức chi quốc gia."))
+    funding_kind = models.CharField(
+        _("nguồn"),
+        max_length=10,
+        choices=FundingKind.choices,
+        blank=True,
+        help_text=_("Để trống: áp dụng cho cả hai nguồn."),
+    )
+    province = models.ForeignKey(
+        AdministrativeUnit,
+        verbose_name=_("tỉnh"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        help_text=_("Để trống: mức chi quốc gia."),
+    )
     percent_cap = models.PositiveSmallIntegerField(_("tỷ lệ hỗ trợ tối đa (%)"), null=True, blank=True)
     max_amount = models.BigIntegerField(_("mức hỗ trợ tối đa (đồng)"), null=True, blank=True)
     priority_multiplier_percent = models.PositiveSmallIntegerField(
-        _("hệ số ưu tiên (%)"), default=150, help_text=_("Địa bàn / ngành nghề ưu tiên, dây chuyền công nghệ: tối đa 1,5 lần.")
+        _("hệ số ưu tiên (%)"),
+        default=150,
+        help_text=_("Địa bàn / ngành nghề ưu tiên, dây chuyền công nghệ: tối đa 1,5 lần."),
     )
     regulation = models.CharField(_("căn cứ"), max_length=255)
     effective_from = models.DateField(_("hiệu lực từ"))
@@ -266,9 +310,15 @@ class SupportCap(models.Model):
         verbose_name_plural = _("mức chi hỗ trợ")
         ordering = ["content_type", "-effective_from"]
         constraints = [
-            models.CheckConstraint(condition=Q(percent_cap__isnull=True) | Q(percent_cap__lte=100), name="cap_percent_le_100"),
-            models.CheckConstraint(condition=Q(max_amount__isnull=True) | Q(max_amount__gte=0), name="cap_max_ge0"),
-            models.CheckConstraint(condition=Q(priority_multiplier_percent__gte=100), name="cap_multiplier_ge_100"),
+            models.CheckConstraint(
+                condition=Q(percent_cap__isnull=True) | Q(percent_cap__lte=100), name="cap_percent_le_100"
+            ),
+            models.CheckConstraint(
+                condition=Q(max_amount__isnull=True) | Q(max_amount__gte=0), name="cap_max_ge0"
+            ),
+            models.CheckConstraint(
+                condition=Q(priority_multiplier_percent__gte=100), name="cap_multiplier_ge_100"
+            ),
         ]
 
     def __str__(self) -> str:

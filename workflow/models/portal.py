@@ -16,8 +16,9 @@ from .dossier import Proposal
 class CompletionReport(models.Model):
     """Báo cáo hoàn thành: the implementing unit tells the Sở the work is done and asks for acceptance."""
 
-    proposal = models.ForeignKey(Proposal, verbose_name=_("đề án"), on_delete=models.PROTECT,
-                                 related_name="completion_reports")
+    proposal = models.ForeignKey(
+        Proposal, verbose_name=_("đề án"), on_delete=models.PROTECT, related_name="completion_reports"
+    )
     finished_on = models.DateField(_("ngày hoàn thành"))
     results = models.TextField(_("kết quả đạt được so với mục tiêu"))
     percent_complete = models.PositiveSmallIntegerField(_("khối lượng hoàn thành (%)"), default=100)
@@ -39,8 +40,9 @@ class CompletionReport(models.Model):
 class SettlementDossier(models.Model):
     """Hồ sơ quyết toán of the implementing unit: what was actually spent from each source (Mẫu 7)."""
 
-    proposal = models.ForeignKey(Proposal, verbose_name=_("đề án"), on_delete=models.PROTECT,
-                                 related_name="settlement_dossiers")
+    proposal = models.ForeignKey(
+        Proposal, verbose_name=_("đề án"), on_delete=models.PROTECT, related_name="settlement_dossiers"
+    )
     national_spent = models.BigIntegerField(_("đã chi nguồn khuyến công quốc gia"), default=0)
     local_spent = models.BigIntegerField(_("đã chi nguồn khuyến công địa phương"), default=0)
     counterpart_spent = models.BigIntegerField(_("đã chi vốn đối ứng và nguồn khác"), default=0)
@@ -54,8 +56,10 @@ class SettlementDossier(models.Model):
         verbose_name_plural = _("hồ sơ quyết toán")
         ordering = ["proposal", "-submitted_at", "-id"]
         constraints = [
-            models.CheckConstraint(condition=Q(national_spent__gte=0, local_spent__gte=0, counterpart_spent__gte=0),
-                                   name="settlement_dossier_amounts_ge0"),
+            models.CheckConstraint(
+                condition=Q(national_spent__gte=0, local_spent__gte=0, counterpart_spent__gte=0),
+                name="settlement_dossier_amounts_ge0",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -22,7 +22,9 @@ class Appraisal(models.Model):
     revision_round = models.PositiveSmallIntegerField(_("lần"))
     verdict = models.CharField(_("kết luận"), max_length=4, choices=Verdict.choices)
     opinion_policy_fit = models.TextField(_("1. Sự phù hợp với nguyên tắc, nội dung, ngành nghề"))
-    opinion_objectives_budget = models.TextField(_("2. Mục tiêu, sự cần thiết, hiệu quả; tính hợp lý của dự toán"))
+    opinion_objectives_budget = models.TextField(
+        _("2. Mục tiêu, sự cần thiết, hiệu quả; tính hợp lý của dự toán")
+    )
     opinion_capacity = models.TextField(_("3. Năng lực của đơn vị thực hiện, phối hợp, thụ hưởng"))
     opinion_integration = models.TextField(_("4. Khả năng lồng ghép với chương trình khác"))
     opinion_dossier = models.TextField(_("5. Tính đầy đủ, phù hợp của hồ sơ"))
@@ -37,7 +39,9 @@ class Appraisal(models.Model):
         ordering = ["proposal", "-created_at"]
         constraints = [
             models.CheckConstraint(condition=Q(recommended_amount__gte=0), name="appraisal_amount_ge0"),
-            models.CheckConstraint(condition=Q(score__isnull=True) | Q(score__lte=100), name="appraisal_score_le100"),
+            models.CheckConstraint(
+                condition=Q(score__isnull=True) | Q(score__lte=100), name="appraisal_score_le100"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -55,8 +59,11 @@ class FinanceVerification(models.Model):
         verbose_name = _("kết quả thẩm tra kinh phí")
         verbose_name_plural = _("kết quả thẩm tra kinh phí")
         ordering = ["proposal", "-created_at"]
-        constraints = [models.CheckConstraint(condition=Q(national_amount__gte=0, local_amount__gte=0),
-                                              name="verification_amounts_ge0")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(national_amount__gte=0, local_amount__gte=0), name="verification_amounts_ge0"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.proposal_id}: {self.total}"
@@ -131,8 +138,9 @@ class Advance(models.Model):
     state = models.CharField(_("tình trạng"), max_length=10, choices=State.choices, default=State.REQUESTED)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     requested_at = models.DateTimeField()
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     decided_at = models.DateTimeField(null=True, blank=True)
     note = models.TextField(_("ghi chú"), blank=True)
 
@@ -159,8 +167,11 @@ class Acceptance(models.Model):
     class Meta:
         verbose_name = _("biên bản nghiệm thu")
         verbose_name_plural = _("biên bản nghiệm thu")
-        constraints = [models.CheckConstraint(condition=Q(settlement_due_on__gte=F("accepted_on")),
-                                              name="acceptance_due_after")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(settlement_due_on__gte=F("accepted_on")), name="acceptance_due_after"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.proposal_id}: {self.accepted_on:%d/%m/%Y}"
@@ -183,11 +194,18 @@ class Settlement(models.Model):
         verbose_name_plural = _("quyết toán")
         constraints = [
             models.CheckConstraint(
-                condition=Q(national_amount__gte=0, local_amount__gte=0, counterpart_amount__gte=0,
-                            refund_amount__gte=0, payable_amount__gte=0),
+                condition=Q(
+                    national_amount__gte=0,
+                    local_amount__gte=0,
+                    counterpart_amount__gte=0,
+                    refund_amount__gte=0,
+                    payable_amount__gte=0,
+                ),
                 name="settlement_amounts_ge0",
             ),
-            models.CheckConstraint(condition=Q(refund_amount=0) | Q(payable_amount=0), name="settlement_refund_or_payable"),
+            models.CheckConstraint(
+                condition=Q(refund_amount=0) | Q(payable_amount=0), name="settlement_refund_or_payable"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -36,12 +36,20 @@ class Task(models.Model):
         DONE = "done", _("Đã xử lý")
         CANCELLED = "cancelled", _("Đã hủy")
 
-    proposal = models.ForeignKey(Proposal, verbose_name=_("đề án"), on_delete=models.CASCADE, related_name="tasks")
+    proposal = models.ForeignKey(
+        Proposal, verbose_name=_("đề án"), on_delete=models.CASCADE, related_name="tasks"
+    )
     status = models.CharField(_("bước"), max_length=20, choices=Status.choices)
     role = models.CharField(_("vai trò xử lý"), max_length=20, choices=Role.choices)
-    unit = models.ForeignKey(AdministrativeUnit, verbose_name=_("đơn vị xử lý"), on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(
+        AdministrativeUnit, verbose_name=_("đơn vị xử lý"), on_delete=models.PROTECT, related_name="+"
+    )
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("người xử lý"), null=True, blank=True, on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người xử lý"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="tasks",
     )
     claimed_at = models.DateTimeField(_("nhận việc lúc"), null=True, blank=True)
@@ -49,7 +57,11 @@ class Task(models.Model):
     due_at = models.DateTimeField(_("hạn xử lý"), null=True, blank=True)
     completed_at = models.DateTimeField(_("hoàn thành lúc"), null=True, blank=True)
     completed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("người hoàn thành"), null=True, blank=True, on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người hoàn thành"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     outcome = models.CharField(_("kết quả"), max_length=32, blank=True)
@@ -59,20 +71,33 @@ class Task(models.Model):
         verbose_name_plural = _("nhiệm vụ")
         ordering = ["due_at", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["proposal"], condition=Q(completed_at__isnull=True), name="one_open_task_per_proposal"),
+            models.UniqueConstraint(
+                fields=["proposal"], condition=Q(completed_at__isnull=True), name="one_open_task_per_proposal"
+            ),
             models.CheckConstraint(
-                condition=Q(completed_at__isnull=True) | Q(completed_at__gte=F("created_at")), name="task_completed_after_created"
+                condition=Q(completed_at__isnull=True) | Q(completed_at__gte=F("created_at")),
+                name="task_completed_after_created",
             ),
         ]
         indexes = [
             # The queue: unassigned open tasks of a role in a unit, by deadline.
-            models.Index(fields=["role", "unit", "due_at", "id"], condition=Q(completed_at__isnull=True, assignee__isnull=True),
-                         name="task_queue_idx"),
+            models.Index(
+                fields=["role", "unit", "due_at", "id"],
+                condition=Q(completed_at__isnull=True, assignee__isnull=True),
+                name="task_queue_idx",
+            ),
             # The inbox: my open tasks by deadline.
-            models.Index(fields=["assignee", "due_at", "id"], condition=Q(completed_at__isnull=True), name="task_inbox_idx"),
+            models.Index(
+                fields=["assignee", "due_at", "id"],
+                condition=Q(completed_at__isnull=True),
+                name="task_inbox_idx",
+            ),
             # The archive: what I completed, newest first.
-            models.Index(fields=["completed_by", "-completed_at", "-id"], condition=Q(completed_at__isnull=False),
-                         name="task_archive_idx"),
+            models.Index(
+                fields=["completed_by", "-completed_at", "-id"],
+                condition=Q(completed_at__isnull=False),
+                name="task_archive_idx",
+            ),
             # The reminder sweep: open tasks by deadline.
             models.Index(fields=["due_at"], condition=Q(completed_at__isnull=True), name="task_open_due_idx"),
         ]
@@ -88,10 +113,18 @@ class Task(models.Model):
 class Delegation(models.Model):
     """While ``delegator`` is away, ``substitute`` may act for them; the audit row records "on behalf of"."""
 
-    delegator = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("người ủy quyền"), on_delete=models.CASCADE,
-                                  related_name="delegations_given")
-    substitute = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("người được ủy quyền"),
-                                   on_delete=models.CASCADE, related_name="delegations_received")
+    delegator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người ủy quyền"),
+        on_delete=models.CASCADE,
+        related_name="delegations_given",
+    )
+    substitute = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người được ủy quyền"),
+        on_delete=models.CASCADE,
+        related_name="delegations_received",
+    )
     starts_on = models.DateField(_("từ ngày"))
     ends_on = models.DateField(_("đến hết ngày"))
     created_at = models.DateTimeField(_("tạo lúc"))

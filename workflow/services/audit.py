@@ -21,9 +21,20 @@ def _plain(data: dict | None) -> dict:
 
 
 def append_event(
-    *, proposal: Proposal | None, kind: str, trigger: str, from_status: str = "", to_status: str = "",
-    actor: User | None, now: dt.datetime, on_behalf_of: User | None = None, role: str = "", unit_id: int | None = None,
-    comment: str = "", data: dict | None = None, ip: str | None = None,
+    *,
+    proposal: Proposal | None,
+    kind: str,
+    trigger: str,
+    from_status: str = "",
+    to_status: str = "",
+    actor: User | None,
+    now: dt.datetime,
+    on_behalf_of: User | None = None,
+    role: str = "",
+    unit_id: int | None = None,
+    comment: str = "",
+    data: dict | None = None,
+    ip: str | None = None,
 ) -> TransitionEvent:
     """Append one audit row. The caller holds the lock of the đề án row (select_for_update) in its transaction."""
     if proposal is None and connection.vendor == "postgresql":
@@ -34,9 +45,21 @@ def append_event(
     )
     seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
     event = TransitionEvent(
-        proposal=proposal, seq=seq, kind=kind, trigger=trigger, from_status=from_status, to_status=to_status,
-        actor=actor, on_behalf_of=on_behalf_of, role=role, unit_id=unit_id, created_at=now,
-        comment=comment, data=_plain(data), ip=ip or None, prev_hash=prev,
+        proposal=proposal,
+        seq=seq,
+        kind=kind,
+        trigger=trigger,
+        from_status=from_status,
+        to_status=to_status,
+        actor=actor,
+        on_behalf_of=on_behalf_of,
+        role=role,
+        unit_id=unit_id,
+        created_at=now,
+        comment=comment,
+        data=_plain(data),
+        ip=ip or None,
+        prev_hash=prev,
     )
     event.hash = event.compute_hash()
     event.save(force_insert=True)

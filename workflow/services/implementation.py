@@ -34,8 +34,16 @@ def advance_limit(proposal: Proposal) -> int:
     return (proposal.approved_amount or 0) * settings.KHUYENCONG["ADVANCE_CAP_PERCENT"] // 100
 
 
-def submit_progress_report(proposal_id: int, *, actor: User, now: dt.datetime, period: dt.date,
-                           percent_complete: int, summary: str, ip: str | None = None) -> ProgressReport:
+def submit_progress_report(
+    proposal_id: int,
+    *,
+    actor: User,
+    now: dt.datetime,
+    period: dt.date,
+    percent_complete: int,
+    summary: str,
+    ip: str | None = None,
+) -> ProgressReport:
     period = period.replace(day=1)
     if not summary.strip():
         raise GuardFailed(_("Cần mô tả tình hình thực hiện trong tháng."))
@@ -49,19 +57,36 @@ def submit_progress_report(proposal_id: int, *, actor: User, now: dt.datetime, p
             if not is_applicant_of(actor, proposal):
                 raise NotPermitted(_("Chỉ đơn vị thực hiện đề án mới gửi được báo cáo tiến độ."))
             report = ProgressReport.objects.create(
-                proposal=proposal, period=period, percent_complete=percent_complete, summary=summary.strip(),
-                submitted_by=actor, submitted_at=now,
+                proposal=proposal,
+                period=period,
+                percent_complete=percent_complete,
+                summary=summary.strip(),
+                submitted_by=actor,
+                submitted_at=now,
             )
-            append_event(proposal=proposal, kind="action", trigger="progress_report", from_status=proposal.status,
-                         to_status=proposal.status, actor=actor, now=now, role=Role.APPLICANT,
-                         data={"period": period, "percent_complete": percent_complete}, comment=summary.strip(), ip=ip)
+            append_event(
+                proposal=proposal,
+                kind="action",
+                trigger="progress_report",
+                from_status=proposal.status,
+                to_status=proposal.status,
+                actor=actor,
+                now=now,
+                role=Role.APPLICANT,
+                data={"period": period, "percent_complete": percent_complete},
+                comment=summary.strip(),
+                ip=ip,
+            )
     except IntegrityError as exc:
-        raise Conflict(_("Đã có báo cáo tiến độ tháng %(month)s.") % {"month": period.strftime("%m/%Y")}) from exc
+        raise Conflict(
+            _("Đã có báo cáo tiến độ tháng %(month)s.") % {"month": period.strftime("%m/%Y")}
+        ) from exc
     return report
 
 
-def request_advance(proposal_id: int, *, actor: User, now: dt.datetime, amount: int, note: str = "",
-                    ip: str | None = None) -> Advance:
+def request_advance(
+    proposal_id: int, *, actor: User, now: dt.datetime, amount: int, note: str = "", ip: str | None = None
+) -> Advance:
     """The applicant asks for an advance; the total of advances may not exceed the advance limit."""
     if amount <= 0:
         raise GuardFailed(_("Số tiền tạm ứng phải lớn hơn 0."))
@@ -75,22 +100,40 @@ def request_advance(proposal_id: int, *, actor: User, now: dt.datetime, amount: 
         )
         if committed + amount > limit:
             raise GuardFailed(
-                _("Tổng tạm ứng không được vượt %(pct)s %% kinh phí được phê duyệt %(approved)s, tức %(limit)s. "
-                  "Đã đề nghị %(committed)s; có thể đề nghị thêm tối đa %(left)s.")
-                % {"pct": settings.KHUYENCONG["ADVANCE_CAP_PERCENT"], "approved": format_vnd(proposal.approved_amount),
-                   "limit": format_vnd(limit), "committed": format_vnd(committed),
-                   "left": format_vnd(max(limit - committed, 0))}
+                _(
+                    "Tổng tạm ứng không được vượt %(pct)s %% kinh phí được phê duyệt %(approved)s, tức %(limit)s. "
+                    "Đã đề nghị %(committed)s; có thể đề nghị thêm tối đa %(left)s."
+                )
+                % {
+                    "pct": settings.KHUYENCONG["ADVANCE_CAP_PERCENT"],
+                    "approved": format_vnd(proposal.approved_amount),
+                    "limit": format_vnd(limit),
+                    "committed": format_vnd(committed),
+                    "left": format_vnd(max(limit - committed, 0)),
+                }
             )
-        advance = Advance.objects.create(proposal=proposal, amount=amount, requested_by=actor, requested_at=now,
-                                         note=note)
-        append_event(proposal=proposal, kind="action", trigger="advance_request", from_status=proposal.status,
-                     to_status=proposal.status, actor=actor, now=now, role=Role.APPLICANT,
-                     data={"advance": advance.pk, "amount": amount}, comment=note, ip=ip)
+        advance = Advance.objects.create(
+            proposal=proposal, amount=amount, requested_by=actor, requested_at=now, note=note
+        )
+        append_event(
+            proposal=proposal,
+            kind="action",
+            trigger="advance_request",
+            from_status=proposal.status,
+            to_status=proposal.status,
+            actor=actor,
+            now=now,
+            role=Role.APPLICANT,
+            data={"advance": advance.pk, "amount": amount},
+            comment=note,
+            ip=ip,
+        )
     return advance
 
 
-def decide_advance(advance_id: int, *, actor: User, now: dt.datetime, pay: bool, note: str = "",
-                   ip: str | None = None) -> Advance:
+def decide_advance(
+    advance_id: int, *, actor: User, now: dt.datetime, pay: bool, note: str = "", ip: str | None = None
+) -> Advance:
     """The finance officer pays or refuses a requested advance."""
     proposal_id = Advance.objects.filter(pk=advance_id).values_list("proposal_id", flat=True).first()
     if proposal_id is None:
@@ -110,16 +153,35 @@ def decide_advance(advance_id: int, *, actor: User, now: dt.datetime, pay: bool,
         if pay:
             proposal.advanced_amount += advance.amount
             proposal.save(update_fields=["advanced_amount"])
-        append_event(proposal=proposal, kind="action", trigger="advance_paid" if pay else "advance_refused",
-                     from_status=proposal.status, to_status=proposal.status, actor=actor, now=now,
-                     role=Role.FINANCE_OFFICER, unit_id=actor.unit_id,
-                     data={"advance": advance.pk, "amount": advance.amount}, comment=note, ip=ip)
+        append_event(
+            proposal=proposal,
+            kind="action",
+            trigger="advance_paid" if pay else "advance_refused",
+            from_status=proposal.status,
+            to_status=proposal.status,
+            actor=actor,
+            now=now,
+            role=Role.FINANCE_OFFICER,
+            unit_id=actor.unit_id,
+            data={"advance": advance.pk, "amount": advance.amount},
+            comment=note,
+            ip=ip,
+        )
         from notifications.services import queue_message
 
         queue_message(
-            recipients=User.objects.filter(is_active=True, organisation_id=proposal.implementing_org_id).order_by("pk"),
-            template="advance.paid" if pay else "advance.refused", now=now, key=f"advance:{advance.pk}:decided",
-            context={"proposal": proposal.pk, "tracking_code": proposal.tracking_code, "title": proposal.title,
-                     "amount": format_vnd(advance.amount), "comment": note},
+            recipients=User.objects.filter(
+                is_active=True, organisation_id=proposal.implementing_org_id
+            ).order_by("pk"),
+            template="advance.paid" if pay else "advance.refused",
+            now=now,
+            key=f"advance:{advance.pk}:decided",
+            context={
+                "proposal": proposal.pk,
+                "tracking_code": proposal.tracking_code,
+                "title": proposal.title,
+                "amount": format_vnd(advance.amount),
+                "comment": note,
+            },
         )
     return advance

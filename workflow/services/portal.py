@@ -102,8 +102,15 @@ class BudgetLineData:
     counterpart_amount: int = 0
 
     def row(self) -> tuple:
-        return (self.item, self.unit, f"{float(self.quantity):.2f}", self.unit_price, self.national_amount,
-                self.local_amount, self.counterpart_amount)
+        return (
+            self.item,
+            self.unit,
+            f"{float(self.quantity):.2f}",
+            self.unit_price,
+            self.national_amount,
+            self.local_amount,
+            self.counterpart_amount,
+        )
 
 
 def _check_rows(work_items: list[WorkItemData] | None, budget_lines: list[BudgetLineData] | None) -> None:
@@ -112,7 +119,9 @@ def _check_rows(work_items: list[WorkItemData] | None, budget_lines: list[Budget
         if not w.title.strip():
             problems.append(_("Công việc dòng %(n)d chưa có nội dung.") % {"n": i})
         if w.ends_on < w.starts_on:
-            problems.append(_("Công việc “%(title)s”: ngày kết thúc trước ngày bắt đầu.") % {"title": w.title})
+            problems.append(
+                _("Công việc “%(title)s”: ngày kết thúc trước ngày bắt đầu.") % {"title": w.title}
+            )
     for i, b in enumerate(budget_lines or [], start=1):
         if not b.item.strip():
             problems.append(_("Dòng dự toán %(n)d chưa có nội dung chi.") % {"n": i})
@@ -124,9 +133,16 @@ def _check_rows(work_items: list[WorkItemData] | None, budget_lines: list[Budget
         raise GuardFailed(_("Chưa lưu được hồ sơ:"), problems=problems)
 
 
-def save_dossier(proposal_id: int, *, actor: User, now: dt.datetime, fields: dict,
-                 work_items: list[WorkItemData] | None = None, budget_lines: list[BudgetLineData] | None = None,
-                 ip: str | None = None) -> Proposal:
+def save_dossier(
+    proposal_id: int,
+    *,
+    actor: User,
+    now: dt.datetime,
+    fields: dict,
+    work_items: list[WorkItemData] | None = None,
+    budget_lines: list[BudgetLineData] | None = None,
+    ip: str | None = None,
+) -> Proposal:
     """Save a draft: dossier fields, and (when given) the whole list of work items and of budget lines.
     One audit row ``edit`` names what changed; nothing is written when nothing changed."""
     unknown = set(fields) - EDITABLE_FIELDS
@@ -144,29 +160,62 @@ def save_dossier(proposal_id: int, *, actor: User, now: dt.datetime, fields: dic
             if current != [w.row() for w in work_items]:
                 proposal.work_items.all().delete()
                 WorkItem.objects.bulk_create(
-                    WorkItem(proposal=proposal, position=i, title=w.title.strip(), starts_on=w.starts_on,
-                             ends_on=w.ends_on, responsible=w.responsible.strip())
+                    WorkItem(
+                        proposal=proposal,
+                        position=i,
+                        title=w.title.strip(),
+                        starts_on=w.starts_on,
+                        ends_on=w.ends_on,
+                        responsible=w.responsible.strip(),
+                    )
                     for i, w in enumerate(work_items)
                 )
                 lists_changed.append("work_items")
         if budget_lines is not None:
-            current = [(b.item, b.unit, f"{float(b.quantity):.2f}", b.unit_price, b.national_amount, b.local_amount,
-                        b.counterpart_amount) for b in proposal.budget_lines.all()]
+            current = [
+                (
+                    b.item,
+                    b.unit,
+                    f"{float(b.quantity):.2f}",
+                    b.unit_price,
+                    b.national_amount,
+                    b.local_amount,
+                    b.counterpart_amount,
+                )
+                for b in proposal.budget_lines.all()
+            ]
             if current != [b.row() for b in budget_lines]:
                 proposal.budget_lines.all().delete()
                 BudgetLine.objects.bulk_create(
-                    BudgetLine(proposal=proposal, position=i, item=b.item.strip(), unit=b.unit.strip(),
-                               quantity=b.quantity, unit_price=b.unit_price, national_amount=b.national_amount,
-                               local_amount=b.local_amount, counterpart_amount=b.counterpart_amount)
+                    BudgetLine(
+                        proposal=proposal,
+                        position=i,
+                        item=b.item.strip(),
+                        unit=b.unit.strip(),
+                        quantity=b.quantity,
+                        unit_price=b.unit_price,
+                        national_amount=b.national_amount,
+                        local_amount=b.local_amount,
+                        counterpart_amount=b.counterpart_amount,
+                    )
                     for i, b in enumerate(budget_lines)
                 )
                 lists_changed.append("budget_lines")
         if changed or lists_changed:
             proposal.updated_at = now
             proposal.save(update_fields=[*changed, "updated_at"])
-            append_event(proposal=proposal, kind="action", trigger="edit", from_status=proposal.status,
-                         to_status=proposal.status, actor=actor, now=now, role=Role.APPLICANT,
-                         data={"fields": changed + lists_changed}, ip=ip)
+            append_event(
+                proposal=proposal,
+                kind="action",
+                trigger="edit",
+                from_status=proposal.status,
+                to_status=proposal.status,
+                actor=actor,
+                now=now,
+                role=Role.APPLICANT,
+                data={"fields": changed + lists_changed},
+                ip=ip,
+            )
     return proposal
 
 
@@ -227,8 +276,13 @@ def check_filename(name: str) -> str:
     if not name:
         raise GuardFailed(_("Tệp không có tên."))
     if _BAD_NAME.search(name) or ":" in name:
-        raise GuardFailed(_("Tên tệp “%(name)s” không hợp lệ: tên tệp không được chứa đường dẫn (/, \\, ..). "
-                            "Hãy đổi tên tệp rồi tải lên lại.") % {"name": name[:80]})
+        raise GuardFailed(
+            _(
+                "Tên tệp “%(name)s” không hợp lệ: tên tệp không được chứa đường dẫn (/, \\, ..). "
+                "Hãy đổi tên tệp rồi tải lên lại."
+            )
+            % {"name": name[:80]}
+        )
     if len(name) > 200:
         raise GuardFailed(_("Tên tệp quá dài (tối đa 200 ký tự)."))
     return name
@@ -238,8 +292,16 @@ def _size_text(n: int) -> str:
     return f"{n / 1024 / 1024:.1f} MB".replace(".", ",")
 
 
-def add_attachment(proposal_id: int, *, actor: User, now: dt.datetime, kind: str, filename: str, content,
-                   ip: str | None = None) -> Attachment:
+def add_attachment(
+    proposal_id: int,
+    *,
+    actor: User,
+    now: dt.datetime,
+    kind: str,
+    filename: str,
+    content,
+    ip: str | None = None,
+) -> Attachment:
     """Store an uploaded file privately under a generated name. ``content`` is a Django File (has ``size``,
     ``chunks()``, ``seek``). Refused — and nothing stored — when the name looks like a path, the file is too
     big, or its content is not an allowed type."""
@@ -251,8 +313,10 @@ def add_attachment(proposal_id: int, *, actor: User, now: dt.datetime, kind: str
     if size <= 0:
         raise GuardFailed(_("Tệp “%(name)s” rỗng.") % {"name": name})
     if size > limit:
-        raise GuardFailed(_("Tệp “%(name)s” nặng %(size)s, vượt giới hạn %(limit)s. Hãy nén hoặc chia nhỏ tệp.")
-                          % {"name": name, "size": _size_text(size), "limit": _size_text(limit)})
+        raise GuardFailed(
+            _("Tệp “%(name)s” nặng %(size)s, vượt giới hạn %(limit)s. Hãy nén hoặc chia nhỏ tệp.")
+            % {"name": name, "size": _size_text(size), "limit": _size_text(limit)}
+        )
     content.seek(0)
     head = content.read(16)
     content.seek(0)
@@ -264,27 +328,54 @@ def add_attachment(proposal_id: int, *, actor: User, now: dt.datetime, kind: str
     ftype = detect_type(head, name, opener)
     content.seek(0)
     if ftype is None:
-        raise GuardFailed(_("Nội dung tệp “%(name)s” không phải là loại được nhận (%(types)s). "
-                            "Hệ thống kiểm tra nội dung tệp, không dựa vào đuôi tên tệp.")
-                          % {"name": name, "types": ALLOWED_TYPES_TEXT})
+        raise GuardFailed(
+            _(
+                "Nội dung tệp “%(name)s” không phải là loại được nhận (%(types)s). "
+                "Hệ thống kiểm tra nội dung tệp, không dựa vào đuôi tên tệp."
+            )
+            % {"name": name, "types": ALLOWED_TYPES_TEXT}
+        )
     digest = hashlib.sha256()
     for chunk in content.chunks():
         digest.update(chunk)
     content.seek(0)
     with transaction.atomic():
         proposal = _lock_own(proposal_id, actor, statuses=(Status.DRAFTED,), message=DRAFT_ONLY)
-        attachment = Attachment(proposal=proposal, kind=kind, original_name=name, mime_type=ftype.mime, size=size,
-                                sha256=digest.hexdigest(), uploaded_by=actor, uploaded_at=now)
+        attachment = Attachment(
+            proposal=proposal,
+            kind=kind,
+            original_name=name,
+            mime_type=ftype.mime,
+            size=size,
+            sha256=digest.hexdigest(),
+            uploaded_by=actor,
+            uploaded_at=now,
+        )
         # The storage name is generated (workflow.models.dossier._attachment_path); the user's name is a label.
         attachment.file.save("upload", File(content), save=False)
         try:
             attachment.save(force_insert=True)
             proposal.updated_at = now
             proposal.save(update_fields=["updated_at"])
-            append_event(proposal=proposal, kind="action", trigger="upload", from_status=proposal.status,
-                         to_status=proposal.status, actor=actor, now=now, role=Role.APPLICANT,
-                         data={"attachment": attachment.pk, "kind": kind, "name": name, "size": size,
-                               "sha256": attachment.sha256, "mime": ftype.mime}, ip=ip)
+            append_event(
+                proposal=proposal,
+                kind="action",
+                trigger="upload",
+                from_status=proposal.status,
+                to_status=proposal.status,
+                actor=actor,
+                now=now,
+                role=Role.APPLICANT,
+                data={
+                    "attachment": attachment.pk,
+                    "kind": kind,
+                    "name": name,
+                    "size": size,
+                    "sha256": attachment.sha256,
+                    "mime": ftype.mime,
+                },
+                ip=ip,
+            )
         except Exception:
             attachment.file.delete(save=False)  # no orphan file when the row could not be written
             raise
@@ -298,19 +389,35 @@ def remove_attachment(attachment_id: int, *, actor: User, now: dt.datetime, ip: 
     with transaction.atomic():
         proposal = _lock_own(proposal_id, actor, statuses=(Status.DRAFTED,), message=DRAFT_ONLY)
         attachment = Attachment.objects.get(pk=attachment_id)
-        data = {"attachment": attachment.pk, "kind": attachment.kind, "name": attachment.original_name,
-                "sha256": attachment.sha256}
+        data = {
+            "attachment": attachment.pk,
+            "kind": attachment.kind,
+            "name": attachment.original_name,
+            "sha256": attachment.sha256,
+        }
         attachment.delete()
         proposal.updated_at = now
         proposal.save(update_fields=["updated_at"])
-        append_event(proposal=proposal, kind="action", trigger="remove_attachment", from_status=proposal.status,
-                     to_status=proposal.status, actor=actor, now=now, role=Role.APPLICANT, data=data, ip=ip)
+        append_event(
+            proposal=proposal,
+            kind="action",
+            trigger="remove_attachment",
+            from_status=proposal.status,
+            to_status=proposal.status,
+            actor=actor,
+            now=now,
+            role=Role.APPLICANT,
+            data=data,
+            ip=ip,
+        )
     # The file of a lodged round stays referenced by its hash in the lodge audit row; the bytes of a draft
     # file that was removed are not needed any more.
     transaction.on_commit(lambda: attachment.file.storage.delete(attachment.file.name))
 
 
-def open_attachment(attachment_id: int, *, actor: User, now: dt.datetime, ip: str | None = None) -> Attachment:
+def open_attachment(
+    attachment_id: int, *, actor: User, now: dt.datetime, ip: str | None = None
+) -> Attachment:
     """A private file for someone who may see its đề án (else NotFound); the download is an audit row."""
     proposal_id = Attachment.objects.filter(pk=attachment_id).values_list("proposal_id", flat=True).first()
     if proposal_id is None:
@@ -320,10 +427,18 @@ def open_attachment(attachment_id: int, *, actor: User, now: dt.datetime, ip: st
         if not can_view(actor, proposal):
             raise NotFound(_("Không tìm thấy tài liệu."))
         attachment = Attachment.objects.get(pk=attachment_id)
-        append_event(proposal=proposal, kind="action", trigger="download", from_status=proposal.status,
-                     to_status=proposal.status, actor=actor, now=now,
-                     role=Role.APPLICANT if is_applicant_of(actor, proposal) else "",
-                     data={"attachment": attachment.pk, "name": attachment.original_name}, ip=ip)
+        append_event(
+            proposal=proposal,
+            kind="action",
+            trigger="download",
+            from_status=proposal.status,
+            to_status=proposal.status,
+            actor=actor,
+            now=now,
+            role=Role.APPLICANT if is_applicant_of(actor, proposal) else "",
+            data={"attachment": attachment.pk, "name": attachment.original_name},
+            ip=ip,
+        )
     return attachment
 
 
@@ -369,7 +484,9 @@ class StatusView:
     due_at: dt.datetime | None
     late: bool
     timeline: list[TimelineEntry]
-    last_reason: str = ""  # the reason of the latest return / rejection / stop, when that is the current state
+    last_reason: str = (
+        ""  # the reason of the latest return / rejection / stop, when that is the current state
+    )
     last_reason_action: str = ""
 
 
@@ -378,19 +495,37 @@ def status_view(proposal: Proposal, *, now: dt.datetime, with_reasons: bool) -> 
     appear; ``with_reasons`` adds the return/reject/stop reasons, which are addressed to the applicant."""
     lifecycle = get_lifecycle()
     task = Task.objects.select_related("unit").filter(proposal=proposal, completed_at__isnull=True).first()
-    events = TransitionEvent.objects.filter(proposal=proposal, kind=TransitionEvent.Kind.TRANSITION).order_by("seq")
+    events = TransitionEvent.objects.filter(proposal=proposal, kind=TransitionEvent.Kind.TRANSITION).order_by(
+        "seq"
+    )
     timeline = []
     for e in events.only("created_at", "trigger", "to_status", "comment"):
         t = lifecycle.triggers.get(e.trigger)
         reason = e.comment if with_reasons and e.trigger in REASON_TRIGGERS else ""
-        timeline.append(TimelineEntry(e.created_at, str(t.public_label or t.label) if t else e.trigger,
-                                      str(PUBLIC_NAMES.get(e.to_status, e.to_status)), e.trigger, reason))
+        timeline.append(
+            TimelineEntry(
+                e.created_at,
+                str(t.public_label or t.label) if t else e.trigger,
+                str(PUBLIC_NAMES.get(e.to_status, e.to_status)),
+                e.trigger,
+                reason,
+            )
+        )
     last_reason = last_action = ""
     if with_reasons and timeline and timeline[-1].trigger in REASON_TRIGGERS:
         last_reason, last_action = timeline[-1].reason, timeline[-1].action
     due = task.due_at if task else None
-    return StatusView(proposal, proposal.status, str(PUBLIC_NAMES[proposal.status]), holder_name(task), due,
-                      bool(due and due < now), timeline, last_reason, last_action)
+    return StatusView(
+        proposal,
+        proposal.status,
+        str(PUBLIC_NAMES[proposal.status]),
+        holder_name(task),
+        due,
+        bool(due and due < now),
+        timeline,
+        last_reason,
+        last_action,
+    )
 
 
 def _local(value: dt.datetime | None) -> str | None:
@@ -409,8 +544,15 @@ def public_status(proposal: Proposal, *, now: dt.datetime) -> dict:
         "due_at": _local(view.due_at),
         "due_on": date_format(view.due_at.astimezone(VN_TZ), "d/m/Y") if view.due_at else "",
         "late": view.late,
-        "timeline": [{"at": _local(e.at), "date": date_format(e.at.astimezone(VN_TZ), "d/m/Y"),
-                      "action": e.action, "status": e.status} for e in view.timeline],
+        "timeline": [
+            {
+                "at": _local(e.at),
+                "date": date_format(e.at.astimezone(VN_TZ), "d/m/Y"),
+                "action": e.action,
+                "status": e.status,
+            }
+            for e in view.timeline
+        ],
     }
 
 
@@ -441,8 +583,13 @@ def lookup(code: str, pin: str, *, ip: str | None, now: dt.datetime) -> dict:
     window = int(_conf("LOOKUP_WINDOW_SECONDS", 15 * 60))
     keys = _counter_keys(code, ip)
     if any((cache.get(k) or 0) >= limit for k in keys):
-        raise LookupRefused(_("Đã nhập sai quá nhiều lần. Vì an toàn, việc tra cứu tạm khóa; vui lòng thử lại sau "
-                              "%(minutes)d phút.") % {"minutes": max(window // 60, 1)})
+        raise LookupRefused(
+            _(
+                "Đã nhập sai quá nhiều lần. Vì an toàn, việc tra cứu tạm khóa; vui lòng thử lại sau "
+                "%(minutes)d phút."
+            )
+            % {"minutes": max(window // 60, 1)}
+        )
     proposal = None
     if code and re.fullmatch(r"\d{6}", pin):
         proposal = Proposal.objects.filter(tracking_code=code, lodged_at__isnull=False).first()
@@ -480,10 +627,21 @@ class Receipt:
 
 def receipt(proposal: Proposal) -> Receipt:
     task = Task.objects.select_related("unit").filter(proposal=proposal, completed_at__isnull=True).first()
-    last = (TransitionEvent.objects.filter(proposal=proposal, trigger="lodge").order_by("-seq")
-            .values_list("created_at", flat=True).first())
-    return Receipt(proposal, proposal.lodged_at, last, task.due_at if task else None, holder_name(task),
-                   proposal.dossier_due_at, proposal.revision_round)
+    last = (
+        TransitionEvent.objects.filter(proposal=proposal, trigger="lodge")
+        .order_by("-seq")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    return Receipt(
+        proposal,
+        proposal.lodged_at,
+        last,
+        task.due_at if task else None,
+        holder_name(task),
+        proposal.dossier_due_at,
+        proposal.revision_round,
+    )
 
 
 def qr_svg(data: str, *, title: str = "") -> str:
@@ -496,10 +654,19 @@ def qr_svg(data: str, *, title: str = "") -> str:
 # --- diff between lodging rounds ----------------------------------------------------------------------------------
 
 SECTION_LABELS = {
-    "title": gettext_lazy("Tên đề án"), "content_type": gettext_lazy("Nội dung hoạt động"),
+    "title": gettext_lazy("Tên đề án"),
+    "content_type": gettext_lazy("Nội dung hoạt động"),
     "sector": gettext_lazy("Ngành nghề"),
 }
-BUDGET_COLUMNS = ("item", "unit", "quantity", "unit_price", "national_amount", "local_amount", "counterpart_amount")
+BUDGET_COLUMNS = (
+    "item",
+    "unit",
+    "quantity",
+    "unit_price",
+    "national_amount",
+    "local_amount",
+    "counterpart_amount",
+)
 
 
 @dataclass(frozen=True)
@@ -549,7 +716,11 @@ def _rows_diff(before: list[list], after: list[list], columns: tuple[str, ...]) 
         twin = next((r for r in remaining_after if r[0] == row[0]), None)
         if twin is not None:
             remaining_after.remove(twin)
-            out.append(RowChange("changed", dict(zip(columns, row, strict=False)), dict(zip(columns, twin, strict=False))))
+            out.append(
+                RowChange(
+                    "changed", dict(zip(columns, row, strict=False)), dict(zip(columns, twin, strict=False))
+                )
+            )
         else:
             out.append(RowChange("removed", dict(zip(columns, row, strict=False)), None))
     out += [RowChange("added", None, dict(zip(columns, r, strict=False))) for r in remaining_after]
@@ -560,14 +731,22 @@ def _budget_totals(lines: list[list]) -> dict:
     national = sum(int(r[4]) for r in lines)
     local = sum(int(r[5]) for r in lines)
     counterpart = sum(int(r[6]) for r in lines)
-    return {"national": national, "local": local, "counterpart": counterpart, "support": national + local,
-            "total": national + local + counterpart}
+    return {
+        "national": national,
+        "local": local,
+        "counterpart": counterpart,
+        "support": national + local,
+        "total": national + local + counterpart,
+    }
 
 
 def round_diffs(proposal: Proposal) -> list[RoundDiff]:
     """What changed between consecutive lodgings, from the dossier each lodge audit row kept; newest first."""
-    lodges = list(TransitionEvent.objects.filter(proposal=proposal, trigger="lodge").order_by("seq")
-                  .values_list("created_at", "data"))
+    lodges = list(
+        TransitionEvent.objects.filter(proposal=proposal, trigger="lodge")
+        .order_by("seq")
+        .values_list("created_at", "data")
+    )
     diffs = []
     for (at_a, data_a), (at_b, data_b) in pairwise(lodges):
         a, b = data_a.get("dossier") or {}, data_b.get("dossier") or {}
@@ -576,13 +755,18 @@ def round_diffs(proposal: Proposal) -> list[RoundDiff]:
         for key in sb.keys() | sa.keys():
             if (sa.get(key) or "") != (sb.get(key) or ""):
                 label = SECTION_LABELS.get(key) or Proposal._meta.get_field(key).verbose_name
-                d.sections.append(SectionChange(key, str(label), str(sa.get(key) or ""), str(sb.get(key) or "")))
+                d.sections.append(
+                    SectionChange(key, str(label), str(sa.get(key) or ""), str(sb.get(key) or ""))
+                )
         order = list(SECTION_LABELS) + [f for f in sb if f not in SECTION_LABELS]
         d.sections.sort(key=lambda s: order.index(s.field) if s.field in order else 99)
         d.budget = _rows_diff(a.get("budget_lines", []), b.get("budget_lines", []), BUDGET_COLUMNS)
-        d.work_items = _rows_diff(a.get("work_items", []), b.get("work_items", []),
-                                  ("title", "starts_on", "ends_on", "responsible"))
-        d.attachments = _rows_diff(a.get("attachments", []), b.get("attachments", []), ("kind", "name", "sha256"))
+        d.work_items = _rows_diff(
+            a.get("work_items", []), b.get("work_items", []), ("title", "starts_on", "ends_on", "responsible")
+        )
+        d.attachments = _rows_diff(
+            a.get("attachments", []), b.get("attachments", []), ("kind", "name", "sha256")
+        )
         d.totals_before = _budget_totals(a.get("budget_lines", []))
         d.totals_after = _budget_totals(b.get("budget_lines", []))
         diffs.append(d)
@@ -608,13 +792,30 @@ def _notify_holder(proposal: Proposal, *, template: str, context: dict, key: str
     if task is None:
         return
     staff = User.objects.filter(is_active=True, unit_id=task.unit_id, groups__name=task.role).order_by("pk")
-    queue_message(recipients=staff, template=template, now=now, key=key,
-                  context={"proposal": proposal.pk, "tracking_code": proposal.tracking_code, "title": proposal.title,
-                           **context})
+    queue_message(
+        recipients=staff,
+        template=template,
+        now=now,
+        key=key,
+        context={
+            "proposal": proposal.pk,
+            "tracking_code": proposal.tracking_code,
+            "title": proposal.title,
+            **context,
+        },
+    )
 
 
-def submit_completion_report(proposal_id: int, *, actor: User, now: dt.datetime, finished_on: dt.date, results: str,
-                             percent_complete: int = 100, ip: str | None = None) -> CompletionReport:
+def submit_completion_report(
+    proposal_id: int,
+    *,
+    actor: User,
+    now: dt.datetime,
+    finished_on: dt.date,
+    results: str,
+    percent_complete: int = 100,
+    ip: str | None = None,
+) -> CompletionReport:
     """The implementing unit reports the work done and asks for acceptance; the appraisers are told."""
     results = (results or "").strip()
     problems = []
@@ -627,17 +828,40 @@ def submit_completion_report(proposal_id: int, *, actor: User, now: dt.datetime,
     if problems:
         raise GuardFailed(_("Chưa gửi được báo cáo hoàn thành:"), problems=problems)
     with transaction.atomic():
-        proposal = _lock_own(proposal_id, actor, statuses=(Status.APPROVED,),
-                             message=_("Chỉ gửi báo cáo hoàn thành khi đề án đã được phê duyệt và đang thực hiện."))
-        report = CompletionReport.objects.create(proposal=proposal, finished_on=finished_on, results=results,
-                                                 percent_complete=percent_complete, submitted_by=actor,
-                                                 submitted_at=now)
-        append_event(proposal=proposal, kind="action", trigger="completion_report", from_status=proposal.status,
-                     to_status=proposal.status, actor=actor, now=now, role=Role.APPLICANT,
-                     data={"report": report.pk, "finished_on": finished_on, "percent_complete": percent_complete},
-                     comment=results, ip=ip)
-        _notify_holder(proposal, template="completion.submitted", key=f"completion:{report.pk}", now=now,
-                       context={"finished_on": finished_on.strftime("%d/%m/%Y"), "results": results})
+        proposal = _lock_own(
+            proposal_id,
+            actor,
+            statuses=(Status.APPROVED,),
+            message=_("Chỉ gửi báo cáo hoàn thành khi đề án đã được phê duyệt và đang thực hiện."),
+        )
+        report = CompletionReport.objects.create(
+            proposal=proposal,
+            finished_on=finished_on,
+            results=results,
+            percent_complete=percent_complete,
+            submitted_by=actor,
+            submitted_at=now,
+        )
+        append_event(
+            proposal=proposal,
+            kind="action",
+            trigger="completion_report",
+            from_status=proposal.status,
+            to_status=proposal.status,
+            actor=actor,
+            now=now,
+            role=Role.APPLICANT,
+            data={"report": report.pk, "finished_on": finished_on, "percent_complete": percent_complete},
+            comment=results,
+            ip=ip,
+        )
+        _notify_holder(
+            proposal,
+            template="completion.submitted",
+            key=f"completion:{report.pk}",
+            now=now,
+            context={"finished_on": finished_on.strftime("%d/%m/%Y"), "results": results},
+        )
     return report
 
 
@@ -656,18 +880,34 @@ def settlement_due_on(proposal: Proposal) -> dt.date | None:
     due = Acceptance.objects.filter(proposal=proposal).values_list("settlement_due_on", flat=True).first()
     if due is not None:
         return due
-    task = Task.objects.filter(proposal=proposal, completed_at__isnull=True).values_list("due_at", flat=True).first()
+    task = (
+        Task.objects.filter(proposal=proposal, completed_at__isnull=True)
+        .values_list("due_at", flat=True)
+        .first()
+    )
     return task.astimezone(VN_TZ).date() if task else None
 
 
-def submit_settlement_dossier(proposal_id: int, *, actor: User, now: dt.datetime, national_spent: int,
-                              local_spent: int, counterpart_spent: int, vouchers: list[VoucherData], note: str = "",
-                              ip: str | None = None) -> SettlementDossier:
+def submit_settlement_dossier(
+    proposal_id: int,
+    *,
+    actor: User,
+    now: dt.datetime,
+    national_spent: int,
+    local_spent: int,
+    counterpart_spent: int,
+    vouchers: list[VoucherData],
+    note: str = "",
+    ip: str | None = None,
+) -> SettlementDossier:
     """The settlement dossier: actual spending per funding source and the voucher list. The vouchers of each
     source must add up to what is declared for it, and the support spent may not exceed the approved amount."""
     problems = []
-    amounts = {FundingSource.NATIONAL: national_spent, FundingSource.LOCAL: local_spent,
-               FundingSource.COUNTERPART: counterpart_spent}
+    amounts = {
+        FundingSource.NATIONAL: national_spent,
+        FundingSource.LOCAL: local_spent,
+        FundingSource.COUNTERPART: counterpart_spent,
+    }
     if min(amounts.values()) < 0:
         problems.append(_("Số tiền đã chi không được âm."))
     if not vouchers:
@@ -675,40 +915,79 @@ def submit_settlement_dossier(proposal_id: int, *, actor: User, now: dt.datetime
     labels = dict(FundingSource.choices)
     for v in vouchers:
         if v.amount <= 0 or not v.number.strip() or not v.description.strip() or v.source not in amounts:
-            problems.append(_("Chứng từ “%(number)s”: cần số chứng từ, nội dung, nguồn và số tiền lớn hơn 0.")
-                            % {"number": v.number or "?"})
+            problems.append(
+                _("Chứng từ “%(number)s”: cần số chứng từ, nội dung, nguồn và số tiền lớn hơn 0.")
+                % {"number": v.number or "?"}
+            )
     for source, declared in amounts.items():
         listed = sum(v.amount for v in vouchers if v.source == source)
         if listed != declared:
-            problems.append(_("Nguồn “%(source)s”: kê khai đã chi %(declared)s nhưng tổng chứng từ là %(listed)s.")
-                            % {"source": labels[source], "declared": format_vnd(declared),
-                               "listed": format_vnd(listed)})
+            problems.append(
+                _("Nguồn “%(source)s”: kê khai đã chi %(declared)s nhưng tổng chứng từ là %(listed)s.")
+                % {"source": labels[source], "declared": format_vnd(declared), "listed": format_vnd(listed)}
+            )
     with transaction.atomic():
-        proposal = _lock_own(proposal_id, actor, statuses=(Status.IMPLEMENTED, Status.STOPPED),
-                             message=_("Chỉ nộp hồ sơ quyết toán sau khi đề án đã được nghiệm thu "
-                                       "(hoặc đã dừng thực hiện)."))
+        proposal = _lock_own(
+            proposal_id,
+            actor,
+            statuses=(Status.IMPLEMENTED, Status.STOPPED),
+            message=_("Chỉ nộp hồ sơ quyết toán sau khi đề án đã được nghiệm thu (hoặc đã dừng thực hiện)."),
+        )
         approved = proposal.approved_amount or 0
         if national_spent + local_spent > approved:
-            problems.append(_("Kinh phí khuyến công đã chi %(spent)s vượt kinh phí được phê duyệt %(approved)s.")
-                            % {"spent": format_vnd(national_spent + local_spent), "approved": format_vnd(approved)})
+            problems.append(
+                _("Kinh phí khuyến công đã chi %(spent)s vượt kinh phí được phê duyệt %(approved)s.")
+                % {"spent": format_vnd(national_spent + local_spent), "approved": format_vnd(approved)}
+            )
         if problems:
             raise GuardFailed(_("Chưa nộp được hồ sơ quyết toán:"), problems=problems)
         dossier = SettlementDossier.objects.create(
-            proposal=proposal, national_spent=national_spent, local_spent=local_spent,
-            counterpart_spent=counterpart_spent, note=(note or "").strip(), due_on=settlement_due_on(proposal),
-            submitted_by=actor, submitted_at=now,
+            proposal=proposal,
+            national_spent=national_spent,
+            local_spent=local_spent,
+            counterpart_spent=counterpart_spent,
+            note=(note or "").strip(),
+            due_on=settlement_due_on(proposal),
+            submitted_by=actor,
+            submitted_at=now,
         )
         Voucher.objects.bulk_create(
-            Voucher(dossier=dossier, position=i, number=v.number.strip(), issued_on=v.issued_on,
-                    description=v.description.strip(), source=v.source, amount=v.amount)
+            Voucher(
+                dossier=dossier,
+                position=i,
+                number=v.number.strip(),
+                issued_on=v.issued_on,
+                description=v.description.strip(),
+                source=v.source,
+                amount=v.amount,
+            )
             for i, v in enumerate(vouchers)
         )
-        append_event(proposal=proposal, kind="action", trigger="settlement_dossier", from_status=proposal.status,
-                     to_status=proposal.status, actor=actor, now=now, role=Role.APPLICANT,
-                     data={"dossier": dossier.pk, "national_spent": national_spent, "local_spent": local_spent,
-                           "counterpart_spent": counterpart_spent, "vouchers": len(vouchers)}, ip=ip)
-        _notify_holder(proposal, template="settlement_dossier.submitted", key=f"settlement-dossier:{dossier.pk}",
-                       now=now, context={"spent": format_vnd(national_spent + local_spent)})
+        append_event(
+            proposal=proposal,
+            kind="action",
+            trigger="settlement_dossier",
+            from_status=proposal.status,
+            to_status=proposal.status,
+            actor=actor,
+            now=now,
+            role=Role.APPLICANT,
+            data={
+                "dossier": dossier.pk,
+                "national_spent": national_spent,
+                "local_spent": local_spent,
+                "counterpart_spent": counterpart_spent,
+                "vouchers": len(vouchers),
+            },
+            ip=ip,
+        )
+        _notify_holder(
+            proposal,
+            template="settlement_dossier.submitted",
+            key=f"settlement-dossier:{dossier.pk}",
+            now=now,
+            context={"spent": format_vnd(national_spent + local_spent)},
+        )
     return dossier
 
 
@@ -719,7 +998,9 @@ def own_proposals(user: User):
     """The đề án of the user's organisation (as implementing unit or beneficiary)."""
     from django.db.models import Q
 
-    if not (user.is_authenticated and user.is_active and user.organisation_id and user.has_role(Role.APPLICANT)):
+    if not (
+        user.is_authenticated and user.is_active and user.organisation_id and user.has_role(Role.APPLICANT)
+    ):
         return Proposal.objects.none()
     org = user.organisation_id
     return Proposal.objects.filter(Q(implementing_org_id=org) | Q(beneficiary_id=org))
@@ -728,8 +1009,12 @@ def own_proposals(user: User):
 def own_proposal(user: User, proposal_id: int) -> Proposal:
     """One đề án of the user's organisation, else NotFound (another organisation's đề án is not told apart
     from a missing one)."""
-    proposal = (own_proposals(user).select_related("province", "district", "commune", "implementing_org")
-                .filter(pk=proposal_id).first())
+    proposal = (
+        own_proposals(user)
+        .select_related("province", "district", "commune", "implementing_org")
+        .filter(pk=proposal_id)
+        .first()
+    )
     if proposal is None:
         raise NotFound(_("Không tìm thấy đề án."))
     return proposal

@@ -16,13 +16,42 @@ from workflow.permissions import is_applicant_of
 from .audit import append_event
 from .errors import NotAllowedFromStatus, NotPermitted
 
-EDITABLE_FIELDS = frozenset({
-    "title", "plan_year", "funding_kind", "content_type", "sector", "is_pilot", "is_group", "priority_area",
-    "priority_sector", "is_production_line", "beneficiary", "beneficiary_id", "province", "province_id",
-    "district", "district_id", "commune", "commune_id", "location_detail", "partners", "need", "objectives",
-    "scale", "content_plan", "budget_note", "organisation_plan", "effectiveness", "target_learners",
-    "target_models", "target_machines", "target_fairs", "target_products",
-})
+EDITABLE_FIELDS = frozenset(
+    {
+        "title",
+        "plan_year",
+        "funding_kind",
+        "content_type",
+        "sector",
+        "is_pilot",
+        "is_group",
+        "priority_area",
+        "priority_sector",
+        "is_production_line",
+        "beneficiary",
+        "beneficiary_id",
+        "province",
+        "province_id",
+        "district",
+        "district_id",
+        "commune",
+        "commune_id",
+        "location_detail",
+        "partners",
+        "need",
+        "objectives",
+        "scale",
+        "content_plan",
+        "budget_note",
+        "organisation_plan",
+        "effectiveness",
+        "target_learners",
+        "target_models",
+        "target_machines",
+        "target_fairs",
+        "target_products",
+    }
+)
 
 
 def _tracking_code(plan_year: int, pk: int) -> str:
@@ -38,17 +67,34 @@ def create_proposal(*, actor: User, now: dt.datetime, implementing_org=None, **f
     if org is None:
         raise NotPermitted(_("Tài khoản chưa gắn với tổ chức nào nên không thể lập đề án."))
     with transaction.atomic():
-        proposal = Proposal(implementing_org=org, created_by=actor, created_at=now, updated_at=now,
-                            tracking_code=f"tmp-{uuid.uuid4().hex[:16]}", **fields)
+        proposal = Proposal(
+            implementing_org=org,
+            created_by=actor,
+            created_at=now,
+            updated_at=now,
+            tracking_code=f"tmp-{uuid.uuid4().hex[:16]}",
+            **fields,
+        )
         proposal.save(force_insert=True)
         proposal.tracking_code = _tracking_code(proposal.plan_year, proposal.pk)
         proposal.save(update_fields=["tracking_code"])
-        append_event(proposal=proposal, kind="action", trigger="create", from_status="", to_status=Status.DRAFTED,
-                     actor=actor, now=now, role="applicant", data={"title": proposal.title})
+        append_event(
+            proposal=proposal,
+            kind="action",
+            trigger="create",
+            from_status="",
+            to_status=Status.DRAFTED,
+            actor=actor,
+            now=now,
+            role="applicant",
+            data={"title": proposal.title},
+        )
     return proposal
 
 
-def update_dossier(proposal_id: int, *, actor: User, now: dt.datetime, changes: dict, ip: str | None = None) -> Proposal:
+def update_dossier(
+    proposal_id: int, *, actor: User, now: dt.datetime, changes: dict, ip: str | None = None
+) -> Proposal:
     """Change dossier fields of a draft; the audit row lists which fields changed."""
     unknown = set(changes) - EDITABLE_FIELDS
     if unknown:
@@ -58,14 +104,25 @@ def update_dossier(proposal_id: int, *, actor: User, now: dt.datetime, changes: 
         if not is_applicant_of(actor, proposal):
             raise NotPermitted(_("Chỉ đơn vị đề nghị của đề án mới được sửa hồ sơ."))
         if proposal.status != Status.DRAFTED:
-            raise NotAllowedFromStatus(_("Chỉ sửa được hồ sơ khi đề án đang soạn thảo hoặc được trả lại để bổ sung."))
+            raise NotAllowedFromStatus(
+                _("Chỉ sửa được hồ sơ khi đề án đang soạn thảo hoặc được trả lại để bổ sung.")
+            )
         changed = sorted(k for k, v in changes.items() if getattr(proposal, k) != v)
         for key in changed:
             setattr(proposal, key, changes[key])
         if changed:
             proposal.updated_at = now
             proposal.save(update_fields=[*changed, "updated_at"])
-            append_event(proposal=proposal, kind="action", trigger="edit", from_status=proposal.status,
-                         to_status=proposal.status, actor=actor, now=now, role="applicant",
-                         data={"fields": changed}, ip=ip)
+            append_event(
+                proposal=proposal,
+                kind="action",
+                trigger="edit",
+                from_status=proposal.status,
+                to_status=proposal.status,
+                actor=actor,
+                now=now,
+                role="applicant",
+                data={"fields": changed},
+                ip=ip,
+            )
     return proposal

@@ -115,6 +115,7 @@ def _today(ctx: StepContext) -> dt.date:
 
 # --- lodge -------------------------------------------------------------------------------------------------
 
+
 def check_lodge(ctx: StepContext) -> dict:
     from workflow.validation import cap_problems, missing_parts
 
@@ -124,17 +125,40 @@ def check_lodge(ctx: StepContext) -> dict:
     return {"revision_round": ctx.proposal.revision_round, "dossier": dossier_snapshot(ctx.proposal)}
 
 
-SNAPSHOT_FIELDS = ("title", "content_type", "sector", "partners", "need", "objectives", "scale", "content_plan",
-                   "budget_note", "organisation_plan", "effectiveness")
+SNAPSHOT_FIELDS = (
+    "title",
+    "content_type",
+    "sector",
+    "partners",
+    "need",
+    "objectives",
+    "scale",
+    "content_plan",
+    "budget_note",
+    "organisation_plan",
+    "effectiveness",
+)
 
 
 def dossier_snapshot(p: Proposal) -> dict:
     return {
         "sections": {f: getattr(p, f) for f in SNAPSHOT_FIELDS},
-        "work_items": [[w.title, w.starts_on.isoformat(), w.ends_on.isoformat(), w.responsible]
-                       for w in p.work_items.all()],
-        "budget_lines": [[b.item, b.unit, str(b.quantity), b.unit_price, b.national_amount, b.local_amount,
-                          b.counterpart_amount] for b in p.budget_lines.all()],
+        "work_items": [
+            [w.title, w.starts_on.isoformat(), w.ends_on.isoformat(), w.responsible]
+            for w in p.work_items.all()
+        ],
+        "budget_lines": [
+            [
+                b.item,
+                b.unit,
+                str(b.quantity),
+                b.unit_price,
+                b.national_amount,
+                b.local_amount,
+                b.counterpart_amount,
+            ]
+            for b in p.budget_lines.all()
+        ],
         "attachments": [[a.kind, a.original_name, a.sha256] for a in p.attachments.all()],
     }
 
@@ -160,10 +184,13 @@ def pin_digest(proposal_id: int, pin: str) -> str:
 
 
 def pin_matches(proposal: Proposal, pin: str) -> bool:
-    return bool(proposal.pin_hash) and constant_time_compare(proposal.pin_hash, pin_digest(proposal.pk, pin.strip()))
+    return bool(proposal.pin_hash) and constant_time_compare(
+        proposal.pin_hash, pin_digest(proposal.pk, pin.strip())
+    )
 
 
 # --- district_submit ---------------------------------------------------------------------------------------
+
 
 def check_endorse(ctx: StepContext) -> dict:
     note = (ctx.comment or str(ctx.data.get("note") or "")).strip()
@@ -173,6 +200,7 @@ def check_endorse(ctx: StepContext) -> dict:
 
 
 # --- appraise ----------------------------------------------------------------------------------------------
+
 
 def check_appraise(ctx: StepContext) -> dict:
     verdict = ctx.data.get("verdict")
@@ -214,14 +242,20 @@ def check_appraise(ctx: StepContext) -> dict:
 
 def record_appraise(ctx: StepContext, cleaned: dict) -> None:
     Appraisal.objects.create(
-        proposal=ctx.proposal, revision_round=ctx.proposal.revision_round, verdict=cleaned["verdict"],
-        score=cleaned["score"], recommended_amount=cleaned["recommended_amount"], appraiser=ctx.actor,
-        created_at=ctx.now, **{f"opinion_{k}": v for k, v in cleaned["opinions"].items()},
+        proposal=ctx.proposal,
+        revision_round=ctx.proposal.revision_round,
+        verdict=cleaned["verdict"],
+        score=cleaned["score"],
+        recommended_amount=cleaned["recommended_amount"],
+        appraiser=ctx.actor,
+        created_at=ctx.now,
+        **{f"opinion_{k}": v for k, v in cleaned["opinions"].items()},
     )
     ctx.proposal.recommended_amount = cleaned["recommended_amount"]
 
 
 # --- verify_finance ----------------------------------------------------------------------------------------
+
 
 def check_verify(ctx: StepContext) -> dict:
     national = _amount(ctx, "national_amount", _("kinh phí nguồn quốc gia"))
@@ -237,11 +271,14 @@ def check_verify(ctx: StepContext) -> dict:
 
 
 def record_verify(ctx: StepContext, cleaned: dict) -> None:
-    FinanceVerification.objects.create(proposal=ctx.proposal, officer=ctx.actor, created_at=ctx.now, **cleaned)
+    FinanceVerification.objects.create(
+        proposal=ctx.proposal, officer=ctx.actor, created_at=ctx.now, **cleaned
+    )
     ctx.proposal.verified_amount = cleaned["national_amount"] + cleaned["local_amount"]
 
 
 # --- approve -----------------------------------------------------------------------------------------------
+
 
 def check_approve(ctx: StepContext) -> dict:
     number = _text(ctx, "decision_number", _("số quyết định"), max_length=50)
@@ -277,6 +314,7 @@ def record_approve(ctx: StepContext, cleaned: dict) -> None:
 
 # --- accept ------------------------------------------------------------------------------------------------
 
+
 def check_accept(ctx: StepContext) -> dict:
     accepted_on = _date(ctx, "accepted_on", _("ngày nghiệm thu"))
     results = _text(ctx, "results", _("kết quả nghiệm thu so với mục tiêu"))
@@ -293,6 +331,7 @@ def record_accept(ctx: StepContext, cleaned: dict) -> None:
 
 # --- settle ------------------------------------------------------------------------------------------------
 
+
 def check_settle(ctx: StepContext) -> dict:
     national = _amount(ctx, "national_amount", _("quyết toán nguồn quốc gia"))
     local = _amount(ctx, "local_amount", _("quyết toán nguồn địa phương"))
@@ -308,8 +347,11 @@ def check_settle(ctx: StepContext) -> dict:
             % {"settled": format_vnd(settled), "approved": format_vnd(approved)}
         )
     return {
-        "national_amount": national, "local_amount": local, "counterpart_amount": counterpart,
-        "advanced_amount": advanced, "refund_amount": max(advanced - settled, 0),
+        "national_amount": national,
+        "local_amount": local,
+        "counterpart_amount": counterpart,
+        "advanced_amount": advanced,
+        "refund_amount": max(advanced - settled, 0),
         "payable_amount": max(settled - advanced, 0),
         "by_volume_done": ctx.proposal.status == "stopped",
     }
@@ -321,6 +363,7 @@ def record_settle(ctx: StepContext, cleaned: dict) -> None:
 
 
 # --- reasons -----------------------------------------------------------------------------------------------
+
 
 def check_reason(ctx: StepContext) -> dict:
     if not ctx.comment.strip():
@@ -360,7 +403,9 @@ def run_checks(ctx: StepContext) -> dict:
     check, _record = STEPS[ctx.trigger.name]
     cleaned = check(ctx)
     if ctx.problems:
-        raise GuardFailed(_("Chưa thể thực hiện “%(action)s”:") % {"action": ctx.trigger.label}, problems=ctx.problems)
+        raise GuardFailed(
+            _("Chưa thể thực hiện “%(action)s”:") % {"action": ctx.trigger.label}, problems=ctx.problems
+        )
     return cleaned
 
 

@@ -28,7 +28,9 @@ def task_unit_id(proposal: Proposal, scope: str, lifecycle: Lifecycle) -> int | 
     return None
 
 
-def compute_due(status: str, lifecycle: Lifecycle, now: dt.datetime, *, due_on: dt.date | None = None) -> dt.datetime | None:
+def compute_due(
+    status: str, lifecycle: Lifecycle, now: dt.datetime, *, due_on: dt.date | None = None
+) -> dt.datetime | None:
     """The deadline of the task ``status`` opens: the SLA policy in admin, else the lifecycle default."""
     if due_on is not None:
         return dt.datetime.combine(due_on, END_OF_DAY, tzinfo=VN_TZ)
@@ -48,13 +50,16 @@ def dossier_due(lifecycle: Lifecycle, now: dt.datetime) -> dt.datetime | None:
     from workflow.lifecycle import REVIEW
 
     review = [str(s) for s in REVIEW if str(s) in lifecycle.rules]
-    policies = dict(SlaPolicy.objects.filter(status__in=review, kind=Sla.WORKING_DAYS).values_list("status", "days"))
+    policies = dict(
+        SlaPolicy.objects.filter(status__in=review, kind=Sla.WORKING_DAYS).values_list("status", "days")
+    )
     total = sum(policies.get(s, lifecycle.rules[s].sla_days) for s in review)
     return WorkingCalendar.load().due_at(now, total) if total else None
 
 
-def open_task(proposal: Proposal, status: str, lifecycle: Lifecycle, now: dt.datetime, *,
-              due_on: dt.date | None = None) -> Task | None:
+def open_task(
+    proposal: Proposal, status: str, lifecycle: Lifecycle, now: dt.datetime, *, due_on: dt.date | None = None
+) -> Task | None:
     rule = lifecycle.rules[status]
     if rule.task_role is None:
         return None
@@ -62,7 +67,11 @@ def open_task(proposal: Proposal, status: str, lifecycle: Lifecycle, now: dt.dat
     if unit_id is None:
         raise GuardFailed(_("Đề án chưa có địa bàn (huyện/xã) nên không xác định được đơn vị xử lý."))
     return Task.objects.create(
-        proposal=proposal, status=status, role=str(rule.task_role), unit_id=unit_id, created_at=now,
+        proposal=proposal,
+        status=status,
+        role=str(rule.task_role),
+        unit_id=unit_id,
+        created_at=now,
         due_at=compute_due(status, lifecycle, now, due_on=due_on),
     )
 
@@ -87,7 +96,9 @@ def _locked_open_task(task_id: int, actor: User, now: dt.datetime) -> Task:
     if proposal_id is None:
         raise NotFound(_("Không tìm thấy nhiệm vụ."))
     proposal = Proposal.objects.select_for_update().get(pk=proposal_id)
-    if not can_view(actor, proposal) and not any(can_view(d, proposal) for d in active_delegators(actor, now)):
+    if not can_view(actor, proposal) and not any(
+        can_view(d, proposal) for d in active_delegators(actor, now)
+    ):
         raise NotFound(_("Không tìm thấy nhiệm vụ."))
     task = Task.objects.select_for_update(of=("self",)).select_related("proposal", "assignee").get(pk=task_id)
     if task.completed_at is not None:
@@ -156,16 +167,30 @@ def _tell_assignee(task: Task, assignee: User, now: dt.datetime) -> None:
     from notifications.services import queue_message
 
     queue_message(
-        recipients=[assignee], template="task.assigned", now=now,
-        context={"proposal": task.proposal_id, "tracking_code": task.proposal.tracking_code,
-                 "title": task.proposal.title, "step": task.get_status_display(),
-                 "due_at": local_datetime(task.due_at), "task": task.pk},
+        recipients=[assignee],
+        template="task.assigned",
+        now=now,
+        context={
+            "proposal": task.proposal_id,
+            "tracking_code": task.proposal.tracking_code,
+            "title": task.proposal.title,
+            "step": task.get_status_display(),
+            "due_at": local_datetime(task.due_at),
+            "task": task.pk,
+        },
         key=f"task:{task.pk}:assigned:{assignee.pk}:{int(now.timestamp())}",
     )
 
 
-def delegate(*, actor: User, substitute: User, starts_on: dt.date, ends_on: dt.date, now: dt.datetime,
-             ip: str | None = None) -> Delegation:
+def delegate(
+    *,
+    actor: User,
+    substitute: User,
+    starts_on: dt.date,
+    ends_on: dt.date,
+    now: dt.datetime,
+    ip: str | None = None,
+) -> Delegation:
     """``actor`` names ``substitute`` to act for them from ``starts_on`` to ``ends_on`` (inclusive)."""
     if substitute.pk == actor.pk:
         raise GuardFailed(_("Không thể ủy quyền cho chính mình."))
@@ -178,8 +203,18 @@ def delegate(*, actor: User, substitute: User, starts_on: dt.date, ends_on: dt.d
             delegator=actor, substitute=substitute, starts_on=starts_on, ends_on=ends_on, created_at=now
         )
         append_event(
-            proposal=None, kind="action", trigger="delegate", actor=actor, now=now, unit_id=actor.unit_id,
-            data={"delegation": delegation.pk, "substitute": substitute.pk, "starts_on": starts_on, "ends_on": ends_on},
+            proposal=None,
+            kind="action",
+            trigger="delegate",
+            actor=actor,
+            now=now,
+            unit_id=actor.unit_id,
+            data={
+                "delegation": delegation.pk,
+                "substitute": substitute.pk,
+                "starts_on": starts_on,
+                "ends_on": ends_on,
+            },
             ip=ip,
         )
     return delegation
@@ -189,10 +224,20 @@ def _is_unit_head(user: User, task: Task) -> bool:
     return user.has_role(Role.DEPARTMENT_HEAD) and user.unit_id == task.unit_id
 
 
-def _log(task: Task, verb: str, actor: User, now: dt.datetime, on_behalf: User | None, data: dict,
-         ip: str | None) -> None:
+def _log(
+    task: Task, verb: str, actor: User, now: dt.datetime, on_behalf: User | None, data: dict, ip: str | None
+) -> None:
     append_event(
-        proposal=task.proposal, kind="action", trigger=verb, from_status=task.proposal.status,
-        to_status=task.proposal.status, actor=actor, on_behalf_of=on_behalf, role=task.role, unit_id=task.unit_id,
-        now=now, data={"task": task.pk, **data}, ip=ip,
+        proposal=task.proposal,
+        kind="action",
+        trigger=verb,
+        from_status=task.proposal.status,
+        to_status=task.proposal.status,
+        actor=actor,
+        on_behalf_of=on_behalf,
+        role=task.role,
+        unit_id=task.unit_id,
+        now=now,
+        data={"task": task.pk, **data},
+        ip=ip,
     )

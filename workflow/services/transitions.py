@@ -27,8 +27,15 @@ from .tasks import close_task, open_task
 
 
 def fire(
-    proposal_id: int, trigger: str, *, actor: User, now: dt.datetime, comment: str = "",
-    data: dict | None = None, ip: str | None = None, expected_status: str | None = None,
+    proposal_id: int,
+    trigger: str,
+    *,
+    actor: User,
+    now: dt.datetime,
+    comment: str = "",
+    data: dict | None = None,
+    ip: str | None = None,
+    expected_status: str | None = None,
 ) -> TransitionEvent:
     """Fire ``trigger`` on the đề án as ``actor``. Returns the audit event; raises a WorkflowError subclass.
 
@@ -38,15 +45,22 @@ def fire(
     comment = (comment or "").strip()
     try:
         with transaction.atomic():
-            proposal = Proposal.objects.select_for_update(of=("self",)).select_related("province").filter(
-                pk=proposal_id
-            ).first()
+            proposal = (
+                Proposal.objects.select_for_update(of=("self",))
+                .select_related("province")
+                .filter(pk=proposal_id)
+                .first()
+            )
             if proposal is None or not can_view(actor, proposal):
                 raise NotFound(_("Không tìm thấy đề án."))
             source = proposal.status
             if expected_status is not None and expected_status != source:
-                raise Conflict(_("Đề án vừa được người khác xử lý (nay ở trạng thái “%(status)s”); không có gì được ghi.")
-                               % {"status": Status(source).label})
+                raise Conflict(
+                    _(
+                        "Đề án vừa được người khác xử lý (nay ở trạng thái “%(status)s”); không có gì được ghi."
+                    )
+                    % {"status": Status(source).label}
+                )
             target = lifecycle.resume_target(trigger, source, proposal.returned_from)
             t: Trigger | None = lifecycle.triggers.get(trigger)
             if t is None or target is None:
@@ -55,7 +69,9 @@ def fire(
                     _("Không thể “%(action)s” khi đề án đang ở trạng thái “%(status)s”.")
                     % {"action": label, "status": Status(source).label}
                 )
-            task = Task.objects.select_for_update().filter(proposal=proposal, completed_at__isnull=True).first()
+            task = (
+                Task.objects.select_for_update().filter(proposal=proposal, completed_at__isnull=True).first()
+            )
             decision = can_fire(actor, proposal, trigger, task=task, now=now)
             if not decision:
                 raise NotPermitted(decision.reason)
@@ -65,17 +81,38 @@ def fire(
             steps.record(ctx, cleaned)
 
             proposal.status, proposal.status_changed_at, proposal.updated_at = target, now, now
-            proposal.save(update_fields=[
-                "status", "status_changed_at", "updated_at", "lodged_at", "dossier_due_at", "pin_hash", "revision_round", "returned_from", "recommended_amount",
-                "verified_amount", "approved_amount", "settled_amount",
-            ])
+            proposal.save(
+                update_fields=[
+                    "status",
+                    "status_changed_at",
+                    "updated_at",
+                    "lodged_at",
+                    "dossier_due_at",
+                    "pin_hash",
+                    "revision_round",
+                    "returned_from",
+                    "recommended_amount",
+                    "verified_amount",
+                    "approved_amount",
+                    "settled_amount",
+                ]
+            )
             close_task(task, by=decision.on_behalf_of or actor, now=now, outcome=trigger)
             next_task = open_task(proposal, target, lifecycle, now, due_on=ctx.due_on)
             event = append_event(
-                proposal=proposal, kind="transition", trigger=trigger, from_status=source, to_status=target,
-                actor=actor, on_behalf_of=decision.on_behalf_of, role=decision.role,
-                unit_id=task.unit_id if task else (actor.unit_id or None), now=now, comment=comment,
-                data=cleaned, ip=ip,
+                proposal=proposal,
+                kind="transition",
+                trigger=trigger,
+                from_status=source,
+                to_status=target,
+                actor=actor,
+                on_behalf_of=decision.on_behalf_of,
+                role=decision.role,
+                unit_id=task.unit_id if task else (actor.unit_id or None),
+                now=now,
+                comment=comment,
+                data=cleaned,
+                ip=ip,
             )
             event.receipt_pin = ctx.pin  # not stored: the caller shows it once on the receipt
             _notify(proposal, event, next_task, now)
@@ -84,19 +121,27 @@ def fire(
         if isinstance(exc, IntegrityError) and not any(name in str(exc) for name in RACE_CONSTRAINTS):
             raise
         # A lock or uniqueness conflict with a concurrent request: the transaction rolled back as a whole.
-        raise Conflict(_("Đề án vừa được người khác xử lý; không có gì được ghi. Vui lòng tải lại và thử lại.")) from exc
+        raise Conflict(
+            _("Đề án vừa được người khác xử lý; không có gì được ghi. Vui lòng tải lại và thử lại.")
+        ) from exc
 
 
 # Unique constraints that only a concurrent request can break (the row lock prevents it otherwise).
 RACE_CONSTRAINTS = ("one_open_task_per_proposal", "event_seq_unique", "event_system_seq_unique")
 
 
-def available_triggers(user: User, proposal: Proposal, *, now: dt.datetime, task: Task | None = None) -> list[Trigger]:
+def available_triggers(
+    user: User, proposal: Proposal, *, now: dt.datetime, task: Task | None = None
+) -> list[Trigger]:
     """The triggers ``user`` may fire now (for showing buttons; ``fire`` checks again)."""
     lifecycle = get_lifecycle()
     if task is None:
         task = Task.objects.filter(proposal=proposal, completed_at__isnull=True).first()
-    return [t for t in lifecycle.triggers_from(proposal.status) if can_fire(user, proposal, t.name, task=task, now=now)]
+    return [
+        t
+        for t in lifecycle.triggers_from(proposal.status)
+        if can_fire(user, proposal, t.name, task=task, now=now)
+    ]
 
 
 @dataclass(frozen=True)
@@ -107,8 +152,15 @@ class BatchResult:
     event_id: int | None = None
 
 
-def fire_batch(items: list[tuple[int, dict]], trigger: str, *, actor: User, now: dt.datetime, comment: str = "",
-               ip: str | None = None) -> list[BatchResult]:
+def fire_batch(
+    items: list[tuple[int, dict]],
+    trigger: str,
+    *,
+    actor: User,
+    now: dt.datetime,
+    comment: str = "",
+    ip: str | None = None,
+) -> list[BatchResult]:
     """Fire one trigger on many đề án (a finance batch, a plan approval): each in its own transaction."""
     results = []
     for proposal_id, data in items:
@@ -117,7 +169,9 @@ def fire_batch(items: list[tuple[int, dict]], trigger: str, *, actor: User, now:
         except WorkflowError as exc:
             results.append(BatchResult(proposal_id, False, str(exc)))
         except DatabaseError as exc:  # pragma: no cover - reported per item, never aborts the batch
-            results.append(BatchResult(proposal_id, False, _("Lỗi cơ sở dữ liệu: %(error)s") % {"error": exc}))
+            results.append(
+                BatchResult(proposal_id, False, _("Lỗi cơ sở dữ liệu: %(error)s") % {"error": exc})
+            )
         else:
             results.append(BatchResult(proposal_id, True, _("Đã thực hiện."), event.pk))
     return results
@@ -133,34 +187,60 @@ def _notify(proposal: Proposal, event: TransitionEvent, next_task: Task | None, 
 
     data = event.data or {}
     context = {
-        "proposal": proposal.pk, "tracking_code": proposal.tracking_code, "title": proposal.title,
-        "trigger": event.trigger, "from": event.from_status, "to": event.to_status, "comment": event.comment,
+        "proposal": proposal.pk,
+        "tracking_code": proposal.tracking_code,
+        "title": proposal.title,
+        "trigger": event.trigger,
+        "from": event.from_status,
+        "to": event.to_status,
+        "comment": event.comment,
         "event": event.pk,
     }
     if event.trigger == "lodge":
         # The receipt: the PIN exists only at the first lodging and only in memory (the audit keeps its hash).
         pin = getattr(event, "receipt_pin", "") or data.get("pin", "")
-        context |= {"pin": pin, "dossier_due_at": local_datetime(proposal.dossier_due_at),
-                    "step_due_at": local_datetime(next_task.due_at if next_task else None)}
+        context |= {
+            "pin": pin,
+            "dossier_due_at": local_datetime(proposal.dossier_due_at),
+            "step_due_at": local_datetime(next_task.due_at if next_task else None),
+        }
     elif event.trigger == "approve":
-        context |= {"decision_number": data.get("decision_number", ""), "decision_date": day(data.get("decision_date")),
-                    "amount": money(data.get("amount"))}
+        context |= {
+            "decision_number": data.get("decision_number", ""),
+            "decision_date": day(data.get("decision_date")),
+            "amount": money(data.get("amount")),
+        }
     elif event.trigger == "accept":
-        context |= {"accepted_on": day(data.get("accepted_on")), "results": data.get("results", ""),
-                    "settlement_due_on": day(data.get("settlement_due_on"))}
+        context |= {
+            "accepted_on": day(data.get("accepted_on")),
+            "results": data.get("results", ""),
+            "settlement_due_on": day(data.get("settlement_due_on")),
+        }
     elif event.trigger == "settle":
         settled = (data.get("national_amount") or 0) + (data.get("local_amount") or 0)
-        context |= {"settled_amount": money(settled), "advanced_amount": money(data.get("advanced_amount", 0)),
-                    "payable_amount": money(data.get("payable_amount", 0)),
-                    "refund_amount": money(data.get("refund_amount", 0)),
-                    "owes_refund": bool(data.get("refund_amount"))}
+        context |= {
+            "settled_amount": money(settled),
+            "advanced_amount": money(data.get("advanced_amount", 0)),
+            "payable_amount": money(data.get("payable_amount", 0)),
+            "refund_amount": money(data.get("refund_amount", 0)),
+            "owes_refund": bool(data.get("refund_amount")),
+        }
     applicants, staff = _recipients(proposal, next_task)
     notices = [Notice(tuple(applicants), f"proposal.{event.trigger}", context, f"event:{event.pk}")]
     if next_task is not None:
-        notices.append(Notice(tuple(staff), "task.waiting",
-                              {**{k: v for k, v in context.items() if k != "pin"}, "task": next_task.pk,
-                               "step": next_task.get_status_display(), "due_at": local_datetime(next_task.due_at)},
-                              f"task:{next_task.pk}:waiting"))
+        notices.append(
+            Notice(
+                tuple(staff),
+                "task.waiting",
+                {
+                    **{k: v for k, v in context.items() if k != "pin"},
+                    "task": next_task.pk,
+                    "step": next_task.get_status_display(),
+                    "due_at": local_datetime(next_task.due_at),
+                },
+                f"task:{next_task.pk}:waiting",
+            )
+        )
     # One call for both events: the outbox is read and written once, and one after-commit hook queues delivery.
     queue_notices(notices, now=now)
 
@@ -172,7 +252,12 @@ def _recipients(proposal: Proposal, next_task: Task | None) -> tuple[list[User],
     if next_task is None:
         return list(User.objects.filter(applicant, is_active=True).order_by("pk")), []
     in_queue = Exists(User.groups.through.objects.filter(user_id=OuterRef("pk"), group__name=next_task.role))
-    people = list(User.objects.annotate(in_queue=in_queue)
-                  .filter(applicant | Q(unit_id=next_task.unit_id, in_queue=True), is_active=True).order_by("pk"))
-    return ([u for u in people if u.organisation_id == proposal.implementing_org_id],
-            [u for u in people if u.unit_id == next_task.unit_id and u.in_queue])
+    people = list(
+        User.objects.annotate(in_queue=in_queue)
+        .filter(applicant | Q(unit_id=next_task.unit_id, in_queue=True), is_active=True)
+        .order_by("pk")
+    )
+    return (
+        [u for u in people if u.organisation_id == proposal.implementing_org_id],
+        [u for u in people if u.unit_id == next_task.unit_id and u.in_queue],
+    )

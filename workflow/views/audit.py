@@ -57,10 +57,13 @@ def filters_from(params) -> EventFilters:
     unit = params.get("unit", "")
     status = params.get("status", "")
     return EventFilters(
-        proposal=params.get("proposal", "").strip()[:100], actor=params.get("actor", "").strip()[:150],
-        unit=int(unit) if unit.isdigit() else None, trigger=params.get("trigger", "").strip()[:32],
+        proposal=params.get("proposal", "").strip()[:100],
+        actor=params.get("actor", "").strip()[:150],
+        unit=int(unit) if unit.isdigit() else None,
+        trigger=params.get("trigger", "").strip()[:32],
         status=status if status in Status.values else "",
-        date_from=_date(params.get("from", "")), date_to=_date(params.get("to", "")),
+        date_from=_date(params.get("from", "")),
+        date_to=_date(params.get("to", "")),
     )
 
 
@@ -68,14 +71,29 @@ def scope_label(user) -> str:
     return user.unit.name if user.unit_id else _("Toàn quốc")
 
 
-def record_export(request, *, view: str, fmt: str, body: bytes, rows: int, filters: dict, now: dt.datetime) -> str:
+def record_export(
+    request, *, view: str, fmt: str, body: bytes, rows: int, filters: dict, now: dt.datetime
+) -> str:
     """The SHA-256 of the exact bytes sent, recorded in the audit trail (a row about no single đề án)."""
     digest = hashlib.sha256(body).hexdigest()
     with transaction.atomic():
-        append_event(proposal=None, kind=TransitionEvent.Kind.ACTION, trigger="export", actor=request.user, now=now,
-                     unit_id=request.user.unit_id, ip=client_ip(request),
-                     data={"view": view, "format": fmt, "rows": rows, "bytes": len(body), "sha256": digest,
-                           "filters": filters})
+        append_event(
+            proposal=None,
+            kind=TransitionEvent.Kind.ACTION,
+            trigger="export",
+            actor=request.user,
+            now=now,
+            unit_id=request.user.unit_id,
+            ip=client_ip(request),
+            data={
+                "view": view,
+                "format": fmt,
+                "rows": rows,
+                "bytes": len(body),
+                "sha256": digest,
+                "filters": filters,
+            },
+        )
     return digest
 
 
@@ -99,9 +117,15 @@ class EventListView(AuditorMixin, TemplateView):
         params = self.request.GET.copy()
         params.pop("page", None)
         return {
-            **super().get_context_data(**kwargs), "page": page, "events": page.object_list, "f": filters,
-            "query": params.urlencode(), "statuses": Status.choices, **event_choices(user),
-            "exports": recent_exports(user), "scope": scope_label(user),
+            **super().get_context_data(**kwargs),
+            "page": page,
+            "events": page.object_list,
+            "f": filters,
+            "query": params.urlencode(),
+            "statuses": Status.choices,
+            **event_choices(user),
+            "exports": recent_exports(user),
+            "scope": scope_label(user),
         }
 
 
@@ -113,16 +137,34 @@ class TimelineView(AuditorMixin, TemplateView):
     def get_context_data(self, pk, **kwargs):
         p = visible_proposal_or_404(self.request.user, pk)
         events = list(history(p))
-        task = Task.objects.select_related("unit", "assignee").filter(proposal=p, completed_at__isnull=True).first()
-        return {**super().get_context_data(**kwargs), "p": p, "events": events, "task": task,
-                "spans": time_in_status(p, events, now=self.now), "statuses": dict(Status.choices)}
+        task = (
+            Task.objects.select_related("unit", "assignee")
+            .filter(proposal=p, completed_at__isnull=True)
+            .first()
+        )
+        return {
+            **super().get_context_data(**kwargs),
+            "p": p,
+            "events": events,
+            "task": task,
+            "spans": time_in_status(p, events, now=self.now),
+            "statuses": dict(Status.choices),
+        }
 
 
 PROBLEMS = (
-    (re.compile(r"sequence (\d+) is missing \(found (\d+)\)"),
-     lambda m: _("Thiếu dòng số %(expected)s (gặp dòng số %(found)s)") % {"expected": m[1], "found": m[2]}),
-    (re.compile(r"previous-hash link does not match"), lambda m: _("Hash liên kết không khớp với dòng trước")),
-    (re.compile(r"row content does not match its hash"), lambda m: _("Nội dung dòng không khớp với hash đã lưu")),
+    (
+        re.compile(r"sequence (\d+) is missing \(found (\d+)\)"),
+        lambda m: _("Thiếu dòng số %(expected)s (gặp dòng số %(found)s)") % {"expected": m[1], "found": m[2]},
+    ),
+    (
+        re.compile(r"previous-hash link does not match"),
+        lambda m: _("Hash liên kết không khớp với dòng trước"),
+    ),
+    (
+        re.compile(r"row content does not match its hash"),
+        lambda m: _("Nội dung dòng không khớp với hash đã lưu"),
+    ),
 )
 
 
@@ -140,14 +182,26 @@ def verify_scope(user, proposal_id: int | None) -> ChainReport:
         return verify_chains(proposal_id=proposal_id)
     if user.is_superuser:
         return verify_chains()
-    ids = scoped_events(user).filter(proposal__isnull=False).order_by("proposal_id").values_list(
-        "proposal_id", flat=True).distinct()
+    ids = (
+        scoped_events(user)
+        .filter(proposal__isnull=False)
+        .order_by("proposal_id")
+        .values_list("proposal_id", flat=True)
+        .distinct()
+    )
     events = chains = 0
     for pid in ids:
         report = verify_chains(proposal_id=pid)
         if not report.ok:
-            return ChainReport(False, events + report.events, chains + report.chains, report.broken_proposal,
-                               report.broken_seq, report.broken_id, report.problem)
+            return ChainReport(
+                False,
+                events + report.events,
+                chains + report.chains,
+                report.broken_proposal,
+                report.broken_seq,
+                report.broken_id,
+                report.problem,
+            )
         events, chains = events + report.events, chains + report.chains
     return ChainReport(True, events, chains)
 
@@ -164,16 +218,39 @@ class VerifyView(AuditorMixin, TemplateView):
         report = verify_scope(user, p.pk if p else None)
         broken = None
         if not report.ok:
-            broken = TransitionEvent.objects.select_related("proposal", "actor").filter(pk=report.broken_id).first()
+            broken = (
+                TransitionEvent.objects.select_related("proposal", "actor")
+                .filter(pk=report.broken_id)
+                .first()
+            )
         with transaction.atomic():
-            append_event(proposal=None, kind=TransitionEvent.Kind.ACTION, trigger="verify_audit", actor=user, now=now,
-                         unit_id=user.unit_id, ip=client_ip(self.request),
-                         data={"proposal": p.tracking_code if p else "", "ok": report.ok, "events": report.events,
-                               "chains": report.chains, "broken_proposal": report.broken_proposal,
-                               "broken_seq": report.broken_seq, "broken_id": report.broken_id,
-                               "problem": report.problem})
-        return {**super().get_context_data(**kwargs), "p": p, "report": report, "broken": broken,
-                "problem": problem_text(report.problem), "checked_at": now}
+            append_event(
+                proposal=None,
+                kind=TransitionEvent.Kind.ACTION,
+                trigger="verify_audit",
+                actor=user,
+                now=now,
+                unit_id=user.unit_id,
+                ip=client_ip(self.request),
+                data={
+                    "proposal": p.tracking_code if p else "",
+                    "ok": report.ok,
+                    "events": report.events,
+                    "chains": report.chains,
+                    "broken_proposal": report.broken_proposal,
+                    "broken_seq": report.broken_seq,
+                    "broken_id": report.broken_id,
+                    "problem": report.problem,
+                },
+            )
+        return {
+            **super().get_context_data(**kwargs),
+            "p": p,
+            "report": report,
+            "broken": broken,
+            "problem": problem_text(report.problem),
+            "checked_at": now,
+        }
 
 
 class ExportView(AuditorMixin, View):
@@ -192,9 +269,13 @@ class ExportView(AuditorMixin, View):
             described = ", ".join(f"{k}={v}" for k, v in filters.as_dict().items()) or _("không lọc")
             body, count = xlsx_bytes(
                 _("NHẬT KÝ XỬ LÝ ĐỀ ÁN KHUYẾN CÔNG — %(scope)s") % {"scope": scope_label(request.user)},
-                _("Điều kiện lọc: %(filters)s; xuất lúc %(at)s") % {
-                    "filters": described, "at": now.astimezone(VN_TZ).strftime("%d/%m/%Y %H:%M")},
-                header, audit_rows(events), now=now)
-        digest = record_export(request, view="audit_events", fmt=fmt, body=body, rows=count,
-                               filters=filters.as_dict(), now=now)
+                _("Điều kiện lọc: %(filters)s; xuất lúc %(at)s")
+                % {"filters": described, "at": now.astimezone(VN_TZ).strftime("%d/%m/%Y %H:%M")},
+                header,
+                audit_rows(events),
+                now=now,
+            )
+        digest = record_export(
+            request, view="audit_events", fmt=fmt, body=body, rows=count, filters=filters.as_dict(), now=now
+        )
         return file_response(body, fmt=fmt, stem="nhat-ky", digest=digest, now=now)

@@ -17,7 +17,9 @@ class StaffMixin(LoginRequiredMixin):
     """A signed-in staff member; anybody else gets 404 (not even the page's existence is told)."""
 
     def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not (STAFF_ROLES & request.user.role_names or request.user.is_superuser):
+        if request.user.is_authenticated and not (
+            STAFF_ROLES & request.user.role_names or request.user.is_superuser
+        ):
             raise Http404
         return super().dispatch(request, *args, **kwargs)
 

@@ -63,10 +63,24 @@ def bar_chart(items: list[tuple[str, float]], *, money: bool = False) -> dict:
     bars = []
     for i, (label, value) in enumerate(items):
         y = i * (BAR_HEIGHT + GAP)
-        bars.append({"label": label, "value": value, "money": format_vnd(int(value)) if money else "", "y": y, "text_y": y + BAR_HEIGHT - 5,
-                     "width": round(CHART_WIDTH * value / top, 1), "value_x": LABEL_WIDTH + round(CHART_WIDTH * value / top, 1) + 6})
-    return {"bars": bars, "height": max(len(items) * (BAR_HEIGHT + GAP), BAR_HEIGHT), "label_width": LABEL_WIDTH,
-            "width": LABEL_WIDTH + CHART_WIDTH + 120, "bar_height": BAR_HEIGHT}
+        bars.append(
+            {
+                "label": label,
+                "value": value,
+                "money": format_vnd(int(value)) if money else "",
+                "y": y,
+                "text_y": y + BAR_HEIGHT - 5,
+                "width": round(CHART_WIDTH * value / top, 1),
+                "value_x": LABEL_WIDTH + round(CHART_WIDTH * value / top, 1) + 6,
+            }
+        )
+    return {
+        "bars": bars,
+        "height": max(len(items) * (BAR_HEIGHT + GAP), BAR_HEIGHT),
+        "label_width": LABEL_WIDTH,
+        "width": LABEL_WIDTH + CHART_WIDTH + 120,
+        "bar_height": BAR_HEIGHT,
+    }
 
 
 def stacked_chart(rows: list[tuple[str, list[tuple[str, int]]]]) -> dict:
@@ -81,8 +95,13 @@ def stacked_chart(rows: list[tuple[str, list[tuple[str, int]]]]) -> dict:
             x += width
         y = i * (BAR_HEIGHT + GAP)
         out.append({"label": label, "y": y, "text_y": y + BAR_HEIGHT - 5, "segments": segments})
-    return {"rows": out, "height": max(len(rows) * (BAR_HEIGHT + GAP), BAR_HEIGHT), "label_width": LABEL_WIDTH,
-            "width": LABEL_WIDTH + CHART_WIDTH + 10, "bar_height": BAR_HEIGHT}
+    return {
+        "rows": out,
+        "height": max(len(rows) * (BAR_HEIGHT + GAP), BAR_HEIGHT),
+        "label_width": LABEL_WIDTH,
+        "width": LABEL_WIDTH + CHART_WIDTH + 10,
+        "bar_height": BAR_HEIGHT,
+    }
 
 
 class DashboardView(LeaderMixin, TemplateView):
@@ -98,18 +117,32 @@ class DashboardView(LeaderMixin, TemplateView):
         on_time = on_time_by_unit(proposals, completed_from=done_from, completed_to=done_to)
         durations = status_durations(proposals)
         funds = funds_by_source(proposals)
-        stages = [(_("Đề nghị"), sum(f.requested for f in funds if f.source != "counterpart")),
-                  (_("Phê duyệt"), sum(f.approved or 0 for f in funds)),
-                  (_("Tạm ứng"), sum(f.advanced or 0 for f in funds)),
-                  (_("Quyết toán"), sum(f.settled for f in funds if f.source != "counterpart"))]
+        stages = [
+            (_("Đề nghị"), sum(f.requested for f in funds if f.source != "counterpart")),
+            (_("Phê duyệt"), sum(f.approved or 0 for f in funds)),
+            (_("Tạm ứng"), sum(f.advanced or 0 for f in funds)),
+            (_("Quyết toán"), sum(f.settled for f in funds if f.source != "counterpart")),
+        ]
         return {
-            **super().get_context_data(**kwargs), "now": now, "year": year, "years": plan_years(user),
-            "done_from": done_from, "done_to": done_to, "scope": scope_label(user),
-            "matrix": matrix, "overdue": overdue, "on_time": on_time, "durations": durations, "funds": funds,
-            "status_chart": bar_chart([(label, matrix.totals[i]) for i, (_c, label) in enumerate(matrix.columns)]),
+            **super().get_context_data(**kwargs),
+            "now": now,
+            "year": year,
+            "years": plan_years(user),
+            "done_from": done_from,
+            "done_to": done_to,
+            "scope": scope_label(user),
+            "matrix": matrix,
+            "overdue": overdue,
+            "on_time": on_time,
+            "durations": durations,
+            "funds": funds,
+            "status_chart": bar_chart(
+                [(label, matrix.totals[i]) for i, (_c, label) in enumerate(matrix.columns)]
+            ),
             "overdue_chart": bar_chart([(r.unit, r.count) for r in overdue]),
-            "on_time_chart": stacked_chart([(r.unit, [("before", r.before), ("on", r.on), ("after", r.after)])
-                                            for r in on_time]),
+            "on_time_chart": stacked_chart(
+                [(r.unit, [("before", r.before), ("on", r.on), ("after", r.after)]) for r in on_time]
+            ),
             "duration_chart": bar_chart([(r.label, r.average) for r in durations]),
             "funds_chart": bar_chart(stages, money=True),
         }
@@ -132,12 +165,28 @@ class AnnualPlanView(LeaderMixin, TemplateView):
         plan = annual_plan(dashboard_proposals(request.user), year=year, approved_only=approved_only)
         if request.GET.get("format") == "xlsx":
             body = annual_plan_workbook(plan, scope=scope_label(request.user), now=now)
-            digest = record_export(request, view="annual_plan", fmt="xlsx", body=body, rows=len(plan.detail),
-                                   filters={"year": year, "basis": "approved" if approved_only else "lodged"}, now=now)
-            return file_response(body, fmt="xlsx", stem=f"ke-hoach-khuyen-cong-{year}", digest=digest, now=now)
-        return self.render_to_response({"plan": plan, "year": year, "approved_only": approved_only,
-                                        "years": plan_years(request.user), "scope": scope_label(request.user),
-                                        "query": request.GET.urlencode()})
+            digest = record_export(
+                request,
+                view="annual_plan",
+                fmt="xlsx",
+                body=body,
+                rows=len(plan.detail),
+                filters={"year": year, "basis": "approved" if approved_only else "lodged"},
+                now=now,
+            )
+            return file_response(
+                body, fmt="xlsx", stem=f"ke-hoach-khuyen-cong-{year}", digest=digest, now=now
+            )
+        return self.render_to_response(
+            {
+                "plan": plan,
+                "year": year,
+                "approved_only": approved_only,
+                "years": plan_years(request.user),
+                "scope": scope_label(request.user),
+                "query": request.GET.urlencode(),
+            }
+        )
 
 
 class QuarterlyReportView(LeaderMixin, TemplateView):
@@ -153,8 +202,25 @@ class QuarterlyReportView(LeaderMixin, TemplateView):
         report = quarterly_report(dashboard_proposals(request.user), year=year, quarter=quarter)
         if request.GET.get("format") == "xlsx":
             body = quarterly_workbook(report, scope=scope_label(request.user), now=now)
-            digest = record_export(request, view="quarterly_report", fmt="xlsx", body=body,
-                                   rows=len(report.proposals), filters={"year": year, "quarter": quarter}, now=now)
-            return file_response(body, fmt="xlsx", stem=f"bao-cao-quy-{quarter}-{year}", digest=digest, now=now)
-        return self.render_to_response({"report": report, "year": year, "quarter": quarter, "quarters": (1, 2, 3, 4),
-                                        "years": plan_years(request.user), "scope": scope_label(request.user)})
+            digest = record_export(
+                request,
+                view="quarterly_report",
+                fmt="xlsx",
+                body=body,
+                rows=len(report.proposals),
+                filters={"year": year, "quarter": quarter},
+                now=now,
+            )
+            return file_response(
+                body, fmt="xlsx", stem=f"bao-cao-quy-{quarter}-{year}", digest=digest, now=now
+            )
+        return self.render_to_response(
+            {
+                "report": report,
+                "year": year,
+                "quarter": quarter,
+                "quarters": (1, 2, 3, 4),
+                "years": plan_years(request.user),
+                "scope": scope_label(request.user),
+            }
+        )

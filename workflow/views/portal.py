@@ -64,9 +64,14 @@ def _errors_to_form(form, exc: WorkflowError) -> None:
 
 class PortalIndexView(ApplicantMixin, View):
     def get(self, request):
-        proposals = portal.own_proposals(request.user).select_related("district", "commune").order_by(
-            "-updated_at", "-id")
-        return render(request, "portal/index.html", {"proposals": proposals, "org": request.user.organisation})
+        proposals = (
+            portal.own_proposals(request.user)
+            .select_related("district", "commune")
+            .order_by("-updated_at", "-id")
+        )
+        return render(
+            request, "portal/index.html", {"proposals": proposals, "org": request.user.organisation}
+        )
 
 
 class ProposalStartView(ApplicantMixin, View):
@@ -74,8 +79,12 @@ class ProposalStartView(ApplicantMixin, View):
 
     def get(self, request):
         org = request.user.organisation
-        initial = {"location": org.address_unit_id} if org.address_unit.level in ("district", "commune") else {}
-        return render(request, self.template_name, {"form": pf.ProposalStartForm(today=self.today, initial=initial)})
+        initial = (
+            {"location": org.address_unit_id} if org.address_unit.level in ("district", "commune") else {}
+        )
+        return render(
+            request, self.template_name, {"form": pf.ProposalStartForm(today=self.today, initial=initial)}
+        )
 
     def post(self, request):
         form = pf.ProposalStartForm(request.POST, today=self.today)
@@ -85,8 +94,11 @@ class ProposalStartView(ApplicantMixin, View):
             except WorkflowError as exc:
                 _errors_to_form(form, exc)
             else:
-                messages.success(request, _("Đã tạo đề án %(code)s. Hãy soạn các mục của hồ sơ; có thể lưu bất cứ lúc "
-                                            "nào.") % {"code": p.tracking_code})
+                messages.success(
+                    request,
+                    _("Đã tạo đề án %(code)s. Hãy soạn các mục của hồ sơ; có thể lưu bất cứ lúc nào.")
+                    % {"code": p.tracking_code},
+                )
                 return HttpResponseRedirect(reverse("portal:edit", args=[p.pk]))
         return render(request, self.template_name, {"form": form}, status=400)
 
@@ -101,12 +113,19 @@ class DossierEditView(ApplicantMixin, View):
         attachments = list(p.attachments.all())
         kinds = [(k, label, [a for a in attachments if a.kind == k]) for k, label in AttachmentKind.choices]
         return {
-            "p": p, "form": form, "works": works, "lines": lines,
+            "p": p,
+            "form": form,
+            "works": works,
+            "lines": lines,
             "sections": [(form[f], "section-" + f.replace("_", "-")) for f in pf.SECTION_FIELDS],
-            "general": [form[f] for f in pf.GENERAL_FIELDS], "targets": [form[f] for f in pf.TARGET_FIELDS],
-            "attachment_kinds": kinds, "attachment_form": pf.AttachmentForm(),
-            "cap": cap_summary(p, on=today), "cap_problems": cap_problems(p, on=today),
-            "missing": missing_parts(p), "max_mb": portal.upload_max_bytes() // (1024 * 1024),
+            "general": [form[f] for f in pf.GENERAL_FIELDS],
+            "targets": [form[f] for f in pf.TARGET_FIELDS],
+            "attachment_kinds": kinds,
+            "attachment_form": pf.AttachmentForm(),
+            "cap": cap_summary(p, on=today),
+            "cap_problems": cap_problems(p, on=today),
+            "missing": missing_parts(p),
+            "max_mb": portal.upload_max_bytes() // (1024 * 1024),
             "return_reason": portal.status_view(p, now=self.now, with_reasons=True).last_reason,
             **extra,
         }
@@ -130,30 +149,58 @@ class DossierEditView(ApplicantMixin, View):
         lines = pf.BudgetLineFormSet(request.POST, prefix="bl", initial=pf.budget_line_initial(p))
         lodging = "lodge" in request.POST
         if not (form.is_valid() and works.is_valid() and lines.is_valid()):
-            messages.error(request, _("Chưa lưu: có ô nhập chưa đúng (đánh dấu đỏ bên dưới). Những gì bạn đã nhập "
-                                      "vẫn còn nguyên."))
+            messages.error(
+                request,
+                _(
+                    "Chưa lưu: có ô nhập chưa đúng (đánh dấu đỏ bên dưới). Những gì bạn đã nhập "
+                    "vẫn còn nguyên."
+                ),
+            )
             return render(request, self.template_name, self._context(p, form, works, lines), status=400)
         try:
-            portal.save_dossier(p.pk, actor=request.user, now=self.now, fields=form.to_fields(),
-                                work_items=pf.work_items_from(works), budget_lines=pf.budget_lines_from(lines),
-                                ip=client_ip(request))
+            portal.save_dossier(
+                p.pk,
+                actor=request.user,
+                now=self.now,
+                fields=form.to_fields(),
+                work_items=pf.work_items_from(works),
+                budget_lines=pf.budget_lines_from(lines),
+                ip=client_ip(request),
+            )
         except WorkflowError as exc:
             _errors_to_form(form, exc)
-            return render(request, self.template_name, self._context(p, form, works, lines), status=exc.status)
+            return render(
+                request, self.template_name, self._context(p, form, works, lines), status=exc.status
+            )
         if not lodging:
             messages.success(request, _("Đã lưu hồ sơ."))
             return HttpResponseRedirect(reverse("portal:edit", args=[p.pk]))
         try:
-            event = fire(p.pk, "lodge", actor=request.user, now=self.now, ip=client_ip(request),
-                         expected_status=Status.DRAFTED)
+            event = fire(
+                p.pk,
+                "lodge",
+                actor=request.user,
+                now=self.now,
+                ip=client_ip(request),
+                expected_status=Status.DRAFTED,
+            )
         except GuardFailed as exc:
             p = self.own(pk)
-            messages.warning(request, _("Đã lưu hồ sơ, nhưng chưa nộp được vì hồ sơ còn thiếu hoặc chưa đúng:"))
-            return render(request, self.template_name, self._context(
-                p, pf.DossierForm(instance=p, today=self.today),
-                pf.WorkItemFormSet(prefix="wi", initial=pf.work_item_initial(p)),
-                pf.BudgetLineFormSet(prefix="bl", initial=pf.budget_line_initial(p)),
-                lodge_problems=exc.problems), status=400)
+            messages.warning(
+                request, _("Đã lưu hồ sơ, nhưng chưa nộp được vì hồ sơ còn thiếu hoặc chưa đúng:")
+            )
+            return render(
+                request,
+                self.template_name,
+                self._context(
+                    p,
+                    pf.DossierForm(instance=p, today=self.today),
+                    pf.WorkItemFormSet(prefix="wi", initial=pf.work_item_initial(p)),
+                    pf.BudgetLineFormSet(prefix="bl", initial=pf.budget_line_initial(p)),
+                    lodge_problems=exc.problems,
+                ),
+                status=400,
+            )
         except WorkflowError as exc:
             messages.error(request, str(exc))
             return HttpResponseRedirect(reverse("portal:edit", args=[p.pk]))
@@ -175,8 +222,15 @@ class AttachmentUploadView(ApplicantMixin, View):
             return HttpResponseRedirect(target)
         upload = form.cleaned_data["file"]
         try:
-            a = portal.add_attachment(p.pk, actor=request.user, now=self.now, kind=form.cleaned_data["kind"],
-                                      filename=upload.name, content=upload, ip=client_ip(request))
+            a = portal.add_attachment(
+                p.pk,
+                actor=request.user,
+                now=self.now,
+                kind=form.cleaned_data["kind"],
+                filename=upload.name,
+                content=upload,
+                ip=client_ip(request),
+            )
         except WorkflowError as exc:
             messages.error(request, _("Chưa tải lên được: %(reason)s") % {"reason": str(exc)})
         else:
@@ -203,11 +257,14 @@ class AttachmentDownloadView(LoginRequiredMixin, View):
 
     def get(self, request, attachment_pk):
         try:
-            a = portal.open_attachment(attachment_pk, actor=request.user, now=timezone.now(), ip=client_ip(request))
+            a = portal.open_attachment(
+                attachment_pk, actor=request.user, now=timezone.now(), ip=client_ip(request)
+            )
         except NotFound as exc:
             raise Http404 from exc
-        response = FileResponse(a.file.open("rb"), as_attachment=True, filename=a.original_name,
-                                content_type=a.mime_type)
+        response = FileResponse(
+            a.file.open("rb"), as_attachment=True, filename=a.original_name, content_type=a.mime_type
+        )
         response["X-Content-Type-Options"] = "nosniff"
         response["Cache-Control"] = "private, no-store"
         return response
@@ -220,10 +277,19 @@ class ReceiptView(ApplicantMixin, View):
             raise Http404
         pin = request.session.pop(PIN_SESSION_KEY % p.pk, "")  # shown on this one page, then gone
         lookup_url = request.build_absolute_uri(reverse("public_lookup")) + f"?ma={p.tracking_code}"
-        response = render(request, "portal/receipt.html", {
-            "p": p, "r": portal.receipt(p), "pin": pin, "lookup_url": lookup_url,
-            "qr": portal.qr_svg(lookup_url, title=_("Mã QR tra cứu hồ sơ %(code)s") % {"code": p.tracking_code}),
-        })
+        response = render(
+            request,
+            "portal/receipt.html",
+            {
+                "p": p,
+                "r": portal.receipt(p),
+                "pin": pin,
+                "lookup_url": lookup_url,
+                "qr": portal.qr_svg(
+                    lookup_url, title=_("Mã QR tra cứu hồ sơ %(code)s") % {"code": p.tracking_code}
+                ),
+            },
+        )
         response["Cache-Control"] = "private, no-store"
         return response
 
@@ -247,13 +313,20 @@ def implementation_context(p, *, today: dt.date) -> dict:
     committed = sum(a.amount for a in advances if a.state != Advance.State.REFUSED)
     limit = implementation.advance_limit(p)
     return {
-        "reports": reports, "report_due": period.replace(day=25),
+        "reports": reports,
+        "report_due": period.replace(day=25),
         "report_done": any(r.period == period for r in reports),
-        "advances": advances, "advance_limit": limit, "advance_committed": committed,
+        "advances": advances,
+        "advance_limit": limit,
+        "advance_committed": committed,
         "advance_left": max(limit - committed, 0),
         "completions": list(CompletionReport.objects.filter(proposal=p)),
-        "settlement_dossiers": list(SettlementDossier.objects.filter(proposal=p).prefetch_related("vouchers")),
-        "settlement_due": portal.settlement_due_on(p) if p.status in (Status.IMPLEMENTED, Status.STOPPED) else None,
+        "settlement_dossiers": list(
+            SettlementDossier.objects.filter(proposal=p).prefetch_related("vouchers")
+        ),
+        "settlement_due": portal.settlement_due_on(p)
+        if p.status in (Status.IMPLEMENTED, Status.STOPPED)
+        else None,
     }
 
 
@@ -278,9 +351,19 @@ class _ImplementationFormView(ApplicantMixin, View):
         return _("Đã gửi.")
 
     def _render(self, request, p, form, status=200, **more):
-        return render(request, self.template_name, {
-            "p": p, "form": form, "title": self.title, "allowed": p.status in self.statuses, **self.page_context(p), **more,
-        }, status=status)
+        return render(
+            request,
+            self.template_name,
+            {
+                "p": p,
+                "form": form,
+                "title": self.title,
+                "allowed": p.status in self.statuses,
+                **self.page_context(p),
+                **more,
+            },
+            status=status,
+        )
 
     def get(self, request, pk):
         p = self.own(pk)
@@ -311,14 +394,24 @@ class ProgressReportView(_ImplementationFormView):
         return {"period": self.today}
 
     def page_context(self, p):
-        return {"intro": _("Báo cáo tiến độ của mỗi tháng cần gửi trước ngày 25 của tháng đó "
-                           "(hạn tháng này: %(due)s).") % {"due": self.today.replace(day=25).strftime("%d/%m/%Y")}}
+        return {
+            "intro": _(
+                "Báo cáo tiến độ của mỗi tháng cần gửi trước ngày 25 của tháng đó (hạn tháng này: %(due)s)."
+            )
+            % {"due": self.today.replace(day=25).strftime("%d/%m/%Y")}
+        }
 
     def call(self, p, form):
         d = form.cleaned_data
-        return implementation.submit_progress_report(p.pk, actor=self.request.user, now=self.now, period=d["period"],
-                                                     percent_complete=d["percent_complete"], summary=d["summary"],
-                                                     ip=client_ip(self.request))
+        return implementation.submit_progress_report(
+            p.pk,
+            actor=self.request.user,
+            now=self.now,
+            period=d["period"],
+            percent_complete=d["percent_complete"],
+            summary=d["summary"],
+            ip=client_ip(self.request),
+        )
 
     def success_message(self, result):
         return _("Đã gửi báo cáo tiến độ tháng %(month)s.") % {"month": result.period.strftime("%m/%Y")}
@@ -337,16 +430,30 @@ class AdvanceRequestView(_ImplementationFormView):
         from core.money import format_vnd
 
         ctx = implementation_context(p, today=self.today)
-        return {"intro": _("Tổng các lần tạm ứng không vượt %(pct)s %% kinh phí được phê duyệt (%(approved)s), tức "
-                           "%(limit)s. Đã đề nghị %(committed)s; còn có thể đề nghị tối đa %(left)s.")
-                % {"pct": settings.KHUYENCONG["ADVANCE_CAP_PERCENT"], "approved": format_vnd(p.approved_amount),
-                   "limit": format_vnd(ctx["advance_limit"]), "committed": format_vnd(ctx["advance_committed"]),
-                   "left": format_vnd(ctx["advance_left"])}}
+        return {
+            "intro": _(
+                "Tổng các lần tạm ứng không vượt %(pct)s %% kinh phí được phê duyệt (%(approved)s), tức "
+                "%(limit)s. Đã đề nghị %(committed)s; còn có thể đề nghị tối đa %(left)s."
+            )
+            % {
+                "pct": settings.KHUYENCONG["ADVANCE_CAP_PERCENT"],
+                "approved": format_vnd(p.approved_amount),
+                "limit": format_vnd(ctx["advance_limit"]),
+                "committed": format_vnd(ctx["advance_committed"]),
+                "left": format_vnd(ctx["advance_left"]),
+            }
+        }
 
     def call(self, p, form):
         d = form.cleaned_data
-        return implementation.request_advance(p.pk, actor=self.request.user, now=self.now, amount=d["amount"],
-                                              note=d.get("note") or "", ip=client_ip(self.request))
+        return implementation.request_advance(
+            p.pk,
+            actor=self.request.user,
+            now=self.now,
+            amount=d["amount"],
+            note=d.get("note") or "",
+            ip=client_ip(self.request),
+        )
 
     def success_message(self, result):
         from core.money import format_vnd
@@ -369,9 +476,15 @@ class CompletionReportView(_ImplementationFormView):
 
     def call(self, p, form):
         d = form.cleaned_data
-        return portal.submit_completion_report(p.pk, actor=self.request.user, now=self.now,
-                                               finished_on=d["finished_on"], results=d["results"],
-                                               percent_complete=d["percent_complete"], ip=client_ip(self.request))
+        return portal.submit_completion_report(
+            p.pk,
+            actor=self.request.user,
+            now=self.now,
+            finished_on=d["finished_on"],
+            results=d["results"],
+            percent_complete=d["percent_complete"],
+            ip=client_ip(self.request),
+        )
 
     def success_message(self, result):
         return _("Đã gửi báo cáo hoàn thành; Sở Công Thương sẽ liên hệ để nghiệm thu.")
@@ -383,10 +496,19 @@ class SettlementDossierView(ApplicantMixin, View):
 
     def _render(self, request, p, form, vouchers, status=200):
         due = portal.settlement_due_on(p)
-        return render(request, self.template_name, {
-            "p": p, "form": form, "vouchers": vouchers, "allowed": p.status in self.statuses, "due": due,
-            "late": bool(due and due < self.today),
-        }, status=status)
+        return render(
+            request,
+            self.template_name,
+            {
+                "p": p,
+                "form": form,
+                "vouchers": vouchers,
+                "allowed": p.status in self.statuses,
+                "due": due,
+                "late": bool(due and due < self.today),
+            },
+            status=status,
+        )
 
     def get(self, request, pk):
         p = self.own(pk)
@@ -400,9 +522,16 @@ class SettlementDossierView(ApplicantMixin, View):
             d = form.cleaned_data
             try:
                 portal.submit_settlement_dossier(
-                    p.pk, actor=request.user, now=self.now, national_spent=d.get("national_spent") or 0,
-                    local_spent=d.get("local_spent") or 0, counterpart_spent=d.get("counterpart_spent") or 0,
-                    vouchers=pf.vouchers_from(vouchers), note=d.get("note") or "", ip=client_ip(request))
+                    p.pk,
+                    actor=request.user,
+                    now=self.now,
+                    national_spent=d.get("national_spent") or 0,
+                    local_spent=d.get("local_spent") or 0,
+                    counterpart_spent=d.get("counterpart_spent") or 0,
+                    vouchers=pf.vouchers_from(vouchers),
+                    note=d.get("note") or "",
+                    ip=client_ip(request),
+                )
             except WorkflowError as exc:
                 _errors_to_form(form, exc)
                 return self._render(request, p, form, vouchers, status=exc.status)
@@ -415,8 +544,14 @@ class WithdrawView(ApplicantMixin, View):
     def post(self, request, pk):
         p = self.own(pk)
         try:
-            fire(p.pk, "withdraw", actor=request.user, now=self.now, ip=client_ip(request),
-                 expected_status=request.POST.get("expected_status") or None)
+            fire(
+                p.pk,
+                "withdraw",
+                actor=request.user,
+                now=self.now,
+                ip=client_ip(request),
+                expected_status=request.POST.get("expected_status") or None,
+            )
         except WorkflowError as exc:
             messages.error(request, str(exc))
         else:
@@ -433,5 +568,8 @@ class RoundDiffView(LoginRequiredMixin, View):
             p, diffs = portal.diff_for(request.user, pk)
         except NotFound as exc:
             raise Http404 from exc
-        return render(request, "portal/diff.html", {"p": p, "diffs": diffs,
-                                                    "is_applicant": request.user.has_role(Role.APPLICANT)})
+        return render(
+            request,
+            "portal/diff.html",
+            {"p": p, "diffs": diffs, "is_applicant": request.user.has_role(Role.APPLICANT)},
+        )

@@ -24,8 +24,16 @@ from workflow.services.transitions import available_triggers, fire, fire_batch
 
 from .common import StaffMixin, client_ip, visible_proposal_or_404
 
-MAIN_PATH = ["drafted", "lodged", "district_submitted", "appraised", "finance_verified", "approved",
-             "implemented", "settled"]
+MAIN_PATH = [
+    "drafted",
+    "lodged",
+    "district_submitted",
+    "appraised",
+    "finance_verified",
+    "approved",
+    "implemented",
+    "settled",
+]
 
 
 def budget_totals(lines) -> dict:
@@ -50,8 +58,13 @@ class ProposalListView(StaffMixin, TemplateView):
             qs = qs.filter(Q(tracking_code__iexact=q) | Q(title__icontains=q))
         if status in Status.values:
             qs = qs.filter(status=status)
-        return {**super().get_context_data(**kwargs), "proposals": qs.order_by("-updated_at", "-id")[:100],
-                "q": q, "status": status, "statuses": Status.choices}
+        return {
+            **super().get_context_data(**kwargs),
+            "proposals": qs.order_by("-updated_at", "-id")[:100],
+            "q": q,
+            "status": status,
+            "statuses": Status.choices,
+        }
 
 
 class ProposalDetailView(StaffMixin, TemplateView):
@@ -62,21 +75,32 @@ class ProposalDetailView(StaffMixin, TemplateView):
         p = visible_proposal_or_404(user, pk)
         lines = list(p.budget_lines.all())
         events = list(history(p))
-        task = Task.objects.select_related("unit", "assignee").filter(proposal=p, completed_at__isnull=True).first()
+        task = (
+            Task.objects.select_related("unit", "assignee")
+            .filter(proposal=p, completed_at__isnull=True)
+            .first()
+        )
         from workflow.validation import cap_problems
 
         lifecycle = get_lifecycle()
         path = [s for s in MAIN_PATH if s in lifecycle.statuses]
         return {
             **super().get_context_data(**kwargs),
-            "p": p, "lines": lines, "totals": budget_totals(lines),
+            "p": p,
+            "lines": lines,
+            "totals": budget_totals(lines),
             "cap_problems": cap_problems(p, on=now.astimezone(VN_TZ).date()),
-            "work_items": list(p.work_items.all()), "attachments": list(p.attachments.all()),
-            "events": events, "spans": time_in_status(p, events, now=now), "task": task,
+            "work_items": list(p.work_items.all()),
+            "attachments": list(p.attachments.all()),
+            "events": events,
+            "spans": time_in_status(p, events, now=now),
+            "task": task,
             "actions": available_triggers(user, p, now=now, task=task),
             "path": [(s, Status(s).label, s == p.status) for s in path],
-            "off_path": p.status not in path, "public_name": PUBLIC_NAMES[p.status],
-            "diagram": mermaid(lifecycle, highlight=p.status), "now": now,
+            "off_path": p.status not in path,
+            "public_name": PUBLIC_NAMES[p.status],
+            "diagram": mermaid(lifecycle, highlight=p.status),
+            "now": now,
             "is_late": bool(task and task.due_at and task.due_at < now),
             "dossier_late": bool(p.dossier_due_at and p.dossier_due_at < now and p.status in REVIEW_STATUSES),
         }
@@ -118,18 +142,31 @@ class ActionView(StaffMixin, View):
         status = 400
         if form.is_valid():
             try:
-                fire(p.pk, trigger, actor=request.user, now=self.now, comment=form.cleaned_data.get("comment", ""),
-                     data=form.to_data(), ip=client_ip(request), expected_status=form.cleaned_data["expected_status"])
+                fire(
+                    p.pk,
+                    trigger,
+                    actor=request.user,
+                    now=self.now,
+                    comment=form.cleaned_data.get("comment", ""),
+                    data=form.to_data(),
+                    ip=client_ip(request),
+                    expected_status=form.cleaned_data["expected_status"],
+                )
             except WorkflowError as exc:
                 status = exc.status
                 form.add_error(None, exc.message)
                 for problem in exc.problems:
                     form.add_error(None, problem)
             else:
-                messages.success(request, _("Đã thực hiện “%(action)s” cho đề án %(code)s.") % {
-                    "action": t.label, "code": p.tracking_code})
+                messages.success(
+                    request,
+                    _("Đã thực hiện “%(action)s” cho đề án %(code)s.")
+                    % {"action": t.label, "code": p.tracking_code},
+                )
                 return HttpResponseRedirect(reverse("proposals:detail", args=[p.pk]))
-        return render(request, self.template_name, {"p": p, "t": t, "form": form, "allowed": True}, status=status)
+        return render(
+            request, self.template_name, {"p": p, "t": t, "form": form, "allowed": True}, status=status
+        )
 
 
 BATCH_TRIGGERS = {"verify_finance": Status.APPRAISED, "approve": Status.FINANCE_VERIFIED}
@@ -147,14 +184,24 @@ class BatchView(StaffMixin, View):
         if not request.user.has_role(role):
             raise Http404
         return list(
-            visible_proposals(request.user).filter(status=BATCH_TRIGGERS[trigger])
-            .select_related("district", "commune").order_by("plan_year", "tracking_code")[:500]
+            visible_proposals(request.user)
+            .filter(status=BATCH_TRIGGERS[trigger])
+            .select_related("district", "commune")
+            .order_by("plan_year", "tracking_code")[:500]
         )
 
     def get(self, request, trigger):
         rows = self._candidates(request, trigger)
-        return render(request, self.template_name, {"trigger": trigger, "t": get_lifecycle().triggers[trigger],
-                                                    "rows": rows, "form": ApproveForm() if trigger == "approve" else None})
+        return render(
+            request,
+            self.template_name,
+            {
+                "trigger": trigger,
+                "t": get_lifecycle().triggers[trigger],
+                "rows": rows,
+                "form": ApproveForm() if trigger == "approve" else None,
+            },
+        )
 
     def post(self, request, trigger):
         rows = {p.pk: p for p in self._candidates(request, trigger)}
@@ -163,13 +210,17 @@ class BatchView(StaffMixin, View):
         items, errors = [], []
         header = {}
         if trigger == "approve":
-            header = {"decision_number": request.POST.get("decision_number", "").strip(),
-                      "decision_date": request.POST.get("decision_date", "")}
+            header = {
+                "decision_number": request.POST.get("decision_number", "").strip(),
+                "decision_date": request.POST.get("decision_date", ""),
+            }
         for pk in selected:
             try:
                 if trigger == "verify_finance":
-                    data = {"national_amount": money.clean(request.POST.get(f"national_{pk}")),
-                            "local_amount": money.clean(request.POST.get(f"local_{pk}"))}
+                    data = {
+                        "national_amount": money.clean(request.POST.get(f"national_{pk}")),
+                        "local_amount": money.clean(request.POST.get(f"local_{pk}")),
+                    }
                 else:
                     data = {**header, "amount": money.clean(request.POST.get(f"amount_{pk}"))}
             except Exception:  # noqa: BLE001 - a malformed amount is reported on its row
@@ -184,9 +235,17 @@ class BatchView(StaffMixin, View):
         ok = sum(1 for _p, success, _m in report if success)
         if report:
             messages.info(request, _("Đã xử lý %(ok)d/%(n)d đề án.") % {"ok": ok, "n": len(report)})
-        return render(request, self.template_name, {
-            "trigger": trigger, "t": get_lifecycle().triggers[trigger], "rows": self._candidates(request, trigger),
-            "report": report, "form": ApproveForm(initial=header) if trigger == "approve" else None})
+        return render(
+            request,
+            self.template_name,
+            {
+                "trigger": trigger,
+                "t": get_lifecycle().triggers[trigger],
+                "rows": self._candidates(request, trigger),
+                "report": report,
+                "form": ApproveForm(initial=header) if trigger == "approve" else None,
+            },
+        )
 
 
 class AttachmentDownloadView(View):
@@ -196,7 +255,10 @@ class AttachmentDownloadView(View):
         if not request.user.is_authenticated:
             raise Http404
         attachment = Attachment.objects.select_related("proposal").filter(pk=pk).first()
-        if attachment is None or not visible_proposals(request.user).filter(pk=attachment.proposal_id).exists():
+        if (
+            attachment is None
+            or not visible_proposals(request.user).filter(pk=attachment.proposal_id).exists()
+        ):
             raise Http404
         from django.db import transaction
         from django.utils import timezone
@@ -205,11 +267,23 @@ class AttachmentDownloadView(View):
 
         with transaction.atomic():
             proposal = Proposal.objects.select_for_update().get(pk=attachment.proposal_id)
-            append_event(proposal=proposal, kind="action", trigger="download", from_status=proposal.status,
-                         to_status=proposal.status, actor=request.user, now=timezone.now(),
-                         data={"attachment": attachment.pk, "name": attachment.original_name}, ip=client_ip(request))
-        response = FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name,
-                                content_type=attachment.mime_type)
+            append_event(
+                proposal=proposal,
+                kind="action",
+                trigger="download",
+                from_status=proposal.status,
+                to_status=proposal.status,
+                actor=request.user,
+                now=timezone.now(),
+                data={"attachment": attachment.pk, "name": attachment.original_name},
+                ip=client_ip(request),
+            )
+        response = FileResponse(
+            attachment.file.open("rb"),
+            as_attachment=True,
+            filename=attachment.original_name,
+            content_type=attachment.mime_type,
+        )
         response["X-Content-Type-Options"] = "nosniff"
         response["Cache-Control"] = "private, no-store"
         return response

@@ -30,15 +30,26 @@ class PublicLookupView(View):
         result, error, status = None, "", 200
         if form.is_valid():
             try:
-                result = lookup(form.cleaned_data["code"], form.cleaned_data["pin"], ip=client_ip(request),
-                                now=timezone.now())
+                result = lookup(
+                    form.cleaned_data["code"],
+                    form.cleaned_data["pin"],
+                    ip=client_ip(request),
+                    now=timezone.now(),
+                )
             except (LookupFailed, LookupRefused) as exc:
                 error, status = exc.message, exc.status
         else:
             status = 400
-        return render(request, self.template_name, {"form": LookupForm(initial={"code": request.POST.get("code", "")})
-                                                    if result else form, "result": result, "error": error},
-                      status=status)
+        return render(
+            request,
+            self.template_name,
+            {
+                "form": LookupForm(initial={"code": request.POST.get("code", "")}) if result else form,
+                "result": result,
+                "error": error,
+            },
+            status=status,
+        )
 
 
 @method_decorator(never_cache, name="dispatch")
@@ -47,9 +58,16 @@ class PublicLookupJsonView(View):
 
     def get(self, request):
         try:
-            data = lookup(request.GET.get("ma", ""), request.GET.get("pin", ""), ip=client_ip(request),
-                          now=timezone.now())
+            data = lookup(
+                request.GET.get("ma", ""),
+                request.GET.get("pin", ""),
+                ip=client_ip(request),
+                now=timezone.now(),
+            )
         except (LookupFailed, LookupRefused) as exc:
-            return JsonResponse({"error": exc.code, "message": exc.message}, status=exc.status,
-                                json_dumps_params={"ensure_ascii": False})
+            return JsonResponse(
+                {"error": exc.code, "message": exc.message},
+                status=exc.status,
+                json_dumps_params={"ensure_ascii": False},
+            )
         return JsonResponse(data, json_dumps_params={"ensure_ascii": False})

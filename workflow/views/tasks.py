@@ -45,10 +45,14 @@ class TaskBoxView(StaffMixin, TemplateView):
         filters = TaskFilters(
             status=g.get("status", "") if g.get("status") in Status.values else "",
             content_type=g.get("content_type", "") if g.get("content_type") in ContentType.values else "",
-            plan_year=_int(g.get("plan_year")), unit=_int(g.get("unit")),
-            due=g.get("due", "") if g.get("due") in ("overdue", "soon", "ok") else "", q=g.get("q", "")[:100],
+            plan_year=_int(g.get("plan_year")),
+            unit=_int(g.get("unit")),
+            due=g.get("due", "") if g.get("due") in ("overdue", "soon", "ok") else "",
+            q=g.get("q", "")[:100],
         )
-        page = task_page(self.request.user, self.box, now=self.now, filters=filters, cursor=g.get("after", ""))
+        page = task_page(
+            self.request.user, self.box, now=self.now, filters=filters, cursor=g.get("after", "")
+        )
         query = g.copy()
         query.pop("after", None)
         user = self.request.user
@@ -57,9 +61,15 @@ class TaskBoxView(StaffMixin, TemplateView):
             units = AdministrativeUnit.objects.filter(parent_id=user.unit_id).only("id", "name")
         return {
             **super().get_context_data(**kwargs),
-            "box": self.box, "title": BOX_TITLES[self.box], "page": page, "query": query.urlencode(),
-            "statuses": Status.choices, "content_types": ContentType.choices, "units": units,
-            "now": self.now, "can_bulk_claim": self.box == "queue",
+            "box": self.box,
+            "title": BOX_TITLES[self.box],
+            "page": page,
+            "query": query.urlencode(),
+            "statuses": Status.choices,
+            "content_types": ContentType.choices,
+            "units": units,
+            "now": self.now,
+            "can_bulk_claim": self.box == "queue",
         }
 
 
@@ -87,12 +97,16 @@ class TaskVerbView(StaffMixin, View):
         done, refused = 0, []
         for task_id in ids:
             try:
-                getattr(task_services, self.verb)(task_id, actor=request.user, now=self.now, ip=client_ip(request))
+                getattr(task_services, self.verb)(
+                    task_id, actor=request.user, now=self.now, ip=client_ip(request)
+                )
                 done += 1
             except WorkflowError as exc:
                 refused.append(str(exc))
         if done:
-            msg = {"claim": _("Đã nhận %(n)d việc."), "release": _("Đã trả lại %(n)d việc vào hàng chờ.")}[self.verb]
+            msg = {"claim": _("Đã nhận %(n)d việc."), "release": _("Đã trả lại %(n)d việc vào hàng chờ.")}[
+                self.verb
+            ]
             messages.success(request, msg % {"n": done})
         for reason in refused:
             messages.error(request, reason)
@@ -106,29 +120,42 @@ class ReassignView(StaffMixin, View):
     template_name = "workflow/reassign.html"
 
     def _task(self, request, pk):
-        task = get_object_or_404(Task.objects.select_related("proposal", "assignee"), pk=pk, completed_at__isnull=True)
+        task = get_object_or_404(
+            Task.objects.select_related("proposal", "assignee"), pk=pk, completed_at__isnull=True
+        )
         if not (request.user.has_role(Role.DEPARTMENT_HEAD) and request.user.unit_id == task.unit_id):
             raise Http404
-        candidates = User.objects.filter(is_active=True, unit_id=task.unit_id, groups__name=task.role).order_by(
-            "last_name", "first_name", "username")
+        candidates = User.objects.filter(
+            is_active=True, unit_id=task.unit_id, groups__name=task.role
+        ).order_by("last_name", "first_name", "username")
         return task, candidates
 
     def get(self, request, pk):
         task, candidates = self._task(request, pk)
-        return render(request, self.template_name, {"task": task, "form": ReassignForm(candidates=candidates)})
+        return render(
+            request, self.template_name, {"task": task, "form": ReassignForm(candidates=candidates)}
+        )
 
     def post(self, request, pk):
         task, candidates = self._task(request, pk)
         form = ReassignForm(request.POST, candidates=candidates)
         if form.is_valid():
             try:
-                task_services.reassign(task.pk, actor=request.user, assignee=form.cleaned_data["assignee"],
-                                       now=self.now, ip=client_ip(request))
+                task_services.reassign(
+                    task.pk,
+                    actor=request.user,
+                    assignee=form.cleaned_data["assignee"],
+                    now=self.now,
+                    ip=client_ip(request),
+                )
             except WorkflowError as exc:
                 form.add_error(None, str(exc))
             else:
-                messages.success(request, _("Đã giao %(code)s cho %(name)s.") % {
-                    "code": task.proposal.tracking_code, "name": form.cleaned_data["assignee"]})
+                messages.success(
+                    request,
+                    _("Đã giao %(code)s cho %(name)s.")
+                    % {"code": task.proposal.tracking_code, "name": form.cleaned_data["assignee"]},
+                )
                 return HttpResponseRedirect(reverse("tasks:queue"))
         return render(request, self.template_name, {"task": task, "form": form}, status=400)
 
@@ -137,24 +164,41 @@ class DelegateView(StaffMixin, View):
     template_name = "workflow/delegate.html"
 
     def _candidates(self, request):
-        return User.objects.filter(is_active=True, unit_id=request.user.unit_id).exclude(pk=request.user.pk).order_by(
-            "last_name", "first_name", "username")
+        return (
+            User.objects.filter(is_active=True, unit_id=request.user.unit_id)
+            .exclude(pk=request.user.pk)
+            .order_by("last_name", "first_name", "username")
+        )
 
     def get(self, request):
-        return render(request, self.template_name, {"form": DelegateForm(candidates=self._candidates(request))})
+        return render(
+            request, self.template_name, {"form": DelegateForm(candidates=self._candidates(request))}
+        )
 
     def post(self, request):
         form = DelegateForm(request.POST, candidates=self._candidates(request))
         if form.is_valid():
             d = form.cleaned_data
             try:
-                task_services.delegate(actor=request.user, substitute=d["substitute"], starts_on=d["starts_on"],
-                                       ends_on=d["ends_on"], now=self.now, ip=client_ip(request))
+                task_services.delegate(
+                    actor=request.user,
+                    substitute=d["substitute"],
+                    starts_on=d["starts_on"],
+                    ends_on=d["ends_on"],
+                    now=self.now,
+                    ip=client_ip(request),
+                )
             except WorkflowError as exc:
                 form.add_error(None, str(exc))
             else:
-                messages.success(request, _("Đã ủy quyền cho %(name)s từ %(start)s đến hết %(end)s.") % {
-                    "name": d["substitute"], "start": d["starts_on"].strftime("%d/%m/%Y"),
-                    "end": d["ends_on"].strftime("%d/%m/%Y")})
+                messages.success(
+                    request,
+                    _("Đã ủy quyền cho %(name)s từ %(start)s đến hết %(end)s.")
+                    % {
+                        "name": d["substitute"],
+                        "start": d["starts_on"].strftime("%d/%m/%Y"),
+                        "end": d["ends_on"].strftime("%d/%m/%Y"),
+                    },
+                )
                 return HttpResponseRedirect(reverse("tasks:inbox"))
         return render(request, self.template_name, {"form": form}, status=400)

@@ -11,7 +11,9 @@ class Command(BaseCommand):
     help = "Chạy một lần quét nhắc hạn (sắp đến hạn, đến hạn, quá hạn, báo lãnh đạo, báo cáo tiến độ)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--now", help="Thời điểm quét, ISO 8601 (mặc định: bây giờ), ví dụ 2027-02-26T08:00+07:00")
+        parser.add_argument(
+            "--now", help="Thời điểm quét, ISO 8601 (mặc định: bây giờ), ví dụ 2027-02-26T08:00+07:00"
+        )
 
     def handle(self, *args, now=None, **options):
         if now:
