@@ -90,3 +90,19 @@ def test_a_draft_is_never_found(client):
     p = complete_proposal(w)
     r = client.get(reverse("public_lookup_json"), {"ma": p.tracking_code, "pin": "123456"})
     assert r.status_code == 404 and r.json()["error"] == "lookup_failed"
+
+
+def test_lookup_with_the_cache_down_answers_503_with_a_message_not_a_500(client, settings):
+    # A Redis that is not there: the wrong-PIN counters cannot be read, so the lookup refuses politely.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+        }
+    }
+    response = client.get("/tra-cuu/json/?ma=KC2026-000001&pin=123456")
+    assert response.status_code == 503
+    assert "tạm thời gián đoạn" in response.json()["message"]
+    response = client.post("/tra-cuu/", {"code": "KC2026-000001", "pin": "123456"})
+    assert response.status_code == 503
+    assert "tạm thời gián đoạn" in response.content.decode()

@@ -564,6 +564,13 @@ class LookupFailed(WorkflowError):
     status = 404
 
 
+class LookupUnavailable(WorkflowError):
+    """The wrong-PIN counters cannot be read (the cache is down): refuse rather than look up unguarded."""
+
+    code = "lookup_unavailable"
+    status = 503
+
+
 class LookupRefused(WorkflowError):
     code = "too_many_attempts"
     status = 429
@@ -582,7 +589,13 @@ def lookup(code: str, pin: str, *, ip: str | None, now: dt.datetime) -> dict:
     limit = int(_conf("LOOKUP_MAX_FAILURES", 10))
     window = int(_conf("LOOKUP_WINDOW_SECONDS", 15 * 60))
     keys = _counter_keys(code, ip)
-    if any((cache.get(k) or 0) >= limit for k in keys):
+    try:
+        failures = [cache.get(k) or 0 for k in keys]
+    except Exception as exc:  # noqa: BLE001 - the counter store is down: fail closed, never a 500
+        raise LookupUnavailable(
+            _("Tra cứu tạm thời gián đoạn; vui lòng thử lại sau ít phút. Hồ sơ của bạn không bị ảnh hưởng.")
+        ) from exc
+    if any(n >= limit for n in failures):
         raise LookupRefused(
             _(
                 "Đã nhập sai quá nhiều lần. Vì an toàn, việc tra cứu tạm khóa; vui lòng thử lại sau "
@@ -594,13 +607,20 @@ def lookup(code: str, pin: str, *, ip: str | None, now: dt.datetime) -> dict:
     if code and re.fullmatch(r"\d{6}", pin):
         proposal = Proposal.objects.filter(tracking_code=code, lodged_at__isnull=False).first()
     if proposal is None or not _pin_ok(proposal, pin):
-        for k in keys:
-            if cache.add(k, 1, window):
-                continue
-            try:
-                cache.incr(k)
-            except ValueError:  # expired between add and incr
-                cache.set(k, 1, window)
+        try:
+            for k in keys:
+                if cache.add(k, 1, window):
+                    continue
+                try:
+                    cache.incr(k)
+                except ValueError:  # expired between add and incr
+                    cache.set(k, 1, window)
+        except Exception as exc:  # noqa: BLE001
+            raise LookupUnavailable(
+                _(
+                    "Tra cứu tạm thời gián đoạn; vui lòng thử lại sau ít phút. Hồ sơ của bạn không bị ảnh hưởng."
+                )
+            ) from exc
         raise LookupFailed(_("Mã hồ sơ hoặc mã PIN không đúng. Hãy kiểm tra lại giấy biên nhận."))
     return public_status(proposal, now=now)
 

@@ -12,7 +12,7 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 
 from workflow.forms_portal import LookupForm
-from workflow.services.portal import LookupFailed, LookupRefused, lookup
+from workflow.services.portal import LookupFailed, LookupRefused, LookupUnavailable, lookup
 
 from .common import client_ip
 
@@ -36,7 +36,7 @@ class PublicLookupView(View):
                     ip=client_ip(request),
                     now=timezone.now(),
                 )
-            except (LookupFailed, LookupRefused) as exc:
+            except (LookupFailed, LookupRefused, LookupUnavailable) as exc:
                 error, status = exc.message, exc.status
         else:
             status = 400
@@ -64,7 +64,7 @@ class PublicLookupJsonView(View):
                 ip=client_ip(request),
                 now=timezone.now(),
             )
-        except (LookupFailed, LookupRefused) as exc:
+        except (LookupFailed, LookupRefused, LookupUnavailable) as exc:
             return JsonResponse(
                 {"error": exc.code, "message": exc.message},
                 status=exc.status,
