@@ -5,6 +5,7 @@ from rest_framework import serializers
 from core.models import AdministrativeUnit
 from workflow.lifecycle import PUBLIC_NAMES
 from workflow.models import BudgetLine, Proposal, Task, TransitionEvent, WorkItem
+from workflow.services.proposals import DOSSIER_FIELDS as SERVICE_DOSSIER_FIELDS
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -38,35 +39,7 @@ class WorkItemSerializer(serializers.ModelSerializer):
         fields = ["id", "title", "starts_on", "ends_on", "responsible"]
 
 
-DOSSIER_FIELDS = [
-    "title",
-    "plan_year",
-    "funding_kind",
-    "content_type",
-    "sector",
-    "is_pilot",
-    "is_group",
-    "priority_area",
-    "priority_sector",
-    "is_production_line",
-    "province",
-    "district",
-    "commune",
-    "location_detail",
-    "partners",
-    "need",
-    "objectives",
-    "scale",
-    "content_plan",
-    "budget_note",
-    "organisation_plan",
-    "effectiveness",
-    "target_learners",
-    "target_models",
-    "target_machines",
-    "target_fairs",
-    "target_products",
-]
+DOSSIER_FIELDS = list(SERVICE_DOSSIER_FIELDS)
 DECIDED_FIELDS = [
     "id",
     "tracking_code",

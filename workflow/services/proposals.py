@@ -16,42 +16,38 @@ from workflow.permissions import is_applicant_of
 from .audit import append_event
 from .errors import NotAllowedFromStatus, NotPermitted
 
-EDITABLE_FIELDS = frozenset(
-    {
-        "title",
-        "plan_year",
-        "funding_kind",
-        "content_type",
-        "sector",
-        "is_pilot",
-        "is_group",
-        "priority_area",
-        "priority_sector",
-        "is_production_line",
-        "beneficiary",
-        "beneficiary_id",
-        "province",
-        "province_id",
-        "district",
-        "district_id",
-        "commune",
-        "commune_id",
-        "location_detail",
-        "partners",
-        "need",
-        "objectives",
-        "scale",
-        "content_plan",
-        "budget_note",
-        "organisation_plan",
-        "effectiveness",
-        "target_learners",
-        "target_models",
-        "target_machines",
-        "target_fairs",
-        "target_products",
-    }
+# The dossier fields an applicant edits, in form order (the API serialises them in this order too).
+DOSSIER_FIELDS = (
+    "title",
+    "plan_year",
+    "funding_kind",
+    "content_type",
+    "sector",
+    "is_pilot",
+    "is_group",
+    "priority_area",
+    "priority_sector",
+    "is_production_line",
+    "province",
+    "district",
+    "commune",
+    "location_detail",
+    "partners",
+    "need",
+    "objectives",
+    "scale",
+    "content_plan",
+    "budget_note",
+    "organisation_plan",
+    "effectiveness",
+    "target_learners",
+    "target_models",
+    "target_machines",
+    "target_fairs",
+    "target_products",
 )
+RELATIONS = ("beneficiary", "province", "district", "commune")
+EDITABLE_FIELDS = frozenset(DOSSIER_FIELDS) | {"beneficiary"} | {f"{name}_id" for name in RELATIONS}
 
 
 def _tracking_code(plan_year: int, pk: int) -> str:
