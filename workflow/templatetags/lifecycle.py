@@ -16,7 +16,7 @@ ACTION_LABELS = {
     "delegate": _("Ủy quyền"),
     "download": _("Tải tài liệu"),
     "upload": _("Tải lên tài liệu"),
-    "attachment_removed": _("Xóa tài liệu"),
+    "remove_attachment": _("Xóa tài liệu"),
     "progress_report": _("Báo cáo tiến độ"),
     "advance_request": _("Đề nghị tạm ứng"),
     "advance_paid": _("Chi tạm ứng"),
