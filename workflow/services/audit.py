@@ -66,6 +66,18 @@ def append_event(
     return event
 
 
+def record_action(proposal: Proposal, trigger: str, **fields) -> TransitionEvent:
+    """An audit row for an action that leaves the đề án's status as it is (claim, upload, advance …)."""
+    return append_event(
+        proposal=proposal,
+        kind="action",
+        trigger=trigger,
+        from_status=proposal.status,
+        to_status=proposal.status,
+        **fields,
+    )
+
+
 @dataclass(frozen=True)
 class ChainReport:
     ok: bool

@@ -16,7 +16,7 @@ from workflow.lifecycle import Status
 from workflow.models import Advance, ProgressReport, Proposal
 from workflow.permissions import in_unit, is_applicant_of
 
-from .audit import append_event
+from .audit import record_action
 from .errors import Conflict, GuardFailed, NotAllowedFromStatus, NotFound, NotPermitted
 
 
@@ -64,12 +64,9 @@ def submit_progress_report(
                 submitted_by=actor,
                 submitted_at=now,
             )
-            append_event(
-                proposal=proposal,
-                kind="action",
-                trigger="progress_report",
-                from_status=proposal.status,
-                to_status=proposal.status,
+            record_action(
+                proposal,
+                "progress_report",
                 actor=actor,
                 now=now,
                 role=Role.APPLICANT,
@@ -115,12 +112,9 @@ def request_advance(
         advance = Advance.objects.create(
             proposal=proposal, amount=amount, requested_by=actor, requested_at=now, note=note
         )
-        append_event(
-            proposal=proposal,
-            kind="action",
-            trigger="advance_request",
-            from_status=proposal.status,
-            to_status=proposal.status,
+        record_action(
+            proposal,
+            "advance_request",
             actor=actor,
             now=now,
             role=Role.APPLICANT,
@@ -153,12 +147,9 @@ def decide_advance(
         if pay:
             proposal.advanced_amount += advance.amount
             proposal.save(update_fields=["advanced_amount"])
-        append_event(
-            proposal=proposal,
-            kind="action",
-            trigger="advance_paid" if pay else "advance_refused",
-            from_status=proposal.status,
-            to_status=proposal.status,
+        record_action(
+            proposal,
+            "advance_paid" if pay else "advance_refused",
             actor=actor,
             now=now,
             role=Role.FINANCE_OFFICER,

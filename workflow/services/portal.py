@@ -44,7 +44,7 @@ from workflow.models import (
 )
 from workflow.permissions import can_view, is_applicant_of
 
-from .audit import append_event
+from .audit import record_action
 from .errors import GuardFailed, NotAllowedFromStatus, NotFound, NotPermitted, WorkflowError
 from .proposals import EDITABLE_FIELDS
 
@@ -204,12 +204,9 @@ def save_dossier(
         if changed or lists_changed:
             proposal.updated_at = now
             proposal.save(update_fields=[*changed, "updated_at"])
-            append_event(
-                proposal=proposal,
-                kind="action",
-                trigger="edit",
-                from_status=proposal.status,
-                to_status=proposal.status,
+            record_action(
+                proposal,
+                "edit",
                 actor=actor,
                 now=now,
                 role=Role.APPLICANT,
@@ -357,12 +354,9 @@ def add_attachment(
             attachment.save(force_insert=True)
             proposal.updated_at = now
             proposal.save(update_fields=["updated_at"])
-            append_event(
-                proposal=proposal,
-                kind="action",
-                trigger="upload",
-                from_status=proposal.status,
-                to_status=proposal.status,
+            record_action(
+                proposal,
+                "upload",
                 actor=actor,
                 now=now,
                 role=Role.APPLICANT,
@@ -398,12 +392,9 @@ def remove_attachment(attachment_id: int, *, actor: User, now: dt.datetime, ip: 
         attachment.delete()
         proposal.updated_at = now
         proposal.save(update_fields=["updated_at"])
-        append_event(
-            proposal=proposal,
-            kind="action",
-            trigger="remove_attachment",
-            from_status=proposal.status,
-            to_status=proposal.status,
+        record_action(
+            proposal,
+            "remove_attachment",
             actor=actor,
             now=now,
             role=Role.APPLICANT,
@@ -427,12 +418,9 @@ def open_attachment(
         if not can_view(actor, proposal):
             raise NotFound(_("Không tìm thấy tài liệu."))
         attachment = Attachment.objects.get(pk=attachment_id)
-        append_event(
-            proposal=proposal,
-            kind="action",
-            trigger="download",
-            from_status=proposal.status,
-            to_status=proposal.status,
+        record_action(
+            proposal,
+            "download",
             actor=actor,
             now=now,
             role=Role.APPLICANT if is_applicant_of(actor, proposal) else "",
@@ -862,12 +850,9 @@ def submit_completion_report(
             submitted_by=actor,
             submitted_at=now,
         )
-        append_event(
-            proposal=proposal,
-            kind="action",
-            trigger="completion_report",
-            from_status=proposal.status,
-            to_status=proposal.status,
+        record_action(
+            proposal,
+            "completion_report",
             actor=actor,
             now=now,
             role=Role.APPLICANT,
@@ -983,12 +968,9 @@ def submit_settlement_dossier(
             )
             for i, v in enumerate(vouchers)
         )
-        append_event(
-            proposal=proposal,
-            kind="action",
-            trigger="settlement_dossier",
-            from_status=proposal.status,
-            to_status=proposal.status,
+        record_action(
+            proposal,
+            "settlement_dossier",
             actor=actor,
             now=now,
             role=Role.APPLICANT,

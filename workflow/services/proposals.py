@@ -13,7 +13,7 @@ from workflow.lifecycle import Status
 from workflow.models import Proposal
 from workflow.permissions import is_applicant_of
 
-from .audit import append_event
+from .audit import append_event, record_action
 from .errors import NotAllowedFromStatus, NotPermitted
 
 # The dossier fields an applicant edits, in form order (the API serialises them in this order too).
@@ -109,12 +109,9 @@ def update_dossier(
         if changed:
             proposal.updated_at = now
             proposal.save(update_fields=[*changed, "updated_at"])
-            append_event(
-                proposal=proposal,
-                kind="action",
-                trigger="edit",
-                from_status=proposal.status,
-                to_status=proposal.status,
+            record_action(
+                proposal,
+                "edit",
                 actor=actor,
                 now=now,
                 role="applicant",

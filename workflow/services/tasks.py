@@ -14,7 +14,7 @@ from core.roles import Role
 from workflow.lifecycle import Lifecycle, Sla
 from workflow.models import Delegation, Proposal, SlaPolicy, Task
 
-from .audit import append_event
+from .audit import append_event, record_action
 from .errors import Conflict, GuardFailed, NotFound, NotPermitted
 
 
@@ -227,12 +227,9 @@ def _is_unit_head(user: User, task: Task) -> bool:
 def _log(
     task: Task, verb: str, actor: User, now: dt.datetime, on_behalf: User | None, data: dict, ip: str | None
 ) -> None:
-    append_event(
-        proposal=task.proposal,
-        kind="action",
-        trigger=verb,
-        from_status=task.proposal.status,
-        to_status=task.proposal.status,
+    record_action(
+        task.proposal,
+        verb,
         actor=actor,
         on_behalf_of=on_behalf,
         role=task.role,

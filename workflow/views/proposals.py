@@ -18,7 +18,7 @@ from workflow.lifecycle import PUBLIC_NAMES, REVIEW, Status, get_lifecycle, merm
 from workflow.models import Attachment, Task
 from workflow.permissions import visible_proposals
 from workflow.selectors import history, time_in_status
-from workflow.services.audit import append_event
+from workflow.services.audit import record_action
 from workflow.services.errors import WorkflowError
 from workflow.services.transitions import available_triggers, fire, fire_batch
 
@@ -267,12 +267,9 @@ class AttachmentDownloadView(View):
 
         with transaction.atomic():
             proposal = Proposal.objects.select_for_update().get(pk=attachment.proposal_id)
-            append_event(
-                proposal=proposal,
-                kind="action",
-                trigger="download",
-                from_status=proposal.status,
-                to_status=proposal.status,
+            record_action(
+                proposal,
+                "download",
                 actor=request.user,
                 now=timezone.now(),
                 data={"attachment": attachment.pk, "name": attachment.original_name},
