@@ -199,6 +199,13 @@ NOTIFICATIONS = {
     "DIGEST_HOUR": env.int("NOTIFY_DIGEST_HOUR", default=7),
     # The unit head is told when a task is still open this many working days after the overdue notice.
     "ESCALATE_AFTER_WORKING_DAYS": env.int("KC_ESCALATE_AFTER_WORKING_DAYS", default=3),
+    # Rows handed to a worker in one delivery task and sent in one transaction (one publish per this many
+    # messages after a commit; a worker killed mid-batch hands at most this many back to be sent again).
+    "DELIVERY_BATCH": env.int("NOTIFY_DELIVERY_BATCH", default=25),
+    # Publish delivery tasks from a background thread, so that no request waits for (or on) the broker.
+    "PUBLISH_IN_BACKGROUND": env.bool("NOTIFY_PUBLISH_IN_BACKGROUND", default=True),
+    # After a failed publish (broker down) a process stops publishing for this long; the sweep delivers.
+    "BROKER_BACKOFF_SECONDS": env.float("NOTIFY_BROKER_BACKOFF_SECONDS", default=5.0),
     # Links in messages start with this address.
     "SITE_URL": env.str("SITE_URL", default="http://127.0.0.1:8000"),
 }
@@ -245,6 +252,10 @@ LOGGING = {
     # axes logs every sign-in at INFO; lockouts are WARNING.
     "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
+
+# Seconds a process keeps its copy of the calendar overrides, SLA policies and message templates
+# (core/config_cache.py): an admin change reaches the other web and worker processes within this time.
+CONFIG_CACHE_SECONDS = env.int("CONFIG_CACHE_SECONDS", default=60)
 
 # Domain configuration (provincial rules; defaults documented in docs/configuration.md)
 KHUYENCONG = {

@@ -30,7 +30,14 @@ class WorkingCalendar:
 
     @classmethod
     def load(cls) -> WorkingCalendar:
-        """The calendar with the overrides entered in the admin (one query)."""
+        """The calendar with the overrides entered in the admin (one query, then a per-process copy for
+        CONFIG_CACHE_SECONDS: core/config_cache.py)."""
+        from core.config_cache import cached
+
+        return cached("calendar", cls._read)
+
+    @classmethod
+    def _read(cls) -> WorkingCalendar:
         from core.models import CalendarOverride
 
         off: set[dt.date] = set()

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.template import Context, Engine
+from django.template import Context, Engine, Template
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -75,10 +76,16 @@ def render(
             sms = (english and template.sms_en) or template.sms_vi
         ctx = Context(values)
         return Rendered(
-            subject=_one_line(ENGINE.from_string(subject).render(ctx)),
-            body=ENGINE.from_string(body).render(ctx).strip() + "\n",
-            sms=_one_line(ENGINE.from_string(sms).render(ctx)),
+            subject=_one_line(_compiled(subject).render(ctx)),
+            body=_compiled(body).render(ctx).strip() + "\n",
+            sms=_one_line(_compiled(sms).render(ctx)),
         )
+
+
+@functools.lru_cache(maxsize=512)
+def _compiled(source: str) -> Template:
+    """A template's text compiled once per process (keyed by the text, so an edit compiles anew)."""
+    return ENGINE.from_string(source)
 
 
 def _one_line(text: str) -> str:

@@ -8,17 +8,24 @@ which is how a Redis outage only delays messages.
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import logging
+import os
+import queue
+import threading
+import time
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import partial
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import F
 
 from core.calendar import VN_TZ
+from core.config_cache import cached
 from core.models import User
 
 from .channels import SENDERS, DeliveryError, Message
@@ -63,24 +70,23 @@ def queue_notices(notices: Iterable[Notice], *, now: dt.datetime) -> int:
 
     Each user's preference decides the channels and whether the row waits for the daily digest; a template
     switched off in admin writes nothing; rows are delivered after the caller's transaction commits.
+    Preferences come with the users when they were loaded with ``select_related("notification_preference")``;
+    the templates from the per-process copy (core/config_cache.py). The rows are written with one
+    ``INSERT … ON CONFLICT DO NOTHING RETURNING`` per thousand: a key written before is skipped, the new ids come
+    back for the delivery queue.
     """
     notices = [n for n in notices if n.recipients]
     if not notices:
         return 0
-    flags = dict(
-        (code, (active, immediate))
-        for code, active, immediate in MessageTemplate.objects.filter(
-            code__in={n.template for n in notices}
-        ).values_list("code", "is_active", "always_immediate")
-    )
-    user_ids = {u.pk for n in notices for u in n.recipients}
-    prefs = {p.user_id: p for p in Preference.objects.filter(user_id__in=user_ids)}
+    known = templates()
+    prefs = _preferences({u for n in notices for u in n.recipients})
     digest_at = next_digest_at(now)
     rows = []
     for notice in notices:
-        active, always_immediate = flags.get(notice.template, (True, False))
-        if not active:
+        template = known.get(notice.template)
+        if template is not None and not template.is_active:
             continue  # the administrator switched this event off
+        always_immediate = template is not None and template.always_immediate
         for user in notice.recipients:
             pref = prefs.get(user.pk) or Preference(user=user)
             digest = pref.frequency == Preference.Frequency.DAILY and not always_immediate
@@ -89,7 +95,7 @@ def queue_notices(notices: Iterable[Notice], *, now: dt.datetime) -> int:
                     continue
                 rows.append(
                     Outbox(
-                        recipient=user,
+                        recipient_id=user.pk,
                         channel=channel,
                         template=notice.template,
                         context=notice.context,
@@ -101,18 +107,70 @@ def queue_notices(notices: Iterable[Notice], *, now: dt.datetime) -> int:
                 )
     if not rows:
         return 0
-    existing = set(
-        Outbox.objects.filter(idempotency_key__in=[r.idempotency_key for r in rows]).values_list(
-            "idempotency_key", flat=True
-        )
-    )
-    new = [r for r in rows if r.idempotency_key not in existing]
-    # ignore_conflicts: a concurrent caller may have written the same key since the read above.
-    Outbox.objects.bulk_create(new, ignore_conflicts=True)
-    immediate = [r.idempotency_key for r in new if not r.digest]
+    written = _insert_new(rows)
+    immediate = [pk for pk, digest in written if not digest]
     if immediate:
         transaction.on_commit(partial(_kick_delivery, immediate))
-    return len(new)
+    return len(written)
+
+
+_INSERTED = (
+    "recipient_id",
+    "channel",
+    "template",
+    "context",
+    "idempotency_key",
+    "digest",
+    "state",
+    "attempts",
+    "next_attempt_at",
+    "last_error",
+    "created_at",
+)
+INSERT_CHUNK = 1000
+
+
+def _insert_new(rows: list[Outbox]) -> list[tuple[int, bool]]:
+    """Insert the rows whose key is new; (id, digest) of each row written. A key written before, or by a
+    concurrent caller a moment ago, is skipped by the unique index, never raised."""
+    fields = [Outbox._meta.get_field(name) for name in _INSERTED]
+    table = connection.ops.quote_name(Outbox._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    key = connection.ops.quote_name(Outbox._meta.get_field("idempotency_key").column)
+    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    written: list[tuple[int, bool]] = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), INSERT_CHUNK):
+            chunk = rows[start : start + INSERT_CHUNK]
+            params = [
+                f.get_db_prep_save(getattr(row, f.attname), connection) for row in chunk for f in fields
+            ]
+            # Identifiers quoted from the model, every value a parameter.
+            sql = f"INSERT INTO {table} ({columns}) VALUES {', '.join([one] * len(chunk))} "  # noqa: S608
+            cursor.execute(sql + f"ON CONFLICT ({key}) DO NOTHING RETURNING id, digest", params)
+            written += [(pk, bool(digest)) for pk, digest in cursor.fetchall()]
+    return written
+
+
+def templates() -> dict[str, MessageTemplate]:
+    """Every message template by code (a per-process copy: an admin edit is seen within CONFIG_CACHE_SECONDS)."""
+    return cached("message_templates", lambda: {t.code: t for t in MessageTemplate.objects.all()})
+
+
+def _preferences(users: set[User]) -> dict[int, Preference]:
+    """Each user's preference row: from the user when it was loaded with them, else in one query."""
+    prefs: dict[int, Preference] = {}
+    missing = set()
+    for user in users:
+        if User.notification_preference.is_cached(user):
+            pref = getattr(user, "notification_preference", None)
+            if pref is not None:
+                prefs[user.pk] = pref
+        else:
+            missing.add(user.pk)
+    if missing:
+        prefs |= {p.user_id: p for p in Preference.objects.filter(user_id__in=missing)}
+    return prefs
 
 
 def address_of(user: User, channel: str) -> str:
@@ -126,16 +184,78 @@ def next_digest_at(now: dt.datetime) -> dt.datetime:
     return at if at > local else at + dt.timedelta(days=1)
 
 
-def _kick_delivery(keys: list[str]) -> None:
-    """After commit: one delivery task per row. With the broker down, the beat sweep delivers later."""
-    from .tasks import deliver_outbox
+def _kick_delivery(ids: list[int]) -> None:
+    """After commit: ask a worker to deliver the rows just written. The request does not wait for the broker:
+    the ids go to this process's publisher thread (NOTIFICATIONS["PUBLISH_IN_BACKGROUND"], the default)."""
+    if settings.NOTIFICATIONS["PUBLISH_IN_BACKGROUND"]:
+        _publisher.submit(ids)
+    else:
+        publish_delivery(ids)
 
-    for pk in Outbox.objects.filter(idempotency_key__in=keys).values_list("pk", flat=True):
+
+def publish_delivery(ids: list[int]) -> None:
+    """One delivery task per DELIVERY_BATCH rows. Each publish is tried once, never retried: with the broker
+    down nothing waits and the beat sweep delivers later; after a failed publish this process does not try
+    again for BROKER_BACKOFF_SECONDS."""
+    global _broker_down_until
+    from .tasks import deliver_batch
+
+    if time.monotonic() < _broker_down_until:
+        return
+    size = settings.NOTIFICATIONS["DELIVERY_BATCH"]
+    for start in range(0, len(ids), size):
         try:
-            deliver_outbox.delay(pk)
+            deliver_batch.apply_async((ids[start : start + size],), retry=False)
         except Exception:  # noqa: BLE001 - a broker outage must never fail the user's request
+            _broker_down_until = time.monotonic() + settings.NOTIFICATIONS["BROKER_BACKOFF_SECONDS"]
             log.warning("Broker unavailable; the outbox sweep will deliver later.", exc_info=True)
             return
+
+
+_broker_down_until = 0.0
+
+
+class _Publisher:
+    """A daemon thread per process that publishes the ids committed transactions hand it. Ids that arrive while
+    it publishes go out together in the next round (fewer, fuller tasks under load). Ids still queued when the
+    process dies are not lost: their rows are pending in the outbox and the sweep sends them."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pid: int | None = None
+        self._queue: queue.SimpleQueue[list[int]] = queue.SimpleQueue()
+        self._idle = threading.Event()
+
+    def submit(self, ids: list[int]) -> None:
+        if self._pid != os.getpid():  # first use in this process, or a forked child (gunicorn, prefork)
+            with self._lock:
+                if self._pid != os.getpid():
+                    self._queue = queue.SimpleQueue()
+                    self._idle = threading.Event()
+                    threading.Thread(target=self._run, name="outbox-publisher", daemon=True).start()
+                    self._pid = os.getpid()
+        self._idle.clear()
+        self._queue.put(ids)
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Block until everything submitted so far was published (tests, and the process's exit)."""
+        return self._pid != os.getpid() or self._queue.empty() and self._idle.wait(timeout)
+
+    def _run(self) -> None:
+        while True:
+            ids = list(self._queue.get())
+            while not self._queue.empty():
+                ids += self._queue.get_nowait()
+            try:
+                publish_delivery(ids)
+            except Exception:  # noqa: BLE001 - the thread must outlive any error; the sweep delivers
+                log.exception("Publishing delivery tasks failed; the outbox sweep will deliver later.")
+            if self._queue.empty():
+                self._idle.set()
+
+
+_publisher = _Publisher()
+atexit.register(_publisher.wait_idle, 2.0)
 
 
 def requeue(outbox_ids: Iterable[int], *, now: dt.datetime) -> int:
@@ -151,30 +271,82 @@ def requeue(outbox_ids: Iterable[int], *, now: dt.datetime) -> int:
 def deliver(outbox_id: int, *, now: dt.datetime) -> str | None:
     """Send one due, pending outbox row (or the digest it belongs to). Returns the Delivery outcome, or None
     when there was nothing to do: already sent or failed, not due yet, or being sent by someone else."""
+    return deliver_many([outbox_id], now=now).get(outbox_id)
+
+
+def deliver_many(outbox_ids: Iterable[int], *, now: dt.datetime) -> dict[int, str]:
+    """``deliver`` for a batch of rows (one delivery task): {outbox id: outcome} of each message sent, under the
+    row that started it (a digest's other rows are sent with it).
+
+    One transaction for the batch: the due, pending rows are locked in one statement (rows another worker holds
+    are skipped), each message is sent, and the attempts are recorded with one statement per table. A worker
+    that dies mid-batch records nothing: the rows stay pending and are sent again with the same reference (a
+    gateway drops a reference it has seen); the delivery log records each message once. NOTIFICATIONS
+    ["DELIVERY_BATCH"] bounds how many messages that can be."""
+    ids = list(dict.fromkeys(outbox_ids))
+    outcomes: dict[int, str] = {}
     with transaction.atomic():
-        row = (
-            Outbox.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("recipient")
-            .filter(pk=outbox_id, state=Outbox.State.PENDING, next_attempt_at__lte=now)
-            .first()
-        )
-        if row is None:
-            return None
-        rows = [row]
-        if row.digest:
-            rows += list(
-                Outbox.objects.select_for_update(skip_locked=True)
-                .filter(
-                    recipient_id=row.recipient_id,
-                    channel=row.channel,
-                    digest=True,
-                    state=Outbox.State.PENDING,
-                    next_attempt_at__lte=now,
-                )
-                .exclude(pk=row.pk)
-                .order_by("created_at", "id")
+        locked = {
+            row.pk: row
+            for row in Outbox.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("recipient", "recipient__notification_preference")
+            .filter(pk__in=ids, state=Outbox.State.PENDING, next_attempt_at__lte=now)
+        }
+        done: set[int] = set()
+        attempts: list[tuple[Delivery, list[Outbox]]] = []
+        for pk in ids:
+            row = locked.get(pk)
+            if row is None or pk in done:
+                continue
+            rows = [row]
+            if row.digest:
+                rows += [
+                    r
+                    for r in Outbox.objects.select_for_update(skip_locked=True)
+                    .filter(
+                        recipient_id=row.recipient_id,
+                        channel=row.channel,
+                        digest=True,
+                        state=Outbox.State.PENDING,
+                        next_attempt_at__lte=now,
+                    )
+                    .exclude(pk=row.pk)
+                    .order_by("created_at", "id")
+                    if r.pk not in done
+                ]
+            delivery = _send(rows, now=now)
+            outcomes[pk] = delivery.outcome
+            done |= {r.pk for r in rows}
+            attempts.append((delivery, rows))
+        _record(attempts)
+    return outcomes
+
+
+def _record(attempts: list[tuple[Delivery, list[Outbox]]]) -> None:
+    """The delivery log rows, their links to the outbox rows, and the outbox rows' new state: three statements."""
+    if not attempts:
+        return
+    Delivery.objects.bulk_create([d for d, _ in attempts])  # sets each one's id
+    through = Delivery.messages.through
+    through.objects.bulk_create(
+        [through(delivery_id=d.pk, outbox_id=r.pk) for d, rows in attempts for r in rows]
+    )
+    # The common case in one statement: sent, nothing in the context to mask. The others (retries, failures,
+    # a context whose PIN is now masked) one by one.
+    fields = ["attempts", "last_error", "state", "sent_at", "next_attempt_at", "context"]
+    plain, others = [], []
+    for _, rows in attempts:
+        for r in rows:
+            simple = (
+                r.state == Outbox.State.SENT and not r.last_error and not r.context.keys() & set(SECRET_KEYS)
             )
-        return _send(rows, now=now)
+            (plain if simple else others).append(r)
+    if plain:
+        Outbox.objects.filter(pk__in=[r.pk for r in plain]).update(
+            state=Outbox.State.SENT, sent_at=plain[0].sent_at, attempts=F("attempts") + 1, last_error=""
+        )
+    for r in others:
+        r.save(update_fields=fields)
 
 
 def deliver_due(*, now: dt.datetime, limit: int = 500) -> dict[str, int]:
@@ -184,25 +356,22 @@ def deliver_due(*, now: dt.datetime, limit: int = 500) -> dict[str, int]:
         .order_by("next_attempt_at", "id")
         .values_list("pk", flat=True)[:limit]
     )
-    outcomes: Counter[str] = Counter()
-    for pk in ids:
-        outcome = deliver(pk, now=now)
-        if outcome:
-            outcomes[outcome] += 1
-    return dict(outcomes)
+    return dict(Counter(deliver_many(ids, now=now).values()))
 
 
-def _send(rows: list[Outbox], *, now: dt.datetime) -> str:
+def _send(rows: list[Outbox], *, now: dt.datetime) -> Delivery:
+    """Send the rows as one message (a digest when several); the caller holds their locks. Returns the attempt
+    (not saved yet) and updates the rows in memory: the caller writes both (``_record``)."""
     user: User = rows[0].recipient
     channel = rows[0].channel
-    pref = Preference.objects.filter(user=user).first()
+    pref = getattr(user, "notification_preference", None)
     language = pref.language if pref else Language.VI
     name = str(user)
-    templates = {t.code: t for t in MessageTemplate.objects.filter(code__in={r.template for r in rows})}
+    known = templates()
 
     def compose(contexts: list[dict]) -> Rendered:
         items = [
-            render(r.template, c, language=language, recipient_name=name, template=templates.get(r.template))
+            render(r.template, c, language=language, recipient_name=name, template=known.get(r.template))
             for r, c in zip(rows, contexts, strict=True)
         ]
         if rows[0].digest:
@@ -238,7 +407,7 @@ def _send(rows: list[Outbox], *, now: dt.datetime) -> str:
         outcome = Delivery.Outcome.RETRY
     else:
         outcome = Delivery.Outcome.FAILED
-    delivery = Delivery.objects.create(
+    delivery = Delivery(
         attempted_at=now,
         recipient=user,
         channel=channel,
@@ -248,7 +417,6 @@ def _send(rows: list[Outbox], *, now: dt.datetime) -> str:
         outcome=outcome,
         error=error,
     )
-    delivery.messages.set(rows)
     for row in rows:
         row.attempts += 1
         row.last_error = error
@@ -261,10 +429,9 @@ def _send(rows: list[Outbox], *, now: dt.datetime) -> str:
         if row.state != Outbox.State.PENDING:
             # The PIN is needed only until the message is out; do not keep it readable in the outbox.
             row.context = {k: (MASK if k in SECRET_KEYS and v else v) for k, v in row.context.items()}
-        row.save(update_fields=["attempts", "last_error", "state", "sent_at", "next_attempt_at", "context"])
     if error:
         log.warning("Outbox %s (%s → %s): %s [%s]", rows[0].pk, channel, address, error, outcome)
-    return outcome
+    return delivery
 
 
 def backoff(attempts: int) -> dt.timedelta:

@@ -28,6 +28,12 @@ def deliver_outbox(outbox_id: int) -> str | None:
 
 
 @shared_task(**RETRY)
+def deliver_batch(outbox_ids: list[int]) -> dict[int, str]:
+    """What a commit publishes: the rows it wrote, NOTIFICATIONS["DELIVERY_BATCH"] at a time."""
+    return services.deliver_many(outbox_ids, now=timezone.now())
+
+
+@shared_task(**RETRY)
 def deliver_pending(limit: int = 500) -> dict[str, int]:
     return services.deliver_due(now=timezone.now(), limit=limit)
 

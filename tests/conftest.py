@@ -51,5 +51,8 @@ def _fresh_cache():
     """Each test starts with an empty cache: rate-limit and lookup counters never leak from one test to the next."""
     from django.core.cache import cache
 
+    from core.config_cache import invalidate
+
     cache.clear()
+    invalidate()  # the per-process copies of the configuration tables too (a test's rows roll back)
     yield

@@ -7,4 +7,9 @@ class WorkflowConfig(AppConfig):
     verbose_name = _("Đề án khuyến công")
 
     def ready(self) -> None:
+        from core.config_cache import watch
+
         from . import checks  # noqa: F401  (registers the lifecycle system checks)
+        from .models import SlaPolicy
+
+        watch(SlaPolicy, "sla_policies")

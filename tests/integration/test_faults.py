@@ -362,10 +362,12 @@ def test_redis_down_while_transitions_commit_then_everything_is_delivered_once(r
             p.status == "district_submitted"
             for p in (type(proposals[0]).objects.filter(pk__in=[p.pk for p in proposals]))
         )
-        slowest_down = max(t for _s, _b, t in down)
+        times = sorted(t for _s, _b, t in down)
+        slowest_down = times[-1]
         print(
-            f"Redis down: {len(down)} API calls, all 200; slowest {slowest_down:.2f}s "
-            f"(with Redis up {up[0][2]:.2f}s)"
+            f"Redis down: {len(down)} API calls, all 200; median {times[len(times) // 2]:.3f}s, slowest "
+            f"{slowest_down:.2f}s (with Redis up {up[0][2]:.2f}s); in order: "
+            + " ".join(f"{t:.2f}" for _s, _b, t in down)
         )
         assert slowest_down < 5
         ids = list(Outbox.objects.values_list("pk", flat=True))

@@ -39,7 +39,11 @@ def test_appraisal_due_date_across_tet_2027(w):
 def test_sla_edited_in_admin_applies_to_new_tasks(w):
     from workflow.models import SlaPolicy
 
-    SlaPolicy.objects.filter(status="lodged").update(days=10)
+    before = drive(w, complete_proposal(w), "lodge")  # the process now holds its copy of the policies
+    policy = SlaPolicy.objects.get(status="lodged")
+    assert before.tasks.get().due_at != dt.datetime(2026, 3, 16, 17, 0, tzinfo=VN_TZ)
+    policy.days = 10
+    policy.save()  # as the admin saves it: the copy is dropped
     p = drive(w, complete_proposal(w), "lodge")
     assert p.tasks.get().due_at == dt.datetime(2026, 3, 16, 17, 0, tzinfo=VN_TZ)
 
@@ -77,7 +81,9 @@ def test_unit_head_reassigns_within_the_unit(w):
     from notifications.models import Outbox
 
     assert list(
-        Outbox.objects.filter(template="task.assigned").values_list("recipient__username", "channel")
+        Outbox.objects.filter(template="task.assigned")
+        .order_by("recipient__username", "channel")
+        .values_list("recipient__username", "channel")
     ) == [("appraiser2", "email")]
     assert p.events.filter(trigger="reassign", actor__username="head").count() == 1
 

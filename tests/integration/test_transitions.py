@@ -213,7 +213,9 @@ def test_journey_six_advance_limit_and_what_is_still_owed(w):
     advance = request_advance(p.pk, actor=w.user("applicant"), now=at(20), amount=196_000_000)
     decide_advance(advance.pk, actor=w.user("finance"), now=at(21), pay=True)
     assert list(
-        Outbox.objects.filter(template="advance.paid").values_list("recipient__username", "channel")
+        Outbox.objects.filter(template="advance.paid")
+        .order_by("channel")
+        .values_list("recipient__username", "channel")
     ) == [("applicant", "email"), ("applicant", "sms")]
     submit_progress_report(
         p.pk,

@@ -35,14 +35,24 @@ def append_event(
     comment: str = "",
     data: dict | None = None,
     ip: str | None = None,
+    head: tuple[int | None, str | None] | None = None,
 ) -> TransitionEvent:
-    """Append one audit row. The caller holds the lock of the đề án row (select_for_update) in its transaction."""
+    """Append one audit row. The caller holds the lock of the đề án row (select_for_update) in its transaction.
+
+    ``head``: the chain's last (seq, hash) when the caller already read it under that lock, in a statement
+    that began after the lock was granted (``(None, None)`` for an empty chain); else it is read here."""
     if proposal is None and connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_SYSTEM_CHAIN_LOCK])
-    last = (
-        TransitionEvent.objects.filter(proposal=proposal).order_by("-seq").values_list("seq", "hash").first()
-    )
+    if head is not None and proposal is not None:
+        last = head if head[0] is not None else None
+    else:
+        last = (
+            TransitionEvent.objects.filter(proposal=proposal)
+            .order_by("-seq")
+            .values_list("seq", "hash")
+            .first()
+        )
     seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
     event = TransitionEvent(
         proposal=proposal,

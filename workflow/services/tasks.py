@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.calendar import END_OF_DAY, VN_TZ, WorkingCalendar
+from core.config_cache import cached
 from core.models import User
 from core.roles import Role
 from workflow.lifecycle import Lifecycle, Sla
@@ -28,6 +29,18 @@ def task_unit_id(proposal: Proposal, scope: str, lifecycle: Lifecycle) -> int | 
     return None
 
 
+def sla_policies() -> dict[str, tuple[str, int]]:
+    """{status: (kind, days)} as entered in the admin (a per-process copy: core/config_cache.py)."""
+
+    def read() -> dict[str, tuple[str, int]]:
+        return {
+            status: (kind, days)
+            for status, kind, days in SlaPolicy.objects.values_list("status", "kind", "days")
+        }
+
+    return cached("sla_policies", read)
+
+
 def compute_due(
     status: str, lifecycle: Lifecycle, now: dt.datetime, *, due_on: dt.date | None = None
 ) -> dt.datetime | None:
@@ -35,8 +48,7 @@ def compute_due(
     if due_on is not None:
         return dt.datetime.combine(due_on, END_OF_DAY, tzinfo=VN_TZ)
     rule = lifecycle.rules[status]
-    policy = SlaPolicy.objects.filter(status=status).values_list("kind", "days").first()
-    kind, days = policy if policy else (rule.sla, rule.sla_days)
+    kind, days = sla_policies().get(status, (rule.sla, rule.sla_days))
     if kind == Sla.WORKING_DAYS:
         return WorkingCalendar.load().due_at(now, days)
     if kind == Sla.CALENDAR_DAYS:
@@ -50,9 +62,7 @@ def dossier_due(lifecycle: Lifecycle, now: dt.datetime) -> dt.datetime | None:
     from workflow.lifecycle import REVIEW
 
     review = [str(s) for s in REVIEW if str(s) in lifecycle.rules]
-    policies = dict(
-        SlaPolicy.objects.filter(status__in=review, kind=Sla.WORKING_DAYS).values_list("status", "days")
-    )
+    policies = {s: days for s, (kind, days) in sla_policies().items() if kind == Sla.WORKING_DAYS}
     total = sum(policies.get(s, lifecycle.rules[s].sla_days) for s in review)
     return WorkingCalendar.load().due_at(now, total) if total else None
 

@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import DatabaseError, IntegrityError, OperationalError, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils.translation import gettext as _
 
 from core.models import User
@@ -43,6 +43,7 @@ def fire(
     """
     lifecycle = get_lifecycle()
     comment = (comment or "").strip()
+    chain_head = TransitionEvent.objects.filter(proposal_id=OuterRef("proposal_id")).order_by("-seq")
     try:
         with transaction.atomic():
             proposal = (
@@ -69,8 +70,16 @@ def fire(
                     _("Không thể “%(action)s” khi đề án đang ở trạng thái “%(status)s”.")
                     % {"action": label, "status": Status(source).label}
                 )
+            # The open task, locked, and the audit chain's head in the same statement: it starts after the đề án's
+            # lock was granted, so it sees every event committed before (all appends hold that lock).
             task = (
-                Task.objects.select_for_update().filter(proposal=proposal, completed_at__isnull=True).first()
+                Task.objects.select_for_update(of=("self",))
+                .filter(proposal=proposal, completed_at__isnull=True)
+                .annotate(
+                    head_seq=Subquery(chain_head.values("seq")[:1]),
+                    head_hash=Subquery(chain_head.values("hash")[:1]),
+                )
+                .first()
             )
             decision = can_fire(actor, proposal, trigger, task=task, now=now)
             if not decision:
@@ -113,6 +122,7 @@ def fire(
                 comment=comment,
                 data=cleaned,
                 ip=ip,
+                head=(task.head_seq, task.head_hash) if task else None,
             )
             event.receipt_pin = ctx.pin  # not stored: the caller shows it once on the receipt
             _notify(proposal, event, next_task, now)
@@ -250,10 +260,12 @@ def _recipients(proposal: Proposal, next_task: Task | None) -> tuple[list[User],
     active holders of its role in its unit); each list ordered by id."""
     applicant = Q(organisation_id=proposal.implementing_org_id)
     if next_task is None:
-        return list(User.objects.filter(applicant, is_active=True).order_by("pk")), []
+        people = User.objects.select_related("notification_preference").filter(applicant, is_active=True)
+        return list(people.order_by("pk")), []
     in_queue = Exists(User.groups.through.objects.filter(user_id=OuterRef("pk"), group__name=next_task.role))
     people = list(
-        User.objects.annotate(in_queue=in_queue)
+        User.objects.select_related("notification_preference")
+        .annotate(in_queue=in_queue)
         .filter(applicant | Q(unit_id=next_task.unit_id, in_queue=True), is_active=True)
         .order_by("pk")
     )
