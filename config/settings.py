@@ -84,6 +84,16 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # SQLite in the embedded mode: wait for the worker's writes instead of failing at once.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
     VAR_DIR.mkdir(exist_ok=True)
+elif "postgresql" in DATABASES["default"]["ENGINE"]:
+    # Server-side parameter binding, and statements prepared by psycopg after DB_PREPARE_THRESHOLD runs on a
+    # connection: PostgreSQL then parses and plans the inbox, transition and audit queries once per connection
+    # instead of at every call. Behind PgBouncer in transaction mode (before 1.21) set DB_PREPARE_THRESHOLD=-1
+    # to turn preparation off (docs/deploy.md).
+    _threshold = env.int("DB_PREPARE_THRESHOLD", default=5)
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        server_side_binding=env.bool("DB_SERVER_SIDE_BINDING", default=True),
+        prepare_threshold=None if _threshold < 0 else _threshold,
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "core.User"

@@ -6,12 +6,13 @@ may help. Channels know nothing of the outbox.
 
 from __future__ import annotations
 
+import http.client
 import json
 import logging
 import smtplib
+import ssl
 import sys
-import urllib.error
-import urllib.request
+import threading
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit, urlunsplit
 
@@ -81,17 +82,63 @@ class HttpGatewaySms:
         headers = {"Content-Type": "application/json; charset=utf-8", "Accept": "application/json"}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
-        request = urllib.request.Request(self.url, data=payload, headers=headers, method="POST")  # noqa: S310 - http(s) only, checked in sms_backend()
-        try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
-                response.read()
-        except urllib.error.HTTPError as exc:
-            detail = exc.read(300).decode("utf-8", "replace").strip()
-            raise DeliveryError(
-                f"SMS gateway HTTP {exc.code}: {detail}" if detail else f"SMS gateway HTTP {exc.code}"
-            ) from exc
-        except (TimeoutError, urllib.error.URLError, OSError) as exc:
-            raise DeliveryError(f"SMS gateway unreachable: {getattr(exc, 'reason', exc)}") from exc
+        parts = urlsplit(self.url)
+        target = parts.path + (f"?{parts.query}" if parts.query else "")
+        for attempt in (1, 2):
+            conn, reused = _connection(parts.scheme, parts.hostname or "", parts.port, self.timeout)
+            try:
+                conn.request("POST", target, body=payload, headers=headers)
+                response = conn.getresponse()
+                body = response.read()
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError) as exc:
+                _drop(conn)
+                # A kept-alive connection the gateway had closed meanwhile: the request never arrived, so it is
+                # sent once more on a new connection (with the same reference, which a gateway deduplicates).
+                if reused and attempt == 1:
+                    continue
+                raise DeliveryError(f"SMS gateway unreachable: {exc}") from exc
+            except (TimeoutError, OSError, http.client.HTTPException) as exc:
+                _drop(conn)
+                raise DeliveryError(f"SMS gateway unreachable: {exc}") from exc
+            if response.will_close:
+                _drop(conn)
+            if not 200 <= response.status < 300:
+                detail = body[:300].decode("utf-8", "replace").strip()
+                raise DeliveryError(
+                    f"SMS gateway HTTP {response.status}: {detail}"
+                    if detail
+                    else f"SMS gateway HTTP {response.status}"
+                )
+            return
+
+
+# One kept-alive connection per gateway address and thread: a worker sends message after message over it
+# instead of opening a TCP (and TLS) connection for each one.
+_connections = threading.local()
+
+
+def _connection(
+    scheme: str, host: str, port: int | None, timeout: float
+) -> tuple[http.client.HTTPConnection, bool]:
+    pool = _connections.__dict__.setdefault("pool", {})
+    key = (scheme, host, port)
+    conn = pool.get(key)
+    if conn is not None:
+        return conn, True
+    if scheme == "https":
+        conn = http.client.HTTPSConnection(host, port, timeout=timeout, context=ssl.create_default_context())
+    else:
+        conn = http.client.HTTPConnection(host, port, timeout=timeout)
+    pool[key] = conn
+    return conn, False
+
+
+def _drop(conn: http.client.HTTPConnection) -> None:
+    conn.close()
+    pool = _connections.__dict__.get("pool", {})
+    for key, known in list(pool.items()):
+        if known is conn:
+            del pool[key]
 
 
 def sms_backend() -> ConsoleSms | HttpGatewaySms:

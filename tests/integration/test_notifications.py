@@ -3,9 +3,11 @@ HTTP gateway on a local port), retries and failure, preferences, daily digests, 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -45,14 +47,23 @@ def rows(**filters):
 class Gateway:
     """An HTTP server on 127.0.0.1 that records every POST and answers with ``status``."""
 
-    def __init__(self) -> None:
+    def __init__(self, keep_alive: bool = False) -> None:
         self.status, self.answer, self.delay = 200, b'{"status": "queued"}', 0.0
         self.requests: list[dict] = []
+        self.sockets: list = []
+        self.ports: list[int] = []  # the client's port of each request: one per TCP connection
         gateway = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1" if keep_alive else "HTTP/1.0"
+
+            def setup(self):
+                super().setup()
+                gateway.sockets.append(self.connection)
+
             def do_POST(self):
                 body = self.rfile.read(int(self.headers["Content-Length"]))
+                gateway.ports.append(self.client_address[1])
                 gateway.requests.append(
                     {
                         "path": self.path,
@@ -77,6 +88,13 @@ class Gateway:
 
     def url(self, userinfo: str = "") -> str:
         return f"http://{userinfo + '@' if userinfo else ''}127.0.0.1:{self.port}/api/sms"
+
+    def close_idle(self) -> None:
+        """What a gateway does to a connection left idle: close it from its side."""
+        for sock in self.sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+        self.sockets.clear()
 
 
 @pytest.fixture
@@ -542,3 +560,105 @@ def test_a_real_worker_delivers_each_row_exactly_once(celery_worker):
             ("sent", "district@example.vn" if r.channel == "email" else "+84911111111")
         ]
     assert celery_worker.poll() is None
+
+
+def test_messages_to_a_gateway_share_one_kept_alive_connection_and_survive_its_closing(w, settings):
+    """A worker sends message after message over one HTTP/1.1 connection; when the gateway has closed it while
+    idle, the next message goes out on a new one, and every message reaches the gateway exactly once."""
+    gw = Gateway(keep_alive=True)
+    settings.SMS_URL = gw.url("tok-123")
+    try:
+        people = [w.users["district"], w.users["applicant"]]  # both have a mobile number
+        for key in ("ka0", "ka1"):
+            queue_message(
+                recipients=people, template="task.waiting", key=key, now=T0, context={}, channels=["sms"]
+            )
+        assert deliver_due(now=T0) == {"sent": 4}
+        assert len(set(gw.ports)) == 1  # one TCP connection for the four
+
+        gw.close_idle()
+        time.sleep(0.1)
+        queue_message(
+            recipients=people, template="task.waiting", key="after", now=T0, context={}, channels=["sms"]
+        )
+        assert deliver_due(now=T0) == {"sent": 2}
+        refs = [r["json"]["reference"] for r in gw.requests]
+        assert len(refs) == len(set(refs)) == 6  # nothing sent twice, nothing lost
+        assert len(set(gw.ports[4:])) == 1 and gw.ports[4] != gw.ports[0]  # a new connection after the close
+        assert Delivery.objects.filter(outcome="sent").count() == 6
+    finally:
+        gw.server.shutdown()
+        gw.server.server_close()
+
+
+def test_a_delivery_batch_costs_the_same_statements_whatever_its_size(w, gateway):
+    """One delivery task sends its rows in one transaction: one locking read, then the log rows, their links
+    and the outbox states in one statement each, for 2 messages as for 12; each message logged once."""
+    from django.test.utils import CaptureQueriesContext
+
+    from notifications.services import deliver_many
+
+    people = [w.users["district"], w.users["applicant"]]
+
+    def batch(tag: str, n: int) -> tuple[int, list[int]]:
+        for i in range(n // 2):
+            queue_message(
+                recipients=people,
+                template="task.waiting",
+                key=f"{tag}{i}",
+                now=T0,
+                context={},
+                channels=["sms"],
+            )
+        ids = list(Outbox.objects.filter(idempotency_key__startswith=tag).values_list("pk", flat=True))
+        with CaptureQueriesContext(connection) as captured:
+            outcomes = deliver_many(ids, now=T0)
+        assert sorted(outcomes.values()) == ["sent"] * n
+        return len(captured.captured_queries), ids
+
+    small, _ = batch("small", 2)
+    large, ids = batch("large", 12)
+    assert small == large
+    assert set(Outbox.objects.filter(pk__in=ids).values_list("state", "attempts")) == {("sent", 1)}
+    assert Delivery.objects.filter(messages__in=ids).count() == 12
+    assert len(gateway.requests) == 14
+
+
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_commit_hands_its_rows_to_the_broker_in_batches_from_the_publisher_thread(settings):
+    """The request does not publish: after commit the new ids go to the process's publisher thread, which puts
+    one ``deliver_batch`` task per DELIVERY_BATCH ids on the broker; a rolled-back transaction publishes none."""
+    import base64
+
+    import redis as redis_client
+
+    from config.celery import app
+    from notifications.services import _publisher
+
+    if not settings.CELERY_BROKER_URL.startswith("redis"):
+        pytest.skip("needs Redis as the Celery broker (REDIS_URL)")
+    settings.NOTIFICATIONS = {**settings.NOTIFICATIONS, "DELIVERY_BATCH": 4}
+    queue = f"kc-test-{uuid.uuid4().hex[:8]}"
+    broker = redis_client.Redis.from_url(settings.CELERY_BROKER_URL)
+    previous, app.conf.task_default_queue = app.conf.task_default_queue, queue
+    try:
+        w = build_world()
+        people = [w.users["district"], w.users["applicant"]]
+        with transaction.atomic():
+            for key in ("b1", "b2", "b3"):
+                queue_message(recipients=people, template="task.waiting", key=key, now=T0, context={})
+            written = sorted(Outbox.objects.values_list("pk", flat=True))
+            assert broker.llen(queue) == 0  # nothing before the commit
+        with pytest.raises(RuntimeError), transaction.atomic():
+            queue_message(recipients=people, template="task.waiting", key="rolled-back", now=T0, context={})
+            raise RuntimeError
+        assert _publisher.wait_idle(10)
+        tasks = [json.loads(m) for m in reversed(broker.lrange(queue, 0, -1))]
+        assert {t["headers"]["task"] for t in tasks} == {"notifications.tasks.deliver_batch"}
+        batches = [json.loads(base64.b64decode(t["body"]))[0][0] for t in tasks]
+        assert len(written) == 12 and [len(b) for b in batches] == [4, 4, 4]
+        assert sorted(pk for b in batches for pk in b) == written
+    finally:
+        app.conf.task_default_queue = previous
+        broker.delete(queue)

@@ -10,6 +10,7 @@ from django.db import connection, connections
 from core.calendar import VN_TZ
 from workflow.models import Task, TransitionEvent
 from workflow.services import tasks as task_services
+from workflow.services.audit import verify_chains
 from workflow.services.errors import Conflict, GuardFailed, NotFound, NotPermitted
 from workflow.services.transitions import fire
 
@@ -237,3 +238,48 @@ def race(users, action) -> list[str]:
     for t in threads:
         t.join()
     return outcomes
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_verify_audit_in_parallel_gives_the_single_pass_report():
+    """``manage.py verify_audit`` splits the đề án between processes; its report, intact or broken, is the one a
+    single pass gives: the same counts, the same first broken row (in a later range, with rows before it)."""
+    w = build_world()
+    drive(w, complete_proposal(w, title="Một"), "approve")
+    drive(w, complete_proposal(w, title="Hai"), "appraise")
+    last = drive(w, complete_proposal(w, title="Ba"), "approve")
+    task_services.delegate(
+        actor=w.user("appraiser"),
+        substitute=w.user("appraiser2"),
+        starts_on=at().date(),
+        ends_on=at(5).date(),
+        now=at(),
+    )  # an event of the chain with no đề án
+    single = verify_chains()
+    assert single.ok and single.chains == 4
+    assert verify_chains(workers=2) == single
+    assert verify_chains(workers=3) == single
+
+    target = TransitionEvent.objects.get(proposal=last, seq=4)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "ALTER TABLE workflow_transitionevent DISABLE TRIGGER workflow_transitionevent_no_change"
+        )
+        cursor.execute(
+            "UPDATE workflow_transitionevent SET comment = comment || 'x' WHERE id = %s", [target.pk]
+        )
+        cursor.execute(
+            "ALTER TABLE workflow_transitionevent ENABLE TRIGGER workflow_transitionevent_no_change"
+        )
+    broken = verify_chains()
+    assert (broken.ok, broken.broken_proposal, broken.broken_seq, broken.broken_id) == (
+        False,
+        last.pk,
+        4,
+        target.pk,
+    )
+    assert verify_chains(workers=2) == broken
+    with pytest.raises(Exception) as exc:
+        call_command("verify_audit", workers=2)
+    assert f"proposal={last.pk} seq=4 row id={target.pk}" in str(exc.value)

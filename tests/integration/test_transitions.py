@@ -394,3 +394,41 @@ def test_batch_approval_one_decision_per_item_results(w):
 
     decision = ApprovalDecision.objects.get(number="45/QĐ-UBND")
     assert sorted(decision.approvals.values_list("proposal_id", flat=True)) == sorted(p.pk for p in ready)
+
+
+def test_a_transition_is_eight_statements_in_a_warm_process(w):
+    """The statements of one ``district_submit`` once the process holds its copies of the configuration: lock
+    the đề án; the open task (locked) with the audit chain's head; the status; close the task; open the next;
+    the audit row; the recipients with their preferences; the outbox rows (benchmark B1 counts the same)."""
+    import re
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    first = drive(w, complete_proposal(w, title="Làm nóng"), "lodge")
+    p = drive(w, complete_proposal(w), "lodge")
+    fire(first.pk, "district_submit", actor=w.user("district"), now=at(1), comment="Đề nghị")  # loads the copies
+    from core.models import User
+
+    officer = User.objects.select_related("unit").get(username="district")
+    _ = officer.role_names  # loaded once per request by the views' permission checks
+    with CaptureQueriesContext(connection) as captured:
+        fire(p.pk, "district_submit", actor=officer, now=at(1), comment="Đề nghị thẩm định")
+    statements = [
+        re.match(r'(SELECT|UPDATE|INSERT INTO) .*?"?(\w+)"?[ .(]', q["sql"].replace("FROM ", "")).groups()
+        for q in captured.captured_queries
+        if "SAVEPOINT" not in q["sql"]
+    ]
+    assert statements == [
+        ("SELECT", "workflow_proposal"),
+        ("SELECT", "workflow_task"),
+        ("UPDATE", "workflow_proposal"),
+        ("UPDATE", "workflow_task"),
+        ("INSERT INTO", "workflow_task"),
+        ("INSERT INTO", "workflow_transitionevent"),
+        ("SELECT", "core_user"),
+        ("INSERT INTO", "notifications_outbox"),
+    ]
+    assert "FOR UPDATE" in captured.captured_queries[1]["sql"]
+    assert "workflow_transitionevent" in captured.captured_queries[2]["sql"]  # the chain head, in the task read
+    assert p.events.order_by("-seq").first().prev_hash == p.events.order_by("-seq")[1].hash

@@ -1,3 +1,5 @@
+import os
+
 from django.core.management.base import BaseCommand, CommandError
 
 from workflow.services.audit import verify_chains
@@ -8,9 +10,15 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--proposal", type=int, help="verify only this đề án's chain")
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=os.cpu_count() or 1,
+            help="processes verifying ranges of đề án side by side (default: one per CPU)",
+        )
 
-    def handle(self, *args, proposal=None, **options):
-        report = verify_chains(proposal_id=proposal)
+    def handle(self, *args, proposal=None, workers=1, **options):
+        report = verify_chains(proposal_id=proposal, workers=workers)
         if not report.ok:
             raise CommandError(
                 f"Audit chain BROKEN at proposal={report.broken_proposal} seq={report.broken_seq} "
