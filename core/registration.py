@@ -133,7 +133,7 @@ def invite_member(
     if not (inviter.is_active and inviter.organisation_id and inviter.has_role(Role.APPLICANT)):
         raise ValidationError(_("Chỉ thành viên của tổ chức mới thêm được thành viên."))
     with transaction.atomic():
-        if User.objects.filter(username=username).exists():
+        if User.objects.filter(username__iexact=username).exists():
             raise ValidationError({"username": _("Tên đăng nhập này đã có người dùng.")})
         user = User(
             username=username,

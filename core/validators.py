@@ -8,11 +8,13 @@ from django.utils.translation import gettext_lazy as _
 
 # Enterprise tax code: 10 digits; a branch adds "-" and 3 digits; since 1/7/2025 business households
 # use the owner's 12-digit personal identification number as tax code (Thông tư 86/2024/TT-BTC).
-_TAX_CODE = re.compile(r"^(\d{10}(-\d{3})?|\d{12})$")
+# ASCII digits only: \d would also take other scripts' digits (٣٨٠٠١٢٣٤٥٦), stored as typed, which would slip
+# past the uniqueness of 3800123456.
+_TAX_CODE = re.compile(r"[0-9]{10}(-[0-9]{3})?|[0-9]{12}")
 
 
 def validate_tax_code(value: str) -> None:
-    if not _TAX_CODE.match(value or ""):
+    if not _TAX_CODE.fullmatch(value or ""):
         raise ValidationError(
             _(
                 "Mã số thuế phải gồm 10 chữ số (chi nhánh: 10 chữ số, dấu '-' và 3 chữ số) hoặc 12 chữ số định danh."

@@ -22,6 +22,18 @@ from .registration import OrganisationData, activate, invite_member, register_ap
 from .roles import Role
 from .validators import normalise_vn_mobile, validate_tax_code
 
+# The user's email column (254 characters): a longer address, which the form's EmailField would take (320),
+# could not be stored.
+EMAIL_MAX = User._meta.get_field("email").max_length
+USERNAME_TAKEN = _("Tên đăng nhập này đã có người dùng; hãy chọn tên khác.")
+
+
+def _check_username_free(username: str) -> str:
+    # Case-insensitive, as at sign-up: "Lan" next to "lan" would be two accounts a reader cannot tell apart.
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationError(USERNAME_TAKEN)
+    return username
+
 
 class UnitField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
@@ -43,7 +55,7 @@ class SignupForm(forms.Form):
     address = forms.CharField(label=_("Địa chỉ (số nhà, thôn/ấp)"), max_length=255, required=False)
     representative = forms.CharField(label=_("Người đại diện"), max_length=120)
     phone = forms.CharField(label=_("Số di động"), max_length=20, help_text=_("Ví dụ: 0912 345 678"))
-    email = forms.EmailField(label=_("Thư điện tử"))
+    email = forms.EmailField(label=_("Thư điện tử"), max_length=EMAIL_MAX)
     full_name = forms.CharField(label=_("Họ và tên người dùng"), max_length=150)
     username = forms.RegexField(
         label=_("Tên đăng nhập"),
@@ -74,10 +86,7 @@ class SignupForm(forms.Form):
         return normalise_vn_mobile(self.cleaned_data["phone"])
 
     def clean_username(self):
-        username = self.cleaned_data["username"]
-        if User.objects.filter(username__iexact=username).exists():
-            raise ValidationError(_("Tên đăng nhập này đã có người dùng; hãy chọn tên khác."))
-        return username
+        return _check_username_free(self.cleaned_data["username"])
 
     def clean_tax_code(self):
         tax_code = self.cleaned_data["tax_code"].strip()
@@ -157,8 +166,16 @@ class ActivateView(View):
 
 class MemberForm(forms.Form):
     full_name = forms.CharField(label=_("Họ và tên"), max_length=150)
-    username = forms.RegexField(label=_("Tên đăng nhập"), max_length=150, regex=r"^[\w.@+-]+$")
-    email = forms.EmailField(label=_("Thư điện tử"))
+    username = forms.RegexField(
+        label=_("Tên đăng nhập"),
+        max_length=150,
+        regex=r"^[\w.@+-]+$",
+        error_messages={"invalid": _("Tên đăng nhập chỉ gồm chữ, số và các ký tự . @ + - _")},
+    )
+    email = forms.EmailField(label=_("Thư điện tử"), max_length=EMAIL_MAX)
+
+    def clean_username(self):
+        return _check_username_free(self.cleaned_data["username"])
 
 
 class MembersView(LoginRequiredMixin, View):

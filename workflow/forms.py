@@ -3,19 +3,26 @@ transition service checks again."""
 
 from __future__ import annotations
 
+import re
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from workflow.models import Appraisal
+from workflow.services.steps import MONEY_TEXT
 
 MONEY = {"min_value": 0, "max_value": 10**13}
 TEXT_MAX = 5000  # a comment, reason or opinion (the API's limit too)
+_SPACES = re.compile(
+    r"[\u00a0\u202f]"
+)  # no-break spaces, as format_vnd and browsers' number formats write them
 
 
 class MoneyField(forms.IntegerField):
-    """Integer đồng; accepts 1.234.567 or 1 234 567 as typed by people."""
+    """Integer đồng; accepts 1.234.567 or 1 234 567 as typed by people (and a trailing ₫)."""
 
     widget = forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"})
+    default_error_messages = {"invalid": _("Nhập số tiền bằng chữ số (số nguyên đồng), ví dụ 1.500.000.")}
 
     def __init__(self, **kwargs):
         # Bounded above as well: a number beyond the database column would otherwise be a server error.
@@ -25,9 +32,27 @@ class MoneyField(forms.IntegerField):
 
     def to_python(self, value):
         if isinstance(value, str):
-            value = value.replace(".", "").replace(" ", "").replace("\u00a0", "").replace("₫", "")
-            if not value.isascii():  # int() would read other scripts' digits (١٢٣ → 123): not what was meant
-                raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+            text = _SPACES.sub(" ", value).strip().removesuffix("₫").strip()
+            if text:
+                # The API's grammar (workflow/services/steps.py): ASCII digits, grouped by threes with one kind of
+                # separator. Other scripts' digits (١٢٣), "1,5" or "12.34.56" are refused, not read as some number.
+                if not MONEY_TEXT.fullmatch(text):
+                    raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+                text = text.replace(".", "").replace(" ", "")
+            value = text
+        return super().to_python(value)
+
+
+_QUANTITY = re.compile(r"[0-9]+(?:[.,][0-9]+)?|[0-9]{1,3}(?:([.,])[0-9]{3})+(?:(?!\1)[.,][0-9]+)?", re.ASCII)
+
+
+class QuantityField(forms.DecimalField):
+    """A localised decimal (1,5 or 1.234,5 in Vietnamese), ASCII digits only and thousands grouped by threes:
+    "12.34.56,7" or "١٢" are refused rather than read as 123456,7 or 12."""
+
+    def to_python(self, value):
+        if isinstance(value, str) and value.strip() and not _QUANTITY.fullmatch(value.strip()):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         return super().to_python(value)
 
 

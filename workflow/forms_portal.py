@@ -6,16 +6,46 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.calendar import VN_TZ
 from core.models import AdministrativeUnit
-from workflow.forms import MoneyField
+from workflow.forms import TEXT_MAX, MoneyField, QuantityField
 from workflow.models import AttachmentKind, FundingSource, Proposal
 from workflow.services.portal import ALLOWED_TYPES_TEXT, BudgetLineData, VoucherData, WorkItemData
+from workflow.validation import PLAN_YEAR_MAX, PLAN_YEAR_MIN, validate_plan_year
 
-DATE = {"widget": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+# Dates an applicant types (work items, report months, completion, vouchers) fall within the plan years the
+# database allows: 0001-01-01 or 9999-12-31 parse as dates but are typing mistakes, never a đề án's dates.
+DATE_MIN, DATE_MAX = dt.date(PLAN_YEAR_MIN, 1, 1), dt.date(PLAN_YEAR_MAX, 12, 31)
+SECTION_MAX = 20_000  # characters in one of the eight sections (some pages); the comments' limit is TEXT_MAX
+
+
+def validate_date_range(value: dt.date) -> None:
+    if not DATE_MIN <= value <= DATE_MAX:
+        raise ValidationError(
+            _("Ngày phải trong khoảng từ %(start)s đến %(end)s."),
+            code="date_range",
+            params={"start": DATE_MIN.strftime("%d/%m/%Y"), "end": DATE_MAX.strftime("%d/%m/%Y")},
+        )
+
+
+DATE = {
+    "widget": forms.DateInput(
+        attrs={"type": "date", "min": DATE_MIN.isoformat(), "max": DATE_MAX.isoformat()}, format="%Y-%m-%d"
+    ),
+    "validators": [validate_date_range],
+}
+
+
+def _bound_plan_year(form: forms.ModelForm) -> None:
+    # Instead of the model field's 0–32767 and the constraint's English message, the plan years allowed.
+    field = form.fields["plan_year"]
+    field.validators = [validate_plan_year]
+    field.widget.attrs.update(min=PLAN_YEAR_MIN, max=PLAN_YEAR_MAX)
 
 
 def location_units(on: dt.date):
@@ -82,6 +112,7 @@ class ProposalStartForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["location"].queryset = location_units(today)
         self.fields["plan_year"].initial = today.year + 1
+        _bound_plan_year(self)
 
     def to_fields(self) -> dict:
         d = self.cleaned_data
@@ -105,6 +136,9 @@ class DossierForm(forms.ModelForm):
     def __init__(self, *args, today: dt.date, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["location"].queryset = location_units(today)
+        _bound_plan_year(self)
+        for name in SECTION_FIELDS:
+            self.fields[name].validators.append(MaxLengthValidator(SECTION_MAX))
         p = self.instance
         if p and p.pk and not self.is_bound:
             self.initial["location"] = p.commune_id or p.district_id
@@ -130,7 +164,7 @@ class WorkItemForm(forms.Form):
 class BudgetLineForm(forms.Form):
     item = forms.CharField(label=_("Nội dung chi"), max_length=255)
     unit = forms.CharField(label=_("Đơn vị tính"), max_length=40, required=False)
-    quantity = forms.DecimalField(
+    quantity = QuantityField(
         label=_("Số lượng"), max_digits=12, decimal_places=2, min_value=0.01, initial=1, localize=True
     )
     unit_price = MoneyField(label=_("Đơn giá (đồng)"), required=False)
@@ -151,8 +185,12 @@ class BudgetLineForm(forms.Form):
     )
 
 
-WorkItemFormSet = forms.formset_factory(WorkItemForm, extra=1, can_delete=True, max_num=200)
-BudgetLineFormSet = forms.formset_factory(BudgetLineForm, extra=1, can_delete=True, max_num=200)
+# absolute_max = max_num: a tampered TOTAL_FORMS (5000) is refused at 200 rows; Django's default (max_num + 1000)
+# built and re-rendered 1,200 rows, five seconds of a worker per request.
+WorkItemFormSet = forms.formset_factory(WorkItemForm, extra=1, can_delete=True, max_num=200, absolute_max=200)
+BudgetLineFormSet = forms.formset_factory(
+    BudgetLineForm, extra=1, can_delete=True, max_num=200, absolute_max=200
+)
 
 
 def _kept(formset) -> list[dict]:
@@ -213,13 +251,17 @@ class ProgressReportForm(forms.Form):
     period = forms.DateField(label=_("Tháng báo cáo (chọn một ngày bất kỳ trong tháng)"), **DATE)
     percent_complete = forms.IntegerField(label=_("Khối lượng hoàn thành (%)"), min_value=0, max_value=100)
     summary = forms.CharField(
-        label=_("Tình hình thực hiện trong tháng"), widget=forms.Textarea(attrs={"rows": 4})
+        label=_("Tình hình thực hiện trong tháng"),
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 4}),
     )
 
 
 class AdvanceForm(forms.Form):
     amount = MoneyField(label=_("Số tiền đề nghị tạm ứng (đồng)"), min_value=1)
-    note = forms.CharField(label=_("Ghi chú"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=_("Ghi chú"), required=False, max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class CompletionForm(forms.Form):
@@ -228,7 +270,9 @@ class CompletionForm(forms.Form):
         label=_("Khối lượng hoàn thành (%)"), min_value=0, max_value=100, initial=100
     )
     results = forms.CharField(
-        label=_("Kết quả đạt được so với mục tiêu"), widget=forms.Textarea(attrs={"rows": 5})
+        label=_("Kết quả đạt được so với mục tiêu"),
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 5}),
     )
 
 
@@ -236,7 +280,9 @@ class SettlementForm(forms.Form):
     national_spent = MoneyField(label=_("Đã chi nguồn khuyến công quốc gia (đồng)"), required=False)
     local_spent = MoneyField(label=_("Đã chi nguồn khuyến công địa phương (đồng)"), required=False)
     counterpart_spent = MoneyField(label=_("Đã chi vốn đối ứng và nguồn khác (đồng)"), required=False)
-    note = forms.CharField(label=_("Thuyết minh"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    note = forms.CharField(
+        label=_("Thuyết minh"), required=False, max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class VoucherForm(forms.Form):
@@ -247,7 +293,7 @@ class VoucherForm(forms.Form):
     amount = MoneyField(label=_("Số tiền (đồng)"), min_value=1)
 
 
-VoucherFormSet = forms.formset_factory(VoucherForm, extra=3, can_delete=True, max_num=500)
+VoucherFormSet = forms.formset_factory(VoucherForm, extra=3, can_delete=True, max_num=500, absolute_max=500)
 
 
 def vouchers_from(formset) -> list[VoucherData]:
@@ -265,7 +311,7 @@ class LookupForm(forms.Form):
     )
     pin = forms.RegexField(
         label=_("Mã PIN (6 chữ số)"),
-        regex=r"^\s*\d{6}\s*$",
+        regex=r"^\s*[0-9]{6}\s*$",  # ASCII digits: other scripts' digits are never a PIN
         max_length=12,
         error_messages={"invalid": _("Mã PIN gồm đúng 6 chữ số, in trên giấy biên nhận.")},
         widget=forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
@@ -24,6 +25,21 @@ SECTIONS = (
     ("organisation_plan", "section-organisation-plan"),
     ("effectiveness", "section-effectiveness"),
 )
+
+
+# The database's check constraint "proposal_plan_year" (workflow/models/dossier.py): a year outside it would be
+# a server error when stored, or the constraint's English name shown to the user.
+PLAN_YEAR_MIN, PLAN_YEAR_MAX = 2000, 2100
+
+
+def validate_plan_year(value) -> None:
+    """For the portal's forms and the API's serializer."""
+    if value is not None and not PLAN_YEAR_MIN <= value <= PLAN_YEAR_MAX:
+        raise ValidationError(
+            _("Năm kế hoạch phải từ %(min)d đến %(max)d."),
+            code="plan_year",
+            params={"min": PLAN_YEAR_MIN, "max": PLAN_YEAR_MAX},
+        )
 
 
 @dataclass(frozen=True)

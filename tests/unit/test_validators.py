@@ -23,6 +23,9 @@ def test_tax_codes_accepted(code):
         "38001234AB",
         " 3800123456",
         "3800123456 ",
+        "3800123456\n",
+        "٣٨٠٠١٢٣٤٥٦",  # Arabic-Indic digits: stored as typed, they would slip past the uniqueness of 3800123456
+        "３８００１２３４５６",
     ],
 )
 def test_tax_codes_refused(code):

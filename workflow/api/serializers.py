@@ -6,6 +6,7 @@ from core.models import AdministrativeUnit
 from workflow.lifecycle import PUBLIC_NAMES
 from workflow.models import BudgetLine, Proposal, Task, TransitionEvent, WorkItem
 from workflow.services.proposals import DOSSIER_FIELDS as SERVICE_DOSSIER_FIELDS
+from workflow.validation import validate_plan_year
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -77,6 +78,10 @@ class ProposalSerializer(serializers.ModelSerializer):
         model = Proposal
         fields = DECIDED_FIELDS + DOSSIER_FIELDS
         read_only_fields = DECIDED_FIELDS
+        # The database's plan-year constraint, checked before the write (else a 500).
+        extra_kwargs = {
+            "plan_year": {"validators": [validate_plan_year], "min_value": None, "max_value": None}
+        }
 
     def get_public_status(self, obj: Proposal) -> str:
         return str(PUBLIC_NAMES[obj.status])
