@@ -224,34 +224,39 @@ class _Publisher:
         self._lock = threading.Lock()
         self._pid: int | None = None
         self._queue: queue.SimpleQueue[list[int]] = queue.SimpleQueue()
-        self._idle = threading.Event()
+        self._done = threading.Condition()
+        self._unpublished = 0  # hand-overs not published yet
 
     def submit(self, ids: list[int]) -> None:
         if self._pid != os.getpid():  # first use in this process, or a forked child (gunicorn, prefork)
             with self._lock:
                 if self._pid != os.getpid():
-                    self._queue = queue.SimpleQueue()
-                    self._idle = threading.Event()
+                    self._queue, self._done, self._unpublished = queue.SimpleQueue(), threading.Condition(), 0
                     threading.Thread(target=self._run, name="outbox-publisher", daemon=True).start()
                     self._pid = os.getpid()
-        self._idle.clear()
+        with self._done:
+            self._unpublished += 1
         self._queue.put(ids)
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
-        """Block until everything submitted so far was published (tests, and the process's exit)."""
-        return self._pid != os.getpid() or self._queue.empty() and self._idle.wait(timeout)
+        """Block until everything handed over so far was published (tests, and the process's exit)."""
+        if self._pid != os.getpid():
+            return True
+        with self._done:
+            return self._done.wait_for(lambda: self._unpublished == 0, timeout)
 
     def _run(self) -> None:
         while True:
-            ids = list(self._queue.get())
+            rounds = [self._queue.get()]
             while not self._queue.empty():
-                ids += self._queue.get_nowait()
+                rounds.append(self._queue.get_nowait())
             try:
-                publish_delivery(ids)
+                publish_delivery([pk for ids in rounds for pk in ids])
             except Exception:  # noqa: BLE001 - the thread must outlive any error; the sweep delivers
                 log.exception("Publishing delivery tasks failed; the outbox sweep will deliver later.")
-            if self._queue.empty():
-                self._idle.set()
+            with self._done:
+                self._unpublished -= len(rounds)
+                self._done.notify_all()
 
 
 _publisher = _Publisher()
