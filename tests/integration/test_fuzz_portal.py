@@ -50,6 +50,7 @@ from workflow.models import (
 )
 from workflow.models.dossier import private_storage
 from workflow.services import portal
+from workflow.services.portal import BUDGET_COLUMNS
 from workflow.services.proposals import DOSSIER_FIELDS
 
 from .test_fuzz_forms import BAD_DATE, FUZZ
@@ -550,17 +551,7 @@ def dossier_state(p: Proposal) -> Callable[[], tuple]:
                     "title", "starts_on", "ends_on", "responsible"
                 )
             ),
-            list(
-                BudgetLine.objects.filter(proposal=p).values_list(
-                    "item",
-                    "unit",
-                    "quantity",
-                    "unit_price",
-                    "national_amount",
-                    "local_amount",
-                    "counterpart_amount",
-                )
-            ),
+            list(BudgetLine.objects.filter(proposal=p).values_list(*BUDGET_COLUMNS)),
             TransitionEvent.objects.filter(proposal=p).count(),
             Task.objects.filter(proposal=p).count(),
             Outbox.objects.count(),

@@ -22,6 +22,19 @@ def w(db):
     return build_world()
 
 
+def tamper(sql: str, event_id: int) -> None:
+    """What a superuser can do: switch the audit table's trigger off, change a row, switch it back on."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute(
+            "ALTER TABLE workflow_transitionevent DISABLE TRIGGER workflow_transitionevent_no_change"
+        )
+        cursor.execute(sql, [event_id])
+        cursor.execute(
+            "ALTER TABLE workflow_transitionevent ENABLE TRIGGER workflow_transitionevent_no_change"
+        )
+
+
 def test_appraisal_due_date_across_tet_2027(w):
     p = complete_proposal(w)
     fire(p.pk, "lodge", actor=w.user("applicant"), now=dt.datetime(2027, 1, 28, 10, tzinfo=VN_TZ))
@@ -136,17 +149,7 @@ def test_verify_audit_intact_then_names_the_altered_row(w, capsys):
     call_command("verify_audit")
     assert "Audit chains intact" in capsys.readouterr().out
     target = TransitionEvent.objects.get(proposal=p, seq=3)
-    with connection.cursor() as cursor:
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        cursor.execute(
-            "ALTER TABLE workflow_transitionevent DISABLE TRIGGER workflow_transitionevent_no_change"
-        )
-        cursor.execute(
-            "UPDATE workflow_transitionevent SET comment = comment || 'x' WHERE id = %s", [target.pk]
-        )
-        cursor.execute(
-            "ALTER TABLE workflow_transitionevent ENABLE TRIGGER workflow_transitionevent_no_change"
-        )
+    tamper("UPDATE workflow_transitionevent SET comment = comment || 'x' WHERE id = %s", target.pk)
     with pytest.raises(Exception) as exc:
         call_command("verify_audit")
     assert f"proposal={p.pk} seq=3 row id={target.pk}" in str(exc.value)
@@ -156,15 +159,7 @@ def test_verify_audit_names_a_deleted_row(w):
     p = drive(w, complete_proposal(w), "appraise")
     victim = TransitionEvent.objects.get(proposal=p, seq=2)
     after = TransitionEvent.objects.get(proposal=p, seq=3)
-    with connection.cursor() as cursor:
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        cursor.execute(
-            "ALTER TABLE workflow_transitionevent DISABLE TRIGGER workflow_transitionevent_no_change"
-        )
-        cursor.execute("DELETE FROM workflow_transitionevent WHERE id = %s", [victim.pk])
-        cursor.execute(
-            "ALTER TABLE workflow_transitionevent ENABLE TRIGGER workflow_transitionevent_no_change"
-        )
+    tamper("DELETE FROM workflow_transitionevent WHERE id = %s", victim.pk)
     with pytest.raises(Exception) as exc:
         call_command("verify_audit")
     assert f"proposal={p.pk} seq=3 row id={after.pk}" in str(exc.value)
@@ -262,16 +257,7 @@ def test_verify_audit_in_parallel_gives_the_single_pass_report():
     assert verify_chains(workers=3) == single
 
     target = TransitionEvent.objects.get(proposal=last, seq=4)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "ALTER TABLE workflow_transitionevent DISABLE TRIGGER workflow_transitionevent_no_change"
-        )
-        cursor.execute(
-            "UPDATE workflow_transitionevent SET comment = comment || 'x' WHERE id = %s", [target.pk]
-        )
-        cursor.execute(
-            "ALTER TABLE workflow_transitionevent ENABLE TRIGGER workflow_transitionevent_no_change"
-        )
+    tamper("UPDATE workflow_transitionevent SET comment = comment || 'x' WHERE id = %s", target.pk)
     broken = verify_chains()
     assert (broken.ok, broken.broken_proposal, broken.broken_seq, broken.broken_id) == (
         False,
