@@ -122,8 +122,9 @@ def verify_chains(*, proposal_id: int | None = None, chunk_size: int = 5000, wor
         (bounds["lo"] + i * step, bounds["lo"] + (i + 1) * step) for i in range(workers)
     ]
     parts.append(None)  # the chain of events with no đề án sorts last, as in a single pass
-    connections.close_all()  # each process opens its own connection; none may share the parent's socket
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+    with ProcessPoolExecutor(
+        workers, mp_context=multiprocessing.get_context("fork"), initializer=_forget_inherited_connections
+    ) as pool:
         reports = list(pool.map(_verify_part, parts, [chunk_size] * len(parts)))
     events = chains = 0
     for report in reports:
@@ -131,6 +132,19 @@ def verify_chains(*, proposal_id: int | None = None, chunk_size: int = 5000, wor
             return replace(report, events=events + report.events, chains=chains + report.chains)
         events, chains = events + report.events, chains + report.chains
     return ChainReport(True, events, chains)
+
+
+_inherited: list = []
+
+
+def _forget_inherited_connections() -> None:
+    """In a forked process: the parent's open connections are copies of its sockets. Using one would mix two
+    processes' traffic on one session and closing one would end the parent's session, so each is set aside
+    (kept referenced, never closed; the process ends with os._exit) and a new connection opens on first use."""
+    for conn in connections.all(initialized_only=True):
+        if conn.connection is not None:
+            _inherited.append(conn.connection)
+            conn.connection = None
 
 
 def _verify_part(part: tuple[int, int] | None, chunk_size: int) -> ChainReport:
