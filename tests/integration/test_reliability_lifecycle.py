@@ -102,6 +102,58 @@ def test_sixteen_threads_twenty_rounds_one_winner_each():
     assert verify_chains().ok
 
 
+def race_http(clients, method_path):
+    """Each client sends its request at the same moment, each in its own thread (and database connection)."""
+    barrier = threading.Barrier(len(clients))
+    statuses = []
+
+    def attempt(client):
+        try:
+            barrier.wait()
+            statuses.append(method_path(client).status_code)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=attempt, args=(c,)) for c in clients]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return statuses
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_sixteen_api_clients_twenty_rounds_one_200_and_fifteen_409():
+    """The same race through the REST API: one 200 per round, every other answer a 409 (never a 5xx)."""
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    w = build_world()
+
+    def clients(*names):
+        out = []
+        for name in names:
+            client = APIClient()
+            token = Token.objects.get_or_create(user=w.user(name))[0].key
+            client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+            out.append(client)
+        return out * (16 // len(names))
+
+    officers, appraisers = clients("district", "district2"), clients("appraiser", "appraiser2")
+    for round_no in range(20):
+        p = drive(w, complete_proposal(w, title=f"Vòng API {round_no}"), "lodge")
+        url = f"/api/proposals/{p.pk}/transitions/district_submit/"
+        statuses = race_http(officers, lambda c, u=url: c.post(u, {"comment": "ok"}, format="json"))
+        assert sorted(statuses) == [200] + [409] * 15, round_no
+        assert p.events.filter(trigger="district_submit").count() == 1
+        task = Task.objects.get(proposal=p, completed_at__isnull=True)
+        statuses = race_http(appraisers, lambda c, t=task.pk: c.post(f"/api/tasks/{t}/claim/"))
+        # The winner's own repeats are no-ops (200); the other appraiser's eight are conflicts.
+        assert sorted(statuses) == [200] * 8 + [409] * 8, round_no
+        assert p.events.filter(trigger="claim").count() == 1
+    assert verify_chains().ok
+
+
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_connection_terminated_mid_transaction_leaves_nothing_half_written():
     w = build_world()
