@@ -321,6 +321,7 @@ def test_redis_down_while_transitions_commit_then_everything_is_delivered_once(r
 
     w = build_world()
     proposals = [complete_proposal(w, title=f"Đề án khi Redis ngừng {i}") for i in range(10)]
+    before = [complete_proposal(w, title=f"Đề án khi Redis chạy {i}") for i in range(6)]
     tokens = {name: Token.objects.create(user=w.users[name]).key for name in ("applicant", "district")}
     sink = Sink()
     port = free_port()
@@ -337,8 +338,11 @@ def test_redis_down_while_transitions_commit_then_everything_is_delivered_once(r
             60,
         ), procs.log("kc-fault-web")
 
-        # With Redis up, a transition for comparison.
-        up = [api(port, "POST", f"/api/proposals/{proposals[0].pk}/transitions/lodge/", tokens["applicant"])]
+        # With Redis up, transitions for comparison (the first ones also warm both gunicorn workers up).
+        up = [
+            api(port, "POST", f"/api/proposals/{p.pk}/transitions/lodge/", tokens["applicant"])
+            for p in [proposals[0], *before]
+        ]
         redis.stop()
         down = [
             api(port, "POST", f"/api/proposals/{p.pk}/transitions/lodge/", tokens["applicant"])
@@ -357,19 +361,21 @@ def test_redis_down_while_transitions_commit_then_everything_is_delivered_once(r
         down += [
             api(port, "GET", f"/api/proposals/{p.pk}/history/", tokens["district"]) for p in proposals[:3]
         ]
-        assert [s for s, _b, _t in up + down] == [200] * len(up + down), [b for _s, b, _t in down]
+        assert [s for s, _b, _t in up + down] == [200] * len(up + down), [b for _s, b, _t in up + down]
         assert all(
             p.status == "district_submitted"
             for p in (type(proposals[0]).objects.filter(pk__in=[p.pk for p in proposals]))
         )
         times = sorted(t for _s, _b, t in down)
-        slowest_down = times[-1]
+        up_times = sorted(t for _s, _b, t in up)
+        median_down, median_up = times[len(times) // 2], up_times[len(up_times) // 2]
         print(
-            f"Redis down: {len(down)} API calls, all 200; median {times[len(times) // 2]:.3f}s, slowest "
-            f"{slowest_down:.2f}s (with Redis up {up[0][2]:.2f}s); in order: "
+            f"Redis down: {len(down)} API calls, all 200; median {median_down:.3f}s, slowest {times[-1]:.2f}s; "
+            f"with Redis up: median {median_up:.3f}s, slowest {up_times[-1]:.2f}s; down in order: "
             + " ".join(f"{t:.2f}" for _s, _b, t in down)
         )
-        assert slowest_down < 5
+        # No noticeable slowdown: no request waits on the broker (a generous bound; the figures are printed).
+        assert times[-1] < 5 and median_down <= max(3 * median_up, 0.5)
         ids = list(Outbox.objects.values_list("pk", flat=True))
         assert ids and not Delivery.objects.exists()
 
