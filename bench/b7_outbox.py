@@ -1,6 +1,6 @@
 """B7: outbox delivery through Celery + Redis to a local SMS sink (an HTTP server in this process), against raw
 Redis LPUSH of the same payloads. Messages are queued the project's way (``queue_notices``: rows in one
-transaction, one delivery task each after commit) and delivered by a Celery worker (prefork, 2 processes).
+transaction, one delivery task per NOTIFY_DELIVERY_BATCH rows after commit) and delivered by a Celery worker (prefork, 2 processes).
 Targets: ≥ 500 messages/s; p95 lag (queued → received by the sink) ≤ 5 s."""
 
 from __future__ import annotations
