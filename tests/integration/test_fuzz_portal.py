@@ -729,7 +729,9 @@ def test_upload_refuses_bad_files_and_stores_nothing(w, private_dir, settings):
         st.sampled_from(
             [".htaccess.pdf", "..pdf", "tệp..pdf", "C:boot.pdf", "a:b.pdf", " .pdf", "x" * 250 + ".pdf"]
         ),
-        st.sampled_from(["", "\x00", "\x01\x02\x03", "\u202e\u200b", "\x7f"]),  # nothing left once cleaned
+        # Nothing left once cleaned. (An empty name cannot be sent: Django's test client, like a browser, puts a
+        # name on every file part — the field's — so the server never sees one.)
+        st.sampled_from(["\x00", "\x01\x02\x03", "\u202e\u200b", "\x7f"]),
         name_text.map(lambda s: "." + s + ".pdf"),
         name_text.map(lambda s: s + ".." + s),
         st.just(MISSING),
