@@ -185,11 +185,26 @@ class BudgetLineForm(forms.Form):
     )
 
 
+class RowsFormSet(forms.BaseFormSet):
+    """A table of rows whose hidden counters a browser never sends negative: a negative TOTAL_FORMS or
+    INITIAL_FORMS (which Django's management form lets through; -1 rows would have saved an empty table) means
+    the page was tampered with, and nothing is saved."""
+
+    def clean(self):
+        super().clean()
+        if self.total_form_count() < 0 or self.initial_form_count() < 0:
+            raise forms.ValidationError(
+                _("Số dòng của bảng gửi lên không hợp lệ; hãy tải lại trang và nhập lại."), code="rows"
+            )
+
+
 # absolute_max = max_num: a tampered TOTAL_FORMS (5000) is refused at 200 rows; Django's default (max_num + 1000)
 # built and re-rendered 1,200 rows, five seconds of a worker per request.
-WorkItemFormSet = forms.formset_factory(WorkItemForm, extra=1, can_delete=True, max_num=200, absolute_max=200)
+WorkItemFormSet = forms.formset_factory(
+    WorkItemForm, formset=RowsFormSet, extra=1, can_delete=True, max_num=200, absolute_max=200
+)
 BudgetLineFormSet = forms.formset_factory(
-    BudgetLineForm, extra=1, can_delete=True, max_num=200, absolute_max=200
+    BudgetLineForm, formset=RowsFormSet, extra=1, can_delete=True, max_num=200, absolute_max=200
 )
 
 
@@ -293,7 +308,9 @@ class VoucherForm(forms.Form):
     amount = MoneyField(label=_("Số tiền (đồng)"), min_value=1)
 
 
-VoucherFormSet = forms.formset_factory(VoucherForm, extra=3, can_delete=True, max_num=500, absolute_max=500)
+VoucherFormSet = forms.formset_factory(
+    VoucherForm, formset=RowsFormSet, extra=3, can_delete=True, max_num=500, absolute_max=500
+)
 
 
 def vouchers_from(formset) -> list[VoucherData]:
