@@ -103,6 +103,14 @@ def task_notices(calendar: WorkingCalendar, today: dt.date) -> list[Notice]:
     # The step's display name once per status, not once per reminder (each get_FOO_display() call rebuilds the
     # field's choices and translates the label: most of the sweep's own time at tens of thousands of tasks).
     step_names: dict[str, str] = {}
+    # Working days late, once per deadline day (thousands of tasks share a few hundred days).
+    late_days: dict[dt.date, int] = {}
+
+    def late_by(due: dt.date) -> int:
+        if due not in late_days:
+            late_days[due] = calendar.working_days_between(due, today)
+        return late_days[due]
+
     notices = []
     for task, kind in plan:
         if kind == ESCALATED:
@@ -127,7 +135,7 @@ def task_notices(calendar: WorkingCalendar, today: dt.date) -> list[Notice]:
                     "unit": task.unit.name,
                     "due_at": local_datetime(task.due_at),
                     "holder": str(task.assignee) if task.assignee_id else "",
-                    "working_days_late": calendar.working_days_between(due, today) if today > due else 0,
+                    "working_days_late": late_by(due) if today > due else 0,
                 },
                 f"task:{task.pk}:{kind}",
             )

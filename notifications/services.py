@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import atexit
 import datetime as dt
+import json
 import logging
 import os
 import queue
@@ -19,8 +20,11 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import partial
+from typing import NamedTuple
 
+import psycopg
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.db.models import F
 
@@ -94,24 +98,35 @@ def queue_notices(notices: Iterable[Notice], *, now: dt.datetime) -> int:
                 if channel not in pref.channels() or not address_of(user, channel):
                     continue
                 rows.append(
-                    Outbox(
-                        recipient_id=user.pk,
-                        channel=channel,
-                        template=notice.template,
-                        context=notice.context,
-                        digest=digest,
-                        idempotency_key=f"{notice.key}:{user.pk}:{channel}",
-                        created_at=now,
-                        next_attempt_at=digest_at if digest else now,
+                    NewRow(
+                        user.pk,
+                        channel,
+                        notice.template,
+                        notice.context,
+                        f"{notice.key}:{user.pk}:{channel}",
+                        digest,
+                        digest_at if digest else now,
                     )
                 )
     if not rows:
         return 0
-    written = _insert_new(rows)
+    written = _insert_new(rows, now=now)
     immediate = [pk for pk, digest in written if not digest]
     if immediate:
         transaction.on_commit(partial(_kick_delivery, immediate))
     return len(written)
+
+
+class NewRow(NamedTuple):
+    """An outbox row about to be written (pending, no attempt yet)."""
+
+    recipient_id: int
+    channel: str
+    template: str
+    context: dict
+    idempotency_key: str
+    digest: bool
+    next_attempt_at: dt.datetime
 
 
 _INSERTED = (
@@ -121,35 +136,56 @@ _INSERTED = (
     "context",
     "idempotency_key",
     "digest",
+    "next_attempt_at",
     "state",
     "attempts",
-    "next_attempt_at",
     "last_error",
     "created_at",
 )
-INSERT_CHUNK = 1000
+# PostgreSQL receives every column as one array: one statement and a dozen parameters whatever the number of
+# rows (the reminder sweep writes tens of thousands at once).
+_UNNEST_TYPES = ("bigint", "text", "text", "text", "text", "boolean", "timestamptz")
+INSERT_CHUNK = 1000  # rows per VALUES statement elsewhere (SQLite)
 
 
-def _insert_new(rows: list[Outbox]) -> list[tuple[int, bool]]:
+def _insert_new(rows: list[NewRow], *, now: dt.datetime) -> list[tuple[int, bool]]:
     """Insert the rows whose key is new; (id, digest) of each row written. A key written before, or by a
     concurrent caller a moment ago, is skipped by the unique index, never raised."""
     fields = [Outbox._meta.get_field(name) for name in _INSERTED]
     table = connection.ops.quote_name(Outbox._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     key = connection.ops.quote_name(Outbox._meta.get_field("idempotency_key").column)
-    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    written: list[tuple[int, bool]] = []
+    conflict = f"ON CONFLICT ({key}) DO NOTHING RETURNING id, digest"
+    fixed = (Outbox.State.PENDING, 0, "", now)  # state, attempts, last_error, created_at
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            arrays = [list(column) for column in zip(*rows, strict=True)]
+            arrays[3] = [json.dumps(c, cls=DjangoJSONEncoder, ensure_ascii=False) for c in arrays[3]]
+            # Binary arrays where the server binds the parameters: text arrays in the text format are escaped
+            # element by element in Python (most of the time of a large sweep).
+            mark = "%s" if isinstance(cursor.cursor, psycopg.ClientCursor) else "%b"
+            unnest = ", ".join(f"{mark}::{t}[]" for t in _UNNEST_TYPES)
+            # Identifiers quoted from the model, every value a parameter.
+            sql = (
+                f"INSERT INTO {table} ({columns}) "  # noqa: S608
+                f"SELECT r, c, t, x::jsonb, k, d, n, %s::text, %s::smallint, %s::text, %s::timestamptz "
+                f"FROM unnest({unnest}) AS u(r, c, t, x, k, d, n) "
+            )
+            cursor.execute(sql + conflict, [*fixed, *arrays])
+            return [(pk, bool(digest)) for pk, digest in cursor.fetchall()]
+        written: list[tuple[int, bool]] = []
+        one = "(" + ", ".join(["%s"] * len(fields)) + ")"
         for start in range(0, len(rows), INSERT_CHUNK):
             chunk = rows[start : start + INSERT_CHUNK]
             params = [
-                f.get_db_prep_save(getattr(row, f.attname), connection) for row in chunk for f in fields
+                f.get_db_prep_save(value, connection)
+                for row in chunk
+                for f, value in zip(fields, (*row, *fixed), strict=True)
             ]
-            # Identifiers quoted from the model, every value a parameter.
             sql = f"INSERT INTO {table} ({columns}) VALUES {', '.join([one] * len(chunk))} "  # noqa: S608
-            cursor.execute(sql + f"ON CONFLICT ({key}) DO NOTHING RETURNING id, digest", params)
+            cursor.execute(sql + conflict, params)
             written += [(pk, bool(digest)) for pk, digest in cursor.fetchall()]
-    return written
+        return written
 
 
 def templates() -> dict[str, MessageTemplate]:
@@ -231,6 +267,7 @@ class _Publisher:
         if self._pid != os.getpid():  # first use in this process, or a forked child (gunicorn, prefork)
             with self._lock:
                 if self._pid != os.getpid():
+                    _load_broker_transport()
                     self._queue, self._done, self._unpublished = queue.SimpleQueue(), threading.Condition(), 0
                     threading.Thread(target=self._run, name="outbox-publisher", daemon=True).start()
                     self._pid = os.getpid()
@@ -259,7 +296,27 @@ class _Publisher:
                 self._done.notify_all()
 
 
+def _load_broker_transport() -> None:
+    """Import the broker's transport module in the calling thread before the publisher thread needs it: a
+    module imported by two threads at once can be handed half-initialised to one of them (seen as
+    "partially initialized module 'kombu.transport.redis'" on a process's first publish)."""
+    from .tasks import deliver_batch
+
+    try:
+        deliver_batch.app.connection_for_write().release()  # resolves the transport class; no network
+    except Exception:  # noqa: BLE001 - a misconfigured broker shows at publish time, in the log
+        log.warning("Broker transport could not be loaded", exc_info=True)
+
+
 _publisher = _Publisher()
+
+
+def wait_for_publisher(timeout: float = 10.0) -> bool:
+    """Block until this process's publisher thread has handed everything so far to the broker (the tests, the
+    benchmarks, a command that ends right after its commit). False when ``timeout`` passed first."""
+    return _publisher.wait_idle(timeout)
+
+
 atexit.register(_publisher.wait_idle, 2.0)
 
 
