@@ -634,7 +634,7 @@ def test_a_commit_hands_its_rows_to_the_broker_in_batches_from_the_publisher_thr
     import redis as redis_client
 
     from config.celery import app
-    from notifications.services import _publisher
+    from notifications.services import wait_for_publisher
 
     if not settings.CELERY_BROKER_URL.startswith("redis"):
         pytest.skip("needs Redis as the Celery broker (REDIS_URL)")
@@ -653,7 +653,7 @@ def test_a_commit_hands_its_rows_to_the_broker_in_batches_from_the_publisher_thr
         with pytest.raises(RuntimeError), transaction.atomic():
             queue_message(recipients=people, template="task.waiting", key="rolled-back", now=T0, context={})
             raise RuntimeError
-        assert _publisher.wait_idle(10)
+        assert wait_for_publisher(10)
         tasks = [json.loads(m) for m in reversed(broker.lrange(queue, 0, -1))]
         assert {t["headers"]["task"] for t in tasks} == {"notifications.tasks.deliver_batch"}
         batches = [json.loads(base64.b64decode(t["body"]))[0][0] for t in tasks]
