@@ -407,7 +407,9 @@ def test_a_transition_is_eight_statements_in_a_warm_process(w):
 
     first = drive(w, complete_proposal(w, title="Làm nóng"), "lodge")
     p = drive(w, complete_proposal(w), "lodge")
-    fire(first.pk, "district_submit", actor=w.user("district"), now=at(1), comment="Đề nghị")  # loads the copies
+    fire(
+        first.pk, "district_submit", actor=w.user("district"), now=at(1), comment="Đề nghị"
+    )  # loads the copies
     from core.models import User
 
     officer = User.objects.select_related("unit").get(username="district")
@@ -430,5 +432,7 @@ def test_a_transition_is_eight_statements_in_a_warm_process(w):
         ("INSERT INTO", "notifications_outbox"),
     ]
     assert "FOR UPDATE" in captured.captured_queries[1]["sql"]
-    assert "workflow_transitionevent" in captured.captured_queries[2]["sql"]  # the chain head, in the task read
+    assert (
+        "workflow_transitionevent" in captured.captured_queries[2]["sql"]
+    )  # the chain head, in the task read
     assert p.events.order_by("-seq").first().prev_hash == p.events.order_by("-seq")[1].hash
