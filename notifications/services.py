@@ -76,8 +76,8 @@ def queue_notices(notices: Iterable[Notice], *, now: dt.datetime) -> int:
     switched off in admin writes nothing; rows are delivered after the caller's transaction commits.
     Preferences come with the users when they were loaded with ``select_related("notification_preference")``;
     the templates from the per-process copy (core/config_cache.py). The rows are written with one
-    ``INSERT … ON CONFLICT DO NOTHING RETURNING`` per thousand: a key written before is skipped, the new ids come
-    back for the delivery queue.
+    ``INSERT … ON CONFLICT DO NOTHING RETURNING`` (on PostgreSQL whatever their number): a key written before is
+    skipped, the new ids come back for the delivery queue.
     """
     notices = [n for n in notices if n.recipients]
     if not notices:
@@ -85,6 +85,7 @@ def queue_notices(notices: Iterable[Notice], *, now: dt.datetime) -> int:
     known = templates()
     prefs = _preferences({u for n in notices for u in n.recipients})
     digest_at = next_digest_at(now)
+    default = Preference()  # no row: email and SMS, immediately
     rows = []
     for notice in notices:
         template = known.get(notice.template)
@@ -92,7 +93,7 @@ def queue_notices(notices: Iterable[Notice], *, now: dt.datetime) -> int:
             continue  # the administrator switched this event off
         always_immediate = template is not None and template.always_immediate
         for user in notice.recipients:
-            pref = prefs.get(user.pk) or Preference(user=user)
+            pref = prefs.get(user.pk) or default
             digest = pref.frequency == Preference.Frequency.DAILY and not always_immediate
             for channel in notice.channels:
                 if channel not in pref.channels() or not address_of(user, channel):
