@@ -152,6 +152,9 @@ def _run(mode: str, batches: list[list], plan) -> float:
     """Transitions per second of ``len(batches)`` processes, each firing its own batch, started together."""
     from django.db import connections
 
+    from notifications.services import wait_for_publisher
+
+    wait_for_publisher(60)  # this process's earlier deliveries are out before the workers start
     connections.close_all()  # never share a database socket with a forked child
     mp = multiprocessing.get_context("fork")
     barrier, results = mp.Barrier(len(batches)), mp.Queue()

@@ -289,7 +289,8 @@ class _Publisher:
             while not self._queue.empty():
                 rounds.append(self._queue.get_nowait())
             try:
-                publish_delivery([pk for ids in rounds for pk in ids])
+                with _publishing:  # a fork waits for this publish to finish (see below)
+                    publish_delivery([pk for ids in rounds for pk in ids])
             except Exception:  # noqa: BLE001 - the thread must outlive any error; the sweep delivers
                 log.exception("Publishing delivery tasks failed; the outbox sweep will deliver later.")
             with self._done:
@@ -310,6 +311,15 @@ def _load_broker_transport() -> None:
 
 
 _publisher = _Publisher()
+
+# Held while the publisher thread talks to the broker. A process forked in the middle of a publish (gunicorn,
+# Celery prefork, multiprocessing) would inherit the broker client's locks held by a thread that does not exist
+# in the child, and hang at its first use of them; so a fork waits for the publish in progress to end.
+_publishing = threading.Lock()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(
+        before=_publishing.acquire, after_in_parent=_publishing.release, after_in_child=_publishing.release
+    )
 
 
 def wait_for_publisher(timeout: float = 10.0) -> bool:
