@@ -57,26 +57,38 @@ HOLDERS = {
 }
 
 
-def race(users, action):
-    barrier = threading.Barrier(len(users))
-    outcomes = []
+def at_once(actors, action):
+    """``action(actor)`` for every actor at the same moment, each in its own thread (and database connection);
+    the results, in the order they finished."""
+    barrier = threading.Barrier(len(actors))
+    results = []
 
-    def attempt(user):
+    def attempt(actor):
         try:
             barrier.wait()
-            action(user)
-            outcomes.append("ok")
-        except Conflict:
-            outcomes.append("conflict")
+            results.append(action(actor))
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=attempt, args=(u,)) for u in users]
+    threads = [threading.Thread(target=attempt, args=(a,)) for a in actors]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    return outcomes
+    return results
+
+
+def race(users, action):
+    """``at_once`` through the service: "ok" for each success, "conflict" for each conflict error."""
+
+    def attempt(user):
+        try:
+            action(user)
+        except Conflict:
+            return "conflict"
+        return "ok"
+
+    return at_once(users, attempt)
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -102,26 +114,6 @@ def test_sixteen_threads_twenty_rounds_one_winner_each():
     assert verify_chains().ok
 
 
-def race_http(clients, method_path):
-    """Each client sends its request at the same moment, each in its own thread (and database connection)."""
-    barrier = threading.Barrier(len(clients))
-    statuses = []
-
-    def attempt(client):
-        try:
-            barrier.wait()
-            statuses.append(method_path(client).status_code)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=attempt, args=(c,)) for c in clients]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return statuses
-
-
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_sixteen_api_clients_twenty_rounds_one_200_and_fifteen_409():
     """The same race through the REST API: one 200 per round, every other answer a 409 (never a 5xx)."""
@@ -143,11 +135,11 @@ def test_sixteen_api_clients_twenty_rounds_one_200_and_fifteen_409():
     for round_no in range(20):
         p = drive(w, complete_proposal(w, title=f"Vòng API {round_no}"), "lodge")
         url = f"/api/proposals/{p.pk}/transitions/district_submit/"
-        statuses = race_http(officers, lambda c, u=url: c.post(u, {"comment": "ok"}, format="json"))
+        statuses = at_once(officers, lambda c, u=url: c.post(u, {"comment": "ok"}, format="json").status_code)
         assert sorted(statuses) == [200] + [409] * 15, round_no
         assert p.events.filter(trigger="district_submit").count() == 1
         task = Task.objects.get(proposal=p, completed_at__isnull=True)
-        statuses = race_http(appraisers, lambda c, t=task.pk: c.post(f"/api/tasks/{t}/claim/"))
+        statuses = at_once(appraisers, lambda c, t=task.pk: c.post(f"/api/tasks/{t}/claim/").status_code)
         # The winner's own repeats are no-ops (200); the other appraiser's eight are conflicts.
         assert sorted(statuses) == [200] * 8 + [409] * 8, round_no
         assert p.events.filter(trigger="claim").count() == 1
