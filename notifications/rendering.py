@@ -14,6 +14,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from core.calendar import VN_TZ
+from core.config_cache import cached
 from core.money import format_vnd
 
 from .models import Language, MessageTemplate
@@ -50,6 +51,11 @@ def masked(context: dict) -> dict:
     return {k: (MASK if k in SECRET_KEYS and v else v) for k, v in context.items()}
 
 
+def templates() -> dict[str, MessageTemplate]:
+    """Every message template by code (a per-process copy: an admin edit is seen within CONFIG_CACHE_SECONDS)."""
+    return cached("message_templates", lambda: {t.code: t for t in MessageTemplate.objects.all()})
+
+
 def render(
     code: str,
     context: dict,
@@ -60,7 +66,7 @@ def render(
 ) -> Rendered:
     """Render template ``code`` in ``language``; English parts left blank fall back to the Vietnamese ones."""
     if template is None:
-        template = MessageTemplate.objects.filter(code=code).first()
+        template = templates().get(code)
     values = {
         **context,
         "site_url": settings.NOTIFICATIONS["SITE_URL"].rstrip("/"),

@@ -29,12 +29,11 @@ from django.db import connection, transaction
 from django.db.models import F
 
 from core.calendar import VN_TZ
-from core.config_cache import cached
 from core.models import User
 
 from .channels import SENDERS, DeliveryError, Message
-from .models import Channel, Delivery, Language, MessageTemplate, Outbox, Preference
-from .rendering import MASK, SECRET_KEYS, Rendered, masked, render, render_digest, sms_text
+from .models import Channel, Delivery, Language, Outbox, Preference
+from .rendering import MASK, SECRET_KEYS, Rendered, masked, render, render_digest, sms_text, templates
 
 log = logging.getLogger(__name__)
 
@@ -187,11 +186,6 @@ def _insert_new(rows: list[NewRow], *, now: dt.datetime) -> list[tuple[int, bool
             cursor.execute(sql + conflict, params)
             written += [(pk, bool(digest)) for pk, digest in cursor.fetchall()]
         return written
-
-
-def templates() -> dict[str, MessageTemplate]:
-    """Every message template by code (a per-process copy: an admin edit is seen within CONFIG_CACHE_SECONDS)."""
-    return cached("message_templates", lambda: {t.code: t for t in MessageTemplate.objects.all()})
 
 
 def _preferences(users: set[User]) -> dict[int, Preference]:
