@@ -8,6 +8,7 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from .config_cache import watch
-        from .models import CalendarOverride
+        from .models import AdministrativeUnit, CalendarOverride
 
         watch(CalendarOverride, "calendar")
+        watch(AdministrativeUnit, "unit_names")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from django.db import transaction
 
+from .config_cache import cached, invalidate
 from .models import AdministrativeUnit
 
 DEFAULT_UNITS_FILE = Path(__file__).resolve().parent / "data" / "binh_phuoc_units.json"
@@ -26,6 +27,20 @@ class LoadResult:
     @property
     def changed(self) -> bool:
         return bool(self.created or self.updated)
+
+
+def unit_names(ids=()) -> dict[int, str]:
+    """Every unit's name by id: a per-process copy (core/config_cache.py; a province has a few hundred units),
+    read again at once when one of ``ids`` is not in it yet (a unit created by another process)."""
+    names = cached("unit_names", _read_names)
+    if any(pk is not None and pk not in names for pk in ids):
+        invalidate("unit_names")
+        names = cached("unit_names", _read_names)
+    return names
+
+
+def _read_names() -> dict[int, str]:
+    return dict(AdministrativeUnit.objects.values_list("id", "name"))
 
 
 def _day(value: str | None) -> dt.date | None:
@@ -82,6 +97,9 @@ def load_units(path: Path = DEFAULT_UNITS_FILE) -> LoadResult:
                 to_update.append(unit)
         if to_update:
             AdministrativeUnit.objects.bulk_update(to_update, _FIELDS, batch_size=500)
+        # Bulk writes send no model signals: drop the copy of the names here, and again at commit.
+        invalidate("unit_names")
+        transaction.on_commit(lambda: invalidate("unit_names"))
     # Units created in this run get their successor in pass 2: count them once, as created.
     updated = sum(1 for unit in to_update if unit.code in existing)
     return LoadResult(created, updated, len(rows) - created - updated, str(data.get("source", "")))

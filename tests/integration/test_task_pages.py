@@ -190,3 +190,23 @@ def test_an_officer_without_a_unit_or_role_has_an_empty_queue(w):
     lost.groups.clear()
     lost = w.user("district2")
     assert task_page(lost, "queue", now=NOW, filters=TaskFilters()).rows == []
+
+
+def test_a_renamed_or_new_unit_shows_under_its_new_name(w):
+    from core.models import AdministrativeUnit
+
+    district = w.user("district")
+    task_page(district, "queue", now=NOW, filters=TaskFilters())  # the copy of the unit names is loaded
+    w.commune.name = "Xã Đức Liễu mới"
+    w.commune.save()  # this process drops its copy at once (others within CONFIG_CACHE_SECONDS)
+    rows = task_page(district, "queue", now=NOW, filters=TaskFilters(q="Lò sấy")).rows
+    assert rows and {r.place for r in rows} == {"Xã Đức Liễu mới"}
+    # A unit created by another process (no signal here): its id is not in the copy, which is read again.
+    unit = AdministrativeUnit.objects.bulk_create(
+        [AdministrativeUnit(code="25390", name="Xã Thống Nhất", level="commune", parent=w.district)]
+    )[0]
+    from workflow.models import Proposal
+
+    Proposal.objects.filter(title="Lò sấy 100%_an toàn").update(commune=unit)
+    rows = task_page(district, "queue", now=NOW, filters=TaskFilters(q="Lò sấy")).rows
+    assert rows and {r.place for r in rows} == {"Xã Thống Nhất"}
