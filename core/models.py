@@ -139,11 +139,16 @@ class User(AbstractUser):
         swappable = "AUTH_USER_MODEL"
 
     def __str__(self) -> str:
-        return self.get_full_name() or self.username
+        return self.display_name(self.username, self.first_name, self.last_name)
 
     def get_full_name(self) -> str:
         """Vietnamese order: family and middle names (last_name) before the given name (first_name)."""
         return f"{self.last_name} {self.first_name}".strip()
+
+    @staticmethod
+    def display_name(username: str, first_name: str, last_name: str) -> str:
+        """How a person is named on a page: the full name, else the user name (``str(user)``)."""
+        return f"{last_name} {first_name}".strip() or username
 
     @cached_property
     def role_names(self) -> frozenset[str]:

@@ -109,8 +109,11 @@ class FireSerializer(serializers.Serializer):
 
 
 class EventSerializer(serializers.ModelSerializer):
-    actor = serializers.StringRelatedField()
-    on_behalf_of = serializers.StringRelatedField()
+    """An audit row: a TransitionEvent (what ``fire`` returns) or a row of ``selectors.history``."""
+
+    actor = serializers.CharField(read_only=True, allow_null=True)
+    on_behalf_of = serializers.CharField(read_only=True, allow_null=True)
+    unit = serializers.IntegerField(source="unit_id", read_only=True, allow_null=True)
 
     class Meta:
         model = TransitionEvent

@@ -1,0 +1,35 @@
+"""Reading many rows fast: a cursor whose results come in PostgreSQL's binary format.
+
+Django loads a ``timestamptz`` in text format with its own Python loader (to attach its time zone), about
+5 µs a value on this hardware; a 1,000-event history spent more time there than in PostgreSQL. In binary format
+psycopg's C loaders read timestamps, numbers and text directly, and the timestamps come
+back aware in the session's time zone, UTC, as the ORM returns them. Only the hand-written reads of the hot pages
+use it (docs/adr/0003-hot-paths.md); the queries still go through Django's cursor, so they are logged and
+counted like any other.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from django.db import connection
+
+
+@contextmanager
+def binary_cursor() -> Iterator:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            from psycopg.pq import Format
+
+            cursor.cursor.format = Format.BINARY
+        yield cursor
+
+
+def datetime_converter() -> Callable[[object], dt.datetime | None] | None:
+    """What turns a timestamp column into an aware datetime as the ORM returns it: nothing on PostgreSQL (the
+    value is one already); SQLite gives text. Ask once per query, not per value."""
+    if connection.vendor == "postgresql":
+        return None
+    return lambda value: connection.ops.convert_datetimefield_value(value, None, connection)
