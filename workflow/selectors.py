@@ -200,7 +200,7 @@ def task_page(
     if base is None:
         return TaskPage([], None, filters, soon)
     where, params = base
-    f, ops = filters, connection.ops
+    f, ops, convert = filters, connection.ops, datetime_converter()
     joins_proposal = bool(f.content_type or f.plan_year or f.unit or f.q)
     if f.status:
         where.append("s.status = %s")
@@ -239,11 +239,11 @@ def task_page(
             order=order.format(a="s"),
             outer=order.format(a="t"),
         )
-        with connection.cursor() as c:
+        with binary_cursor() as c:
             c.execute(sql, [*params, *extra_params, limit])
             found = c.fetchall()
         names = unit_names([pk for r in found for pk in r[16:18]])
-        return [_row(r, names) for r in found]
+        return [_row(r, names, convert) for r in found]
 
     position = _decode(cursor) if cursor else None
     key_at = None
@@ -296,23 +296,14 @@ def task_page(
     return TaskPage(rows, next_cursor, filters, soon)
 
 
-def _row(r: tuple, names: dict[int, str]) -> TaskRow:
-    if _convert is not None:
-        r = tuple(_convert(v) if i in _DATETIME_COLUMNS else v for i, v in enumerate(r))
+_DATETIME_COLUMNS = frozenset({6, 7, 8, 9, 15})  # claimed, created, due, completed; the dossier's deadline
+
+
+def _row(r: tuple, names: dict[int, str], convert) -> TaskRow:
+    if convert is not None:
+        r = tuple(convert(v) if i in _DATETIME_COLUMNS else v for i, v in enumerate(r))
     place = names.get(r[16]) or names.get(r[17]) or ""  # the commune, else the district
     return TaskRow(*r[:12], proposal=PageProposal(r[1], *r[12:16]), place=place)
-
-
-# Backends that return timestamps as text (SQLite) have them parsed as the ORM would; PostgreSQL returns them
-# as aware datetimes already.
-_DATETIME_COLUMNS = frozenset({6, 7, 8, 9, 15})
-
-
-def _convert_sqlite(value):
-    return connection.ops.convert_datetimefield_value(value, None, connection)
-
-
-_convert = None if connection.vendor == "postgresql" else _convert_sqlite
 
 
 def _due_state(task: Task, now: dt.datetime, soon: dt.datetime | None) -> str:
