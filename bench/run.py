@@ -71,6 +71,7 @@ def figure_keys() -> list[str]:
         "b4_raw_fetch_rows_per_s",
         "b4_verify_over_raw",
         "b4_history_events",
+        "b4_history_queries",
         "b4_history_p50_ms",
         "b4_history_p95_ms",
         "b4_history_raw_p95_ms",
