@@ -46,11 +46,11 @@ def fire(
     chain_head = TransitionEvent.objects.filter(proposal_id=OuterRef("proposal_id")).order_by("-seq")
     try:
         with transaction.atomic():
-            proposal = (
+            # At most one row each (the primary key; one open task per đề án): no ORDER BY for first() to add.
+            proposal = _only_row(
                 Proposal.objects.select_for_update(of=("self",))
                 .select_related("province")
                 .filter(pk=proposal_id)
-                .first()
             )
             if proposal is None or not can_view(actor, proposal):
                 raise NotFound(_("Không tìm thấy đề án."))
@@ -72,14 +72,13 @@ def fire(
                 )
             # The open task, locked, and the audit chain's head in the same statement: it starts after the đề án's
             # lock was granted, so it sees every event committed before (all appends hold that lock).
-            task = (
+            task = _only_row(
                 Task.objects.select_for_update(of=("self",))
                 .filter(proposal=proposal, completed_at__isnull=True)
                 .annotate(
                     head_seq=Subquery(chain_head.values("seq")[:1]),
                     head_hash=Subquery(chain_head.values("hash")[:1]),
                 )
-                .first()
             )
             decision = can_fire(actor, proposal, trigger, task=task, now=now)
             if not decision:
@@ -134,6 +133,11 @@ def fire(
         raise Conflict(
             _("Đề án vừa được người khác xử lý; không có gì được ghi. Vui lòng tải lại và thử lại.")
         ) from exc
+
+
+def _only_row(qs):
+    rows = list(qs)
+    return rows[0] if rows else None
 
 
 # Unique constraints that only a concurrent request can break (the row lock prevents it otherwise).
