@@ -48,7 +48,25 @@ def archive(user: User) -> QuerySet[Task]:
 
 
 def box_counts(user: User) -> dict[str, int]:
-    return {"inbox": inbox(user).count(), "queue": queue(user).count()}
+    """The menu's two counts, ``inbox(user).count()`` and ``queue(user).count()``, in one statement: every
+    staff page shows them, and each count through the ORM cost more to compile than to run. Each subquery
+    counts on its box's partial index."""
+    roles = sorted(user.role_names)
+    queue_sql, params = "0", [user.pk]
+    if user.unit_id and roles:
+        queue_sql = (
+            f"(SELECT COUNT(*) FROM {_TASK} WHERE role IN ({', '.join(['%s'] * len(roles))})"  # noqa: S608
+            " AND unit_id = %s AND assignee_id IS NULL AND completed_at IS NULL)"
+        )
+        params += [*roles, user.unit_id]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT COUNT(*) FROM {_TASK} WHERE assignee_id = %s AND completed_at IS NULL), "  # noqa: S608
+            + queue_sql,
+            params,
+        )
+        mine, waiting = cursor.fetchone()
+    return {"inbox": mine, "queue": waiting}
 
 
 def due_soon_limit(now: dt.datetime, calendar: WorkingCalendar | None = None) -> dt.datetime:

@@ -210,3 +210,15 @@ def test_a_renamed_or_new_unit_shows_under_its_new_name(w):
     Proposal.objects.filter(title="Lò sấy 100%_an toàn").update(commune=unit)
     rows = task_page(district, "queue", now=NOW, filters=TaskFilters(q="Lò sấy")).rows
     assert rows and {r.place for r in rows} == {"Xã Thống Nhất"}
+
+
+@pytest.mark.parametrize(
+    "name", ["district", "district2", "district_other", "appraiser", "applicant", "auditor"]
+)
+def test_the_menu_counts_match_the_boxes(w, name):
+    from workflow.selectors import box_counts
+
+    user = w.user(name)
+    assert box_counts(user) == {"inbox": inbox(user).count(), "queue": queue(user).count()}
+    if name == "district":
+        assert box_counts(user)["inbox"] > 0 and box_counts(user)["queue"] > 0
