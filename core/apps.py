@@ -11,4 +11,4 @@ class CoreConfig(AppConfig):
         from .models import AdministrativeUnit, CalendarOverride
 
         watch(CalendarOverride, "calendar")
-        watch(AdministrativeUnit, "unit_names")
+        watch(AdministrativeUnit, "unit_names", "unit_children")

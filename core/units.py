@@ -43,6 +43,26 @@ def _read_names() -> dict[int, str]:
     return dict(AdministrativeUnit.objects.values_list("id", "name"))
 
 
+def child_units(parent_id: int | None) -> list[tuple[int, str]]:
+    """``(id, name)`` of the units directly under ``parent_id``, in code order: the place filter of the task
+    pages. From a per-process copy of the tree like the names (dropped on save and by load_units; another
+    process shows a new unit within CONFIG_CACHE_SECONDS)."""
+    if parent_id is None:
+        return []
+    return cached("unit_children", _read_children).get(parent_id, [])
+
+
+def _read_children() -> dict[int, list[tuple[int, str]]]:
+    children: dict[int, list[tuple[int, str]]] = {}
+    for pk, parent_id, name in (
+        AdministrativeUnit.objects.filter(parent__isnull=False)
+        .order_by("code", "pk")
+        .values_list("id", "parent_id", "name")
+    ):
+        children.setdefault(parent_id, []).append((pk, name))
+    return children
+
+
 def _day(value: str | None) -> dt.date | None:
     return dt.date.fromisoformat(value) if value else None
 
@@ -98,8 +118,8 @@ def load_units(path: Path = DEFAULT_UNITS_FILE) -> LoadResult:
         if to_update:
             AdministrativeUnit.objects.bulk_update(to_update, _FIELDS, batch_size=500)
         # Bulk writes send no model signals: drop the copy of the names here, and again at commit.
-        invalidate("unit_names")
-        transaction.on_commit(lambda: invalidate("unit_names"))
+        invalidate("unit_names", "unit_children")
+        transaction.on_commit(lambda: invalidate("unit_names", "unit_children"))
     # Units created in this run get their successor in pass 2: count them once, as created.
     updated = sum(1 for unit in to_update if unit.code in existing)
     return LoadResult(created, updated, len(rows) - created - updated, str(data.get("source", "")))

@@ -6,13 +6,15 @@ from django.contrib import messages
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
-from core.models import AdministrativeUnit, User
+from core.models import User
 from core.roles import Role
+from core.units import child_units
 from workflow.forms import DelegateForm, ReassignForm
 from workflow.lifecycle import Status
 from workflow.models import ContentType, Task
@@ -36,6 +38,67 @@ def _int(value) -> int | None:
         return None
 
 
+_MARKER = 2_147_483_647  # a pk no URL of ours contains by chance
+
+
+def url_for_pk(name: str):
+    """``pk -> reverse(name, args=[pk])`` that reverses once: the URL reversed for a marker pk, with the marker
+    replaced by each pk (a page of 25 rows otherwise resolves three URL patterns per row)."""
+    url, marker = reverse(name, args=[_MARKER]), str(_MARKER)
+    head, found, tail = url.partition(marker)
+    if not found or marker in tail:
+        return lambda pk: reverse(name, args=[pk])
+    return lambda pk: f"{head}{pk}{tail}"
+
+
+def _when(value, tz=None) -> str:
+    """``value|date:"d/m/Y H:i"`` in the current time zone, as the template filter writes it."""
+    if value is None:
+        return ""
+    v = value.astimezone(tz or timezone.get_current_timezone())
+    return f"{v.day:02d}/{v.month:02d}/{v.year:04d} {v.hour:02d}:{v.minute:02d}"
+
+
+def _options(choices, selected) -> list[tuple[str, str, bool]]:
+    """``(value, label, selected)`` of a filter's <option>s; values as plain digits or codes (not localised)."""
+    return [(str(value), str(label), value == selected) for value, label in choices]
+
+
+def display_rows(rows, box: str) -> list[dict]:
+    """What task_box.html prints of each row, computed in Python: flat dicts the template reads with one
+    lookup each, the URLs from one reverse per page, the dates formatted once. The ids are plain digits (a
+    localised number would be "2,785" in English, which the bulk claim form could not read back)."""
+    detail = url_for_pk("proposals:detail")
+    verb = url_for_pk("tasks:claim" if box == "queue" else "tasks:release")
+    reassign = url_for_pk("tasks:reassign") if box == "queue" else None
+    # The checkbox label, the msgid of the {% blocktranslate %}Chọn {{ code }}{% endblocktranslate %} it replaces.
+    select = _("Chọn %(code)s") if box == "queue" else ""
+    tz, steps, out = timezone.get_current_timezone(), {}, []
+    for t in rows:
+        p = t.proposal
+        step = steps.get(t.status)
+        if step is None:
+            step = steps[t.status] = str(t.step)  # a lazy label: translated once per status
+        out.append(
+            {
+                "id": str(t.pk),
+                "due_state": t.due_state,
+                "code": p.tracking_code,
+                "title": p.title,
+                "step": step,
+                "place": t.place,
+                "detail_url": detail(t.proposal_id),
+                "verb_url": verb(t.pk),
+                "reassign_url": reassign(t.pk) if reassign else "",
+                "when": _when(t.completed_at if box == "archive" else t.due_at, tz),
+                "dossier_late": t.dossier_late,
+                "outcome": t.outcome,
+                "select_label": select % {"code": p.tracking_code} if select else "",  # escaped where printed
+            }
+        )
+    return out
+
+
 class TaskBoxView(StaffMixin, TemplateView):
     template_name = "workflow/task_box.html"
     box = "inbox"
@@ -56,18 +119,17 @@ class TaskBoxView(StaffMixin, TemplateView):
         query = g.copy()
         query.pop("after", None)
         user = self.request.user
-        units = AdministrativeUnit.objects.none()
-        if user.unit_id:
-            units = AdministrativeUnit.objects.filter(parent_id=user.unit_id).only("id", "name")
         return {
             **super().get_context_data(**kwargs),
             "box": self.box,
             "title": BOX_TITLES[self.box],
             "page": page,
+            "rows": display_rows(page.rows, self.box),
+            "can_reassign": self.box == "queue" and user.has_role(Role.DEPARTMENT_HEAD),
             "query": query.urlencode(),
-            "statuses": Status.choices,
-            "content_types": ContentType.choices,
-            "units": units,
+            "status_options": _options(Status.choices, filters.status),
+            "content_type_options": _options(ContentType.choices, filters.content_type),
+            "unit_options": _options(child_units(user.unit_id), filters.unit),
             "now": self.now,
             "can_bulk_claim": self.box == "queue",
         }

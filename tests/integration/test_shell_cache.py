@@ -1,0 +1,164 @@
+"""The page shell rendered once per process (core/templatetags/shell.py), the inbox rows computed in Python
+(workflow/views/tasks.py) and the sessions read from Redis (core/sessions.py): same pages, fewer statements."""
+
+import datetime as dt
+import re
+
+import pytest
+from django.contrib.auth.models import Group
+from django.db import connection
+from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import translation
+
+from core.templatetags import shell
+from workflow.selectors import PageProposal, TaskRow
+from workflow.services.tasks import claim
+from workflow.views.tasks import _options, display_rows
+
+from .world import at, build_world, complete_proposal, drive
+
+pytestmark = pytest.mark.django_db
+
+CSRF = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
+
+
+@pytest.fixture
+def w():
+    shell.clear()
+    yield build_world()
+    shell.clear()
+
+
+def page(client, w, name, url, lang="vi"):
+    client.force_login(w.user(name))
+    response = client.get(url, HTTP_ACCEPT_LANGUAGE=lang)
+    assert response.status_code == 200
+    return CSRF.sub("csrf", response.content.decode())
+
+
+def menu(html):
+    return html.split('<div class="vf-page__menu-primary">')[1].split(
+        '<div class="vf-page__menu-secondary">'
+    )[0]
+
+
+def counts(html):
+    return {name: int(n) for name, n in re.findall(r'data-count="(\w+)">(\d+)<', html)}
+
+
+@pytest.mark.parametrize("url", ["/cong-viec/cua-toi/", "/cong-viec/hang-cho/", "/de-an/", "/trang-chu/"])
+def test_the_cached_shell_is_the_page_built_without_it(client, w, url):
+    drive(w, complete_proposal(w), "district_submit")
+    w.user("head").groups.add(Group.objects.get(name="auditor"), Group.objects.get(name="approver"))
+    for name in ("appraiser", "head", "finance", "auditor", "approver", "appraiser2"):
+        for lang in ("vi", "en"):
+            with override_settings(DEBUG=True):  # {% shell_cache %} renders every time
+                fresh = page(client, w, name, url, lang)
+            first, again = page(client, w, name, url, lang), page(client, w, name, url, lang)
+            assert first == fresh and again == fresh, (name, lang)
+
+
+def test_a_user_who_loses_a_role_does_not_see_the_old_menu(client, w):
+    finance, auditor = w.user("finance"), Group.objects.get(name="auditor")
+    finance.groups.add(auditor)
+    before = menu(page(client, w, "finance", "/cong-viec/cua-toi/"))
+    assert "/cong-viec/hang-loat/verify_finance/" in before
+    assert 'href="/kiem-tra/"' in before
+    finance.groups.remove(auditor)
+    after = menu(page(client, w, "finance", "/cong-viec/cua-toi/"))
+    assert 'href="/kiem-tra/"' not in after
+    assert "/cong-viec/hang-loat/verify_finance/" in after
+    finance.groups.remove(Group.objects.get(name="finance_officer"))
+    finance.groups.add(Group.objects.get(name="appraiser"))
+    appraiser_menu = menu(page(client, w, "finance", "/cong-viec/cua-toi/"))
+    assert "/cong-viec/hang-loat/verify_finance/" not in appraiser_menu
+    # Another user with the same roles sees the same menu; the cached copy holds nobody's name.
+    assert appraiser_menu == menu(page(client, w, "appraiser", "/cong-viec/cua-toi/"))
+    assert "finance@example.vn" not in "".join(shell._fragments.values())
+
+
+def test_the_menu_counts_stay_live_after_a_claim(client, w):
+    tasks = [drive(w, complete_proposal(w, title=f"Đề án {i}"), "lodge").tasks.get() for i in range(3)]
+    html = page(client, w, "district", "/cong-viec/cua-toi/")
+    assert counts(html) == {"inbox": 0, "queue": 3}
+    assert "(0)" in html.split('class="kc-tabs"')[1].split("</nav>")[0]
+    client.post(reverse("tasks:claim", args=[tasks[0].pk]))
+    html = page(client, w, "district", "/cong-viec/cua-toi/")
+    assert counts(html) == {"inbox": 1, "queue": 2}
+    claim(tasks[1].pk, actor=w.user("district2"), now=at(1))  # someone else of the unit
+    assert counts(page(client, w, "district", "/cong-viec/hang-cho/")) == {"inbox": 1, "queue": 1}
+    assert counts(page(client, w, "district2", "/cong-viec/hang-cho/")) == {"inbox": 1, "queue": 1}
+
+
+def test_the_inbox_page_statements_stay_fixed(client, w):
+    for p in [drive(w, complete_proposal(w, title=f"Đề án {i}"), "lodge") for i in range(30)]:
+        claim(p.tasks.get().pk, actor=w.user("district"), now=at(1))
+    client.force_login(w.user("district"))
+    client.get(reverse("tasks:inbox"))  # the session in the cache, the unit copies read
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(reverse("tasks:inbox"))
+    assert response.content.decode().count('data-task="') == 25
+    sql = [q["sql"] for q in ctx.captured_queries]
+    # The user, their groups once, the page, the two counts; no session, unit or menu statement.
+    assert len(sql) == 4, sql
+    assert sum("auth_group" in s for s in sql) == 1
+    assert not any("django_session" in s or "core_administrativeunit" in s for s in sql)
+    client.force_login(w.user("district2"))  # another officer, the same menu from the cache
+    client.get(reverse("tasks:inbox"))
+    with CaptureQueriesContext(connection) as again:
+        client.get(reverse("tasks:inbox"))
+    assert len(again.captured_queries) == len(sql)
+
+
+def test_ids_are_plain_digits_in_english():
+    with translation.override("en"):
+        row = TaskRow(
+            12345, 6789, "lodged", "appraiser", 1, None, None, at(0), at(2), None, None, "",
+            proposal=PageProposal(6789, "KC-2025-0001", "Đề án <sấy>", "lodged", None),
+            place="Xã Đức Liễu", step="Đã nộp", due_state="ok",
+        )  # fmt: skip
+        (shown,) = display_rows([row], "queue")
+        assert shown["id"] == "12345"
+        assert shown["detail_url"] == reverse("proposals:detail", args=[6789])
+        assert shown["verb_url"] == reverse("tasks:claim", args=[12345])
+        assert shown["reassign_url"] == reverse("tasks:reassign", args=[12345])
+        assert shown["select_label"] == translation.gettext("Chọn %(code)s") % {"code": "KC-2025-0001"}
+        assert _options([(1234, "Huyện")], 1234) == [("1234", "Huyện", True)]
+
+
+def test_dates_are_written_in_the_local_time_zone():
+    utc = dt.datetime(2026, 3, 1, 17, 5, tzinfo=dt.UTC)  # 00:05 on 2 March in Asia/Ho_Chi_Minh
+    row = TaskRow(
+        1, 2, "lodged", "appraiser", 1, None, None, utc, utc, None, None, "",
+        proposal=PageProposal(2, "KC-1", "T", "lodged", None), place="", step="", due_state="ok",
+    )  # fmt: skip
+    assert display_rows([row], "inbox")[0]["when"] == "02/03/2026 00:05"
+
+
+class _DownCache:
+    def __getattr__(self, name):
+        def down(*args, **kwargs):
+            raise ConnectionError("Redis is down")
+
+        return down
+
+    def __contains__(self, key):
+        raise ConnectionError("Redis is down")
+
+
+def test_sessions_fall_back_to_the_database_while_redis_is_down(client, w, monkeypatch):
+    from django.conf import settings
+
+    from core import sessions
+
+    assert settings.SESSION_ENGINE == "core.sessions"  # the tests run with REDIS_URL
+    monkeypatch.setattr(sessions.SessionStore, "_cache", _DownCache(), raising=False)
+    monkeypatch.setattr(
+        sessions.SessionStore, "__init__", lambda self, key=None: sessions.DBStore.__init__(self, key)
+    )
+    client.force_login(w.user("appraiser"))  # a new key (exists), cycle_key, save
+    assert client.get(reverse("tasks:inbox")).status_code == 200  # read from the database
+    with pytest.raises(ConnectionError):  # signing out is not reported done while a copy may remain
+        client.post(reverse("logout"))
