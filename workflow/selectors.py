@@ -16,7 +16,7 @@ from core.db import binary_cursor, datetime_converter
 from core.models import User
 from core.units import unit_names
 from workflow.lifecycle import Status
-from workflow.models import Proposal, Task, TransitionEvent
+from workflow.models import HASHED_FIELDS, Proposal, Task, TransitionEvent
 from workflow.permissions import visible_proposals
 
 BOXES = ("inbox", "queue", "archive")
@@ -367,20 +367,11 @@ class HistoryRow:
         return str(dict(TransitionEvent.Kind.choices).get(self.kind, self.kind))
 
 
+# The hashed columns from seq to comment (workflow.models.HASHED_FIELDS), in HistoryRow's order; the JSON as
+# text, and none for the empty object most rows hold: decoding it costs more than reading it.
 _HISTORY_COLUMNS = (
     "id",
-    "seq",
-    "kind",
-    "trigger",
-    "from_status",
-    "to_status",
-    "actor_id",
-    "on_behalf_of_id",
-    "role",
-    "unit_id",
-    "created_at",
-    "comment",
-    # The JSON as text, and none for the empty object most rows hold: decoding it costs more than reading it.
+    *HASHED_FIELDS[HASHED_FIELDS.index("seq") : HASHED_FIELDS.index("comment") + 1],
     "CAST(NULLIF(data, '{}') AS TEXT)",
     "prev_hash",
     "hash",
