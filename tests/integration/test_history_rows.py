@@ -1,0 +1,81 @@
+"""``selectors.history`` (hand-written SQL, binary rows) against the ORM's TransitionEvent rows: the same rows in
+the same order, every column equal, the people and units named as ``str()`` names them."""
+
+import datetime as dt
+
+import pytest
+
+from workflow.models import TransitionEvent
+from workflow.selectors import HistoryRow, history
+from workflow.services.tasks import delegate
+from workflow.services.transitions import fire
+
+from .world import at, build_world, complete_proposal, drive
+
+pytestmark = pytest.mark.django_db
+
+
+def test_history_rows_equal_the_orm_events():
+    w = build_world()
+    p = drive(w, complete_proposal(w), "verify_finance")
+    # An approval on someone's behalf (a delegation): every column takes a value somewhere.
+    delegate(
+        actor=w.user("approver"),
+        substitute=w.user("head"),
+        starts_on=dt.date(2026, 3, 20),
+        ends_on=dt.date(2026, 3, 27),
+        now=at(17),
+    )
+    fire(
+        p.pk,
+        "approve",
+        actor=w.user("head"),
+        now=at(20),
+        comment="Đồng ý phê duyệt",
+        data={"decision_number": "7/QĐ", "decision_date": "2026-03-20"},
+    )
+    from django.db import transaction
+
+    from workflow.models import Proposal
+    from workflow.services.audit import append_event
+
+    with transaction.atomic():  # an action with no data and no actor (a system row)
+        locked = Proposal.objects.select_for_update().get(pk=p.pk)
+        append_event(proposal=locked, kind="action", trigger="note", actor=None, now=at(21), data={})
+    rows = history(p)
+    events = list(
+        TransitionEvent.objects.filter(proposal=p)
+        .select_related("actor", "on_behalf_of", "unit")
+        .order_by("seq")
+    )
+    assert len(rows) == len(events) >= 5
+    assert all(isinstance(r, HistoryRow) for r in rows)
+    for row, e in zip(rows, events, strict=True):
+        for name in (
+            "seq",
+            "kind",
+            "trigger",
+            "from_status",
+            "to_status",
+            "actor_id",
+            "on_behalf_of_id",
+            "role",
+            "unit_id",
+            "created_at",
+            "comment",
+            "data",
+            "prev_hash",
+            "hash",
+        ):
+            assert getattr(row, name) == getattr(e, name), (e.seq, name)
+        assert row.pk == row.id == e.pk
+        assert row.actor == (str(e.actor) if e.actor else None)
+        assert row.on_behalf_of == (str(e.on_behalf_of) if e.on_behalf_of else None)
+        assert row.unit == (str(e.unit) if e.unit else None)
+        assert row.get_kind_display() == e.get_kind_display()
+        assert row.created_at.tzinfo is not None
+    assert any(r.data for r in rows) and any(not r.data for r in rows)  # decoded JSON, and {} for empty
+    assert any(r.unit for r in rows) and any(r.comment for r in rows)
+    approval = next(r for r in rows if r.trigger == "approve")
+    assert approval.on_behalf_of == str(w.user("approver")) and approval.actor == str(w.user("head"))
+    assert rows[-1].actor is None and rows[-1].data == {}
