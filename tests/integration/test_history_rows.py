@@ -79,3 +79,57 @@ def test_history_rows_equal_the_orm_events():
     approval = next(r for r in rows if r.trigger == "approve")
     assert approval.on_behalf_of == str(w.user("approver")) and approval.actor == str(w.user("head"))
     assert rows[-1].actor is None and rows[-1].data == {}
+
+
+def test_verification_reads_the_rows_the_orm_reads():
+    """verify_audit's binary read (workflow.services.audit._rows) gives exactly the ORM's values, addresses of
+    every form included; a changed row is still caught."""
+    from django.db import connection
+
+    from workflow.models import HASHED_FIELDS
+    from workflow.services.audit import _rows, verify_chains
+
+    w = build_world()
+    p = complete_proposal(w)
+    fire(p.pk, "lodge", actor=w.user("applicant"), now=at(0), ip="10.0.0.1")
+    fire(p.pk, "withdraw", actor=w.user("applicant"), now=at(1), ip="2001:db8::1", comment="Rút hồ sơ")
+    from django.db import transaction
+
+    from workflow.models import Proposal
+    from workflow.services.audit import append_event
+
+    with transaction.atomic():
+        locked = Proposal.objects.select_for_update().get(pk=p.pk)
+        for ip in ("::ffff:1.2.3.4", "192.168.1.20", None):
+            append_event(
+                proposal=locked,
+                kind="action",
+                trigger="note",
+                actor=None,
+                now=at(5),
+                data={"nested": {"số tiền": 1_000_000, "list": [1, "hai"]}, "empty": {}},
+                ip=ip,
+            )
+    qs = TransitionEvent.objects.filter(proposal=p)
+    expected = list(qs.order_by("proposal_id", "seq").values_list("id", *HASHED_FIELDS, "hash"))
+    assert list(_rows(qs, 2)) == expected
+    assert {row[HASHED_FIELDS.index("ip") + 1] for row in expected} >= {
+        "::ffff:1.2.3.4",
+        "192.168.1.20",
+        None,
+    }
+    assert verify_chains(workers=1).ok
+    with connection.cursor() as cursor:  # the trigger refuses UPDATE: disable it for this one tampering
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute(
+            "ALTER TABLE workflow_transitionevent DISABLE TRIGGER workflow_transitionevent_no_change"
+        )
+        cursor.execute(
+            "UPDATE workflow_transitionevent SET ip = '192.168.1.21' WHERE proposal_id = %s AND ip = '192.168.1.20'",
+            [p.pk],
+        )
+        cursor.execute(
+            "ALTER TABLE workflow_transitionevent ENABLE TRIGGER workflow_transitionevent_no_change"
+        )
+    report = verify_chains(workers=1)
+    assert not report.ok and report.problem == "row content does not match its hash"

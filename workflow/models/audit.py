@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
@@ -107,9 +106,13 @@ HASHED_FIELDS = (
 )
 
 
+# What json.dumps(…, cls=DjangoJSONEncoder, sort_keys=True, ensure_ascii=False, separators=(",", ":")) builds on
+# every call, built once: verification hashes every row of the trail.
+_CANONICAL = DjangoJSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
 def event_hash(row: dict) -> str:
     """SHA-256 over the canonical JSON of a row (every recorded field, fixed order and encoding)."""
     body = dict(row)
     body["created_at"] = row["created_at"].astimezone(dt.UTC).isoformat(timespec="microseconds")
-    raw = json.dumps(body, cls=DjangoJSONEncoder, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(raw.encode()).hexdigest()
+    return hashlib.sha256(_CANONICAL.encode(body).encode()).hexdigest()

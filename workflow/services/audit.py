@@ -10,7 +10,8 @@ from dataclasses import dataclass, replace
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, connections
-from django.db.models import Max, Min
+from django.db.models import CharField, F, Func, Max, Min, TextField
+from django.db.models.functions import Cast
 
 from core.models import User
 from workflow.models import GENESIS, HASHED_FIELDS, Proposal, TransitionEvent, event_hash
@@ -159,11 +160,41 @@ def _verify_part(part: tuple[int, int] | None, chunk_size: int) -> ChainReport:
         connections.close_all()
 
 
+def _rows(qs, chunk_size: int):
+    """``(id, *HASHED_FIELDS, hash)`` of the events in chain order, as the ORM's ``values_list`` gives them.
+
+    On PostgreSQL they are fetched from a server-side cursor in binary format, where psycopg's C loaders read
+    the timestamps (Django's text loader for ``timestamptz`` took a fifth of the verification's time). The JSON
+    is read as text and decoded as ``from_db_value`` decodes it (the empty object without a decoder), and the
+    address as ``host(ip)``, the text the ORM gives (an ``inet`` in binary would come back as an ``ipaddress``
+    object, whose text can differ)."""
+    ordered = qs.order_by("proposal_id", "seq")
+    if connection.vendor != "postgresql":
+        yield from ordered.values_list("id", *HASHED_FIELDS, "hash").iterator(chunk_size=chunk_size)
+        return
+    from psycopg.pq import Format
+
+    text = {"ip": "ip_text", "data": "data_text"}
+    query = ordered.annotate(
+        ip_text=Func(F("ip"), function="host", output_field=CharField()),
+        data_text=Cast("data", TextField()),
+    ).values_list("id", *(text.get(f, f) for f in HASHED_FIELDS), "hash")
+    sql, params = query.query.sql_with_params()
+    data_at = 1 + HASHED_FIELDS.index("data")
+    decode = json.JSONDecoder().decode
+    with connection.chunked_cursor() as cursor:
+        cursor.cursor.format = Format.BINARY
+        cursor.execute(sql, params)
+        while chunk := cursor.fetchmany(chunk_size):
+            for values in chunk:
+                data = values[data_at]
+                yield (*values[:data_at], {} if data == "{}" else decode(data), *values[data_at + 1 :])
+
+
 def _verify(qs, chunk_size: int) -> ChainReport:
     current: object = object()
     prev, expected_seq, events, chains = GENESIS, 1, 0, 0
-    rows = qs.order_by("proposal_id", "seq").values_list("id", *HASHED_FIELDS, "hash")
-    for values in rows.iterator(chunk_size=chunk_size):
+    for values in _rows(qs, chunk_size):
         row_id, stored = values[0], values[-1]
         row = dict(zip(HASHED_FIELDS, values[1:-1], strict=True))
         if row["proposal_id"] != current:
