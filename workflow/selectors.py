@@ -169,12 +169,13 @@ _TASK_COLUMNS = (
 # ``limit`` entries; only those rows are joined for display. Joining first lets PostgreSQL misjudge how many
 # tasks lie past a deep cursor and join and sort all of them. The place's name comes from the per-process copy
 # of the unit names (core.units.unit_names): two more joins tripled the statement's planning time.
-# Built from the constants here only: every value, the user's included, is a query parameter.
+# Built from the constants here only: every value, the user's included, is a query parameter (the page size,
+# an int, is written in).
 _PAGE_SQL = (
     "SELECT "  # noqa: S608
     + ", ".join(f"t.{c}" for c in _TASK_COLUMNS)
     + ", p.tracking_code, p.title, p.status, p.dossier_due_at, p.commune_id, p.district_id"
-    + " FROM (SELECT s.id FROM {source} WHERE {where} ORDER BY {order} LIMIT %s) k"
+    + " FROM (SELECT s.id FROM {source} WHERE {where} ORDER BY {order} LIMIT {limit:d}) k"
     + f" JOIN {_TASK} t ON t.id = k.id JOIN {_PROPOSAL} p ON p.id = t.proposal_id ORDER BY {{outer}}"
 )
 _OPEN_ORDER = "{a}.due_at ASC NULLS LAST, {a}.id ASC"
@@ -256,9 +257,13 @@ def task_page(
             where=" AND ".join(where + extra),
             order=order.format(a="s"),
             outer=order.format(a="t"),
+            # The limit is written into the statement, not passed: a prepared statement's generic plan guesses
+            # a tenth of the rows for LIMIT $n, costs the inbox's page far above its real plan and PostgreSQL
+            # then plans the inbox afresh at every call.
+            limit=int(limit),
         )
         with binary_cursor() as c:
-            c.execute(sql, [*params, *extra_params, limit])
+            c.execute(sql, [*params, *extra_params])
             found = c.fetchall()
         names = unit_names([pk for r in found for pk in r[16:18]])
         return [_row(r, names, convert) for r in found]
