@@ -20,7 +20,8 @@ BOXES = {"queue": "task_queue_idx", "inbox": "task_inbox_idx"}
 # sizes) PostgreSQL may serve a range of deadlines from the open-task deadline index instead, which is fine.
 OPEN_TASK_INDEXES = {"task_queue_idx", "task_inbox_idx", "task_open_due_idx"}
 PAGES = ("first", "deep")
-DEEP = 0.9  # the deep page starts 90 % down the list
+DEEP = 0.9  # the deep page starts 90 % down the list (or at the last full page of a short box)
+PAGE = 25  # rows on a page (task_page's default size)
 # A sequential scan fails the check when it reads the task table, or any table of more than LARGE_ROWS rows.
 # The small tables joined for display (administrative units, users; đề án at the smallest sizes) are reported,
 # not failed: scanning a page or two of them is what the planner should do.
@@ -43,10 +44,13 @@ def _deep_cursor(box: str, refs) -> tuple[str, int]:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT count(*) FROM workflow_task WHERE {_box_sql(box, refs)}")
         total = cursor.fetchone()[0]
+        # 90 % down the list, but never so deep that fewer than a page of tasks follow: a short box's deep page
+        # is its last full one, so that every size compares pages of the same length.
+        position = max(0, min(int(total * DEEP), total - PAGE - 1))
         cursor.execute(
             f"SELECT due_at, id FROM workflow_task WHERE {_box_sql(box, refs)} "
             "ORDER BY due_at NULLS LAST, id OFFSET %s LIMIT 1",
-            [int(total * DEEP)],
+            [position],
         )
         due, pk = cursor.fetchone()
     return _encode([due.isoformat() if due else None, pk]), total
