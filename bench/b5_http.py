@@ -26,7 +26,7 @@ def _session_cookie(user_id: int) -> str:
     user = User.objects.get(pk=user_id)
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[BACKEND_SESSION_KEY] = "core.auth_backends.UserBackend"
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.create()
     return f"sessionid={session.session_key}"

@@ -99,7 +99,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "core.User"
 AUTHENTICATION_BACKENDS = [
     "core.auth_backends.ThrottledLoginBackend",  # django-axes: refuses a locked-out sign-in before the password check
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend that reads the signed-in user and their role names in one statement. Sessions record this
+    # path: a session signed in under another backend path is signed out once.
+    "core.auth_backends.UserBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -281,6 +283,10 @@ KHUYENCONG = {
     # Role overrides per trigger, e.g. {"approve": "department_head"} where approval is delegated to the Sở.
     "TRIGGER_ROLES": env.json("KC_TRIGGER_ROLES", default={}),
     "DUE_SOON_WORKING_DAYS": env.int("KC_DUE_SOON_WORKING_DAYS", default=2),
+    # The menu's task counts stop counting here and read "999+": every staff page shows them, and an exact
+    # count of a queue of thousands costs more than the rest of the page's statements (the boxes and the
+    # reports still show every task).
+    "MENU_COUNT_CAP": env.int("KC_MENU_COUNT_CAP", default=999),
     # Attachments: the largest file accepted (bytes).
     "UPLOAD_MAX_BYTES": env.int("KC_UPLOAD_MAX_BYTES", default=10 * 1024 * 1024),
     # Public lookup: wrong PINs allowed per tracking code and per address within the window, then refused.

@@ -1,6 +1,10 @@
-"""Login throttling (django-axes) for every sign-in that comes with an HTTP request."""
+"""Login throttling (django-axes) for every sign-in that comes with an HTTP request, and the password backend
+that reads a signed-in user with their roles."""
+
+from functools import cache
 
 from axes.backends import AxesStandaloneBackend
+from django.contrib.auth.backends import ModelBackend
 
 
 class ThrottledLoginBackend(AxesStandaloneBackend):
@@ -11,3 +15,55 @@ class ThrottledLoginBackend(AxesStandaloneBackend):
         if request is None:
             return None
         return super().authenticate(request, username=username, password=password, **kwargs)
+
+
+class UserBackend(ModelBackend):
+    """Django's ModelBackend, except that the signed-in user of a request is read with their role names in one
+    hand-written statement: every staff page asks for the roles (the menus, the permission checks), and the two
+    ORM statements it replaces cost three times its time to build."""
+
+    def get_user(self, user_id):
+        from django.db import connections
+
+        from .models import User
+
+        try:
+            pk = int(user_id)
+        except (TypeError, ValueError):
+            return None
+        sql, attnames = _user_with_roles_sql()
+        db = User._default_manager.db
+        with connections[db].cursor() as cursor:
+            cursor.execute(sql, [pk])
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        user = User.from_db(db, attnames, row[:-1])
+        if not self.user_can_authenticate(user):
+            return None
+        # What User.role_names would read (nothing for an inactive user), kept as that cached property's value.
+        user.__dict__["role_names"] = frozenset(row[-1] if user.is_active else ())
+        return user
+
+
+@cache
+def _user_with_roles_sql() -> tuple[str, list[str]]:
+    """``SELECT <every user column>, ARRAY(<their group names>) FROM <user> WHERE id = %s`` and the field names
+    of the columns, from the models' metadata."""
+    from django.contrib.auth.models import Group
+    from django.db import connection
+
+    from .models import User
+
+    q = connection.ops.quote_name
+    fields = User._meta.concrete_fields
+    through, group = User.groups.through._meta, Group._meta
+    user_col = User.groups.field.m2m_column_name()
+    group_col = User.groups.field.m2m_reverse_name()
+    columns = ", ".join(f"u.{q(f.column)}" for f in fields)
+    sql = (
+        f"SELECT {columns}, ARRAY(SELECT g.name FROM {q(group.db_table)} g JOIN {q(through.db_table)} ug"  # noqa: S608
+        f" ON ug.{q(group_col)} = g.id WHERE ug.{q(user_col)} = u.id)"
+        f" FROM {q(User._meta.db_table)} u WHERE u.id = %s"
+    )
+    return sql, [f.attname for f in fields]

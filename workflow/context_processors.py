@@ -2,7 +2,7 @@ from core.roles import STAFF_ROLES
 
 
 def task_counts(request):
-    """Counts shown in the task menu (two indexed COUNT queries, only on staff pages)."""
+    """Counts shown in the task menu, as printed ("999+" above the cap; one statement, only on staff pages)."""
     user = getattr(request, "user", None)
     match = getattr(request, "resolver_match", None)
     if not (
@@ -13,6 +13,6 @@ def task_counts(request):
         and match.namespace in ("tasks", "proposals")
     ):
         return {}
-    from workflow.selectors import box_counts
+    from workflow.selectors import box_counts, count_label
 
-    return {"kc_counts": box_counts(user)}
+    return {"kc_counts": {box: count_label(n) for box, n in box_counts(user).items()}}

@@ -47,26 +47,37 @@ def archive(user: User) -> QuerySet[Task]:
     return Task.objects.filter(completed_by=user, completed_at__isnull=False)
 
 
-def box_counts(user: User) -> dict[str, int]:
+def box_counts(user: User, cap: int | None = None) -> dict[str, int]:
     """The menu's two counts, ``inbox(user).count()`` and ``queue(user).count()``, in one statement: every
     staff page shows them, and each count through the ORM cost more to compile than to run. Each subquery
-    counts on its box's partial index."""
+    reads its box's partial index, and stops after ``cap + 1`` tasks (settings.KHUYENCONG["MENU_COUNT_CAP"]):
+    a count above ``cap`` is shown as "cap+" (``count_label``), whatever the length of the queue."""
+    if cap is None:
+        cap = settings.KHUYENCONG["MENU_COUNT_CAP"]
+    limit = f" LIMIT {int(cap) + 1:d}"  # a literal, as the page size of task_page: one generic plan
     roles = sorted(user.role_names)
     queue_sql, params = "0", [user.pk]
     if user.unit_id and roles:
         queue_sql = (
-            f"(SELECT COUNT(*) FROM {_TASK} WHERE role IN ({', '.join(['%s'] * len(roles))})"  # noqa: S608
-            " AND unit_id = %s AND assignee_id IS NULL AND completed_at IS NULL)"
+            f"(SELECT COUNT(*) FROM (SELECT 1 FROM {_TASK} WHERE role IN ({', '.join(['%s'] * len(roles))})"  # noqa: S608
+            f" AND unit_id = %s AND assignee_id IS NULL AND completed_at IS NULL{limit}) AS waiting)"
         )
         params += [*roles, user.unit_id]
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT (SELECT COUNT(*) FROM {_TASK} WHERE assignee_id = %s AND completed_at IS NULL), "  # noqa: S608
-            + queue_sql,
+            f"SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM {_TASK} WHERE assignee_id = %s"  # noqa: S608
+            f" AND completed_at IS NULL{limit}) AS mine), " + queue_sql,
             params,
         )
         mine, waiting = cursor.fetchone()
     return {"inbox": mine, "queue": waiting}
+
+
+def count_label(count: int, cap: int | None = None) -> str:
+    """A menu count as printed: the digits, or "999+" above the cap (no thousands separator either way)."""
+    if cap is None:
+        cap = settings.KHUYENCONG["MENU_COUNT_CAP"]
+    return f"{cap}+" if count > cap else str(count)
 
 
 def due_soon_limit(now: dt.datetime, calendar: WorkingCalendar | None = None) -> dt.datetime:

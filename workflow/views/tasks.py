@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+from html import escape
+
 from django.contrib import messages
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import SafeString
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -64,6 +68,24 @@ def _options(choices, selected) -> list[tuple[str, str, bool]]:
     return [(str(value), str(label), value == selected) for value, label in choices]
 
 
+def options_html(options: list[tuple[str, str, bool]]) -> SafeString:
+    """The ``<option>``s of a filter's select, written in Python (a template loop costs more than the page's
+    query for the twenty statuses)."""
+    return SafeString(
+        "".join(
+            f'<option value="{escape(value)}"{" selected" if selected else ""}>{escape(label)}</option>'
+            for value, label, selected in options
+        )
+    )
+
+
+@lru_cache(maxsize=512)
+def choice_options_html(kind: str, language: str | None, selected: str) -> SafeString:
+    """The options of the status or content filter (fixed choices): built once per language and selection."""
+    choices = {"status": Status.choices, "content_type": ContentType.choices}[kind]
+    return options_html(_options(choices, selected))
+
+
 def display_rows(rows, box: str) -> list[dict]:
     """What task_box.html prints of each row, computed in Python: flat dicts the template reads with one
     lookup each, the URLs from one reverse per page, the dates formatted once. The ids are plain digits (a
@@ -99,6 +121,63 @@ def display_rows(rows, box: str) -> list[dict]:
     return out
 
 
+def rows_html(rows: list[dict], box: str, *, can_bulk_claim: bool, can_reassign: bool) -> SafeString:
+    """The table body of a task list from ``display_rows``: the markup task_box.html wrote row by row, built
+    in Python with every value escaped (the template loop was half of the page's cost). Labels are
+    translated once per page."""
+    if not rows:
+        return SafeString(f'<tr><td colspan="7">{escape(_("Không có việc nào."))}</td></tr>')
+    badge = {
+        "late": ("late", _("trễ hạn")),
+        "overdue": ("late", _("Bước quá hạn")),
+        "soon": ("soon", _("Sắp đến hạn")),
+        "ok": ("ok", _("Trong hạn")),
+    }
+    dossier_late = f' <span class="kc-badge kc-badge--dossier">{escape(_("Hồ sơ quá hạn"))}</span>'
+    claim, reassign = escape(_("Nhận xử lý")), escape(_("Giao việc"))
+    handle, release = escape(_("Xử lý")), escape(_("Trả lại hàng chờ"))
+    out = []
+    for row in rows:
+        state, when = row["due_state"], escape(row["when"])
+        detail, verb = escape(row["detail_url"]), escape(row["verb_url"])
+        if box == "archive":
+            shown = f"{when} " + _badge(*badge["late"]) if state == "late" else when
+        elif when:
+            shown = f"{when} " + _badge(*badge[state if state in ("overdue", "soon") else "ok"])
+        else:
+            shown = "—"
+        if row["dossier_late"]:
+            shown += dossier_late
+        if box == "queue":
+            actions = f'<button class="kc-button" formaction="{verb}">{claim}</button>'
+            if can_reassign:
+                actions += f' <a href="{escape(row["reassign_url"])}">{reassign}</a>'
+        elif box == "inbox":
+            actions = (
+                f'<a class="kc-button" href="{detail}">{handle}</a> '
+                f'<button class="kc-button kc-button--secondary" formaction="{verb}">{release}</button>'
+            )
+        else:
+            actions = escape(row["outcome"])
+        check = (
+            f'<td><input type="checkbox" name="task" value="{row["id"]}" '
+            f'aria-label="{escape(row["select_label"])}"></td>'
+            if can_bulk_claim
+            else ""
+        )
+        out.append(
+            f'<tr class="kc-due kc-due--{escape(state)}" data-task="{row["id"]}">{check}'
+            f'<td><a href="{detail}">{escape(row["code"])}</a></td>'
+            f"<td>{escape(row['title'])}</td><td>{escape(row['step'])}</td><td>{escape(row['place'])}</td>"
+            f"<td>{shown}</td><td>{actions}</td></tr>\n"
+        )
+    return SafeString("".join(out))
+
+
+def _badge(kind: str, label: str) -> str:
+    return f'<span class="kc-badge kc-badge--{kind}">{escape(label)}</span>'
+
+
 class TaskBoxView(StaffMixin, TemplateView):
     template_name = "workflow/task_box.html"
     box = "inbox"
@@ -119,17 +198,23 @@ class TaskBoxView(StaffMixin, TemplateView):
         query = g.copy()
         query.pop("after", None)
         user = self.request.user
+        can_reassign = self.box == "queue" and user.has_role(Role.DEPARTMENT_HEAD)
         return {
             **super().get_context_data(**kwargs),
             "box": self.box,
             "title": BOX_TITLES[self.box],
             "page": page,
-            "rows": display_rows(page.rows, self.box),
-            "can_reassign": self.box == "queue" and user.has_role(Role.DEPARTMENT_HEAD),
+            "rows_html": rows_html(
+                display_rows(page.rows, self.box),
+                self.box,
+                can_bulk_claim=self.box == "queue",
+                can_reassign=can_reassign,
+            ),
+            "can_reassign": can_reassign,
             "query": query.urlencode(),
-            "status_options": _options(Status.choices, filters.status),
-            "content_type_options": _options(ContentType.choices, filters.content_type),
-            "unit_options": _options(child_units(user.unit_id), filters.unit),
+            "status_options": choice_options_html("status", get_language(), filters.status),
+            "content_type_options": choice_options_html("content_type", get_language(), filters.content_type),
+            "unit_options": options_html(_options(child_units(user.unit_id), filters.unit)),
             "now": self.now,
             "can_bulk_claim": self.box == "queue",
         }
