@@ -627,6 +627,42 @@ def test_a_delivery_batch_costs_the_same_statements_whatever_its_size(w, gateway
 
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_commits_close_together_share_one_delivery_task(settings):
+    """The publisher thread waits PUBLISH_WINDOW_SECONDS after a hand-over for others to fill a task: three
+    transactions of two rows each, committed within the window, go out as one task of six ids."""
+    import base64
+
+    import redis as redis_client
+
+    from config.celery import app
+    from notifications.services import wait_for_publisher
+
+    if not settings.CELERY_BROKER_URL.startswith("redis"):
+        pytest.skip("needs Redis as the Celery broker (REDIS_URL)")
+    settings.NOTIFICATIONS = {**settings.NOTIFICATIONS, "DELIVERY_BATCH": 6, "PUBLISH_WINDOW_SECONDS": 5.0}
+    queue = f"kc-test-{uuid.uuid4().hex[:8]}"
+    broker = redis_client.Redis.from_url(settings.CELERY_BROKER_URL)
+    previous, app.conf.task_default_queue = app.conf.task_default_queue, queue
+    try:
+        w = build_world()
+        assert wait_for_publisher(10)
+        for key in ("c1", "c2", "c3"):
+            with transaction.atomic():
+                queue_message(
+                    recipients=[w.users["district"]], template="task.waiting", key=key, now=T0, context={}
+                )
+        written = sorted(Outbox.objects.values_list("pk", flat=True))
+        assert wait_for_publisher(10)  # a full task goes out at once, before the window ends
+        tasks = [json.loads(m) for m in reversed(broker.lrange(queue, 0, -1))]
+        batches = [json.loads(base64.b64decode(t["body"]))[0][0] for t in tasks]
+        assert len(written) == 6 and batches == [written]
+    finally:
+        app.conf.task_default_queue = previous
+        broker.delete(queue)
+
+
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_commit_hands_its_rows_to_the_broker_in_batches_from_the_publisher_thread(settings):
     """The request does not publish: after commit the new ids go to the process's publisher thread, which puts
     one ``deliver_batch`` task per DELIVERY_BATCH ids on the broker; a rolled-back transaction publishes none."""
