@@ -164,3 +164,19 @@ def test_sessions_fall_back_to_the_database_while_redis_is_down(client, w, monke
     assert client.get(reverse("tasks:inbox")).status_code == 200  # read from the database
     with pytest.raises(ConnectionError):  # signing out is not reported done while a copy may remain
         client.post(reverse("logout"))
+
+
+@pytest.mark.redis
+def test_the_cache_keeps_one_redis_client(settings):
+    from django.core.cache import caches
+
+    from core.cache import RedisCache
+
+    cache = caches["default"]
+    assert settings.CACHES["default"]["BACKEND"] == "core.cache.RedisCache"
+    assert isinstance(cache, RedisCache)
+    cache.set("kc-test-client", {"a": 1}, 30)
+    assert cache.get("kc-test-client") == {"a": 1}
+    assert cache._cache.get_client(write=True) is cache._cache.get_client()
+    cache.delete("kc-test-client")
+    assert cache.get("kc-test-client") is None
