@@ -248,6 +248,9 @@ def publish_delivery(ids: list[int]) -> None:
 _broker_down_until = 0.0
 
 
+_FLUSH = None  # put on the publisher's queue by a waiter: publish what was collected now
+
+
 class _Publisher:
     """A daemon thread per process that publishes the ids committed transactions hand it. Ids that arrive while
     it publishes go out together in the next round (fewer, fuller tasks under load). Ids still queued when the
@@ -256,7 +259,7 @@ class _Publisher:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._pid: int | None = None
-        self._queue: queue.SimpleQueue[list[int]] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[list[int] | None] = queue.SimpleQueue()
         self._done = threading.Condition()
         self._unpublished = 0  # hand-overs not published yet
 
@@ -273,15 +276,19 @@ class _Publisher:
         self._queue.put(ids)
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
-        """Block until everything handed over so far was published (tests, and the process's exit)."""
+        """Block until everything handed over so far was published (tests, and the process's exit). Someone
+        waiting ends the collection window at once."""
         if self._pid != os.getpid():
             return True
+        self._queue.put(_FLUSH)
         with self._done:
             return self._done.wait_for(lambda: self._unpublished == 0, timeout)
 
     def _run(self) -> None:
         while True:
             rounds = self._collect()
+            if not rounds:
+                continue
             try:
                 with _publishing:  # a fork waits for this publish to finish (see below)
                     publish_delivery([pk for ids in rounds for pk in ids])
@@ -294,19 +301,27 @@ class _Publisher:
     def _collect(self) -> list[list[int]]:
         """The next hand-over, and those that follow it within PUBLISH_WINDOW_SECONDS until a delivery task is
         full (DELIVERY_BATCH ids): a transition hands over a few ids, and each publish costs about a millisecond
-        of this process's time whatever it carries. Then whatever else is already waiting."""
-        rounds = [self._queue.get()]
-        count, size = len(rounds[0]), settings.NOTIFICATIONS["DELIVERY_BATCH"]
+        of this process's time whatever it carries. Then whatever else is already waiting. A flush request
+        (``wait_idle``) ends the window; on its own it yields no hand-over."""
+        first = self._queue.get()
+        if first is _FLUSH:
+            return []
+        rounds, count = [first], len(first)
+        size = settings.NOTIFICATIONS["DELIVERY_BATCH"]
         deadline = time.monotonic() + settings.NOTIFICATIONS["PUBLISH_WINDOW_SECONDS"]
         while count < size and (left := deadline - time.monotonic()) > 0:
             try:
                 ids = self._queue.get(timeout=left)
             except queue.Empty:
                 break
+            if ids is _FLUSH:
+                break
             rounds.append(ids)
             count += len(ids)
         while not self._queue.empty():
-            rounds.append(self._queue.get_nowait())
+            ids = self._queue.get_nowait()
+            if ids is not _FLUSH:
+                rounds.append(ids)
         return rounds
 
 

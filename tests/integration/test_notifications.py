@@ -656,6 +656,18 @@ def test_commits_close_together_share_one_delivery_task(settings):
         tasks = [json.loads(m) for m in reversed(broker.lrange(queue, 0, -1))]
         batches = [json.loads(base64.b64decode(t["body"]))[0][0] for t in tasks]
         assert len(written) == 6 and batches == [written]
+
+        # A task that is not full waits out the window, unless someone waits for the publisher: then it goes
+        # out at once (well within wait_for_publisher's 10 s, against a window of a minute).
+        settings.NOTIFICATIONS = {**settings.NOTIFICATIONS, "PUBLISH_WINDOW_SECONDS": 60.0}
+        broker.delete(queue)
+        with transaction.atomic():
+            queue_message(
+                recipients=[w.users["district"]], template="task.waiting", key="c4", now=T0, context={}
+            )
+        assert wait_for_publisher(10)
+        (task,) = [json.loads(m) for m in broker.lrange(queue, 0, -1)]
+        assert len(json.loads(base64.b64decode(task["body"]))[0][0]) == 2
     finally:
         app.conf.task_default_queue = previous
         broker.delete(queue)
