@@ -14,6 +14,15 @@ fragment may depend on, so that a cached copy is only ever shown where the same 
     built for what they could see before. The box counts (``kc_counts``, workflow/context_processors.py) stay
     live: the cached copy holds a marker for each count, replaced by this request's figure.
 
+``{% shell_page %}{% shell_slot "title" %}…{% endshell_slot %}…{% endshell_page %}`` (workflow/base.html)
+    the whole document around a staff page: viewflow's head, menu, toolbar and snackbar, rendered once per
+    menu key (above) from core/shell_page.html with a marker in each place that differs from one request to
+    the next: the page's slots (title, extra head, heading, content, rendered per request as before), the
+    user's name and e-mail, the CSRF token of the sign-out forms, the last message for the snackbar and the
+    counts. Each request renders its slots and puts them, escaped where they are text, into the copy in one
+    pass (nothing put in is searched again for markers). With DEBUG on, or without a menu key, the document
+    is rendered from the same template with the real values in place of the markers.
+
 Neither the key nor the copy holds any personal data beyond role names and ids. A fragment that would contain a
 CSRF token is never kept. Menu templates may print ``kc_counts.<name>`` but must not test it, and must depend on
 nothing of the user or request outside the key above (tests/integration/test_shell_cache.py renders every
@@ -22,12 +31,16 @@ menu cached and uncached for several users and compares).
 
 from __future__ import annotations
 
+import re
 import threading
 
 from django import template
 from django.conf import settings
 from django.template.base import render_value_in_context
+from django.template.defaultfilters import title
 from django.urls import get_script_prefix
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
 register = template.Library()
@@ -36,6 +49,8 @@ MAX_ENTRIES = 1024  # past this many distinct fragments the copy starts again
 _lock = threading.Lock()
 _fragments: dict[tuple, str] = {}
 _MARK = "\x1fkc-count:{}\x1f"  # a control character: never in a template or a translation
+_SLOT = "\x1fkc-slot:{}\x1f"
+_MARKS = re.compile("\x1fkc-(count|slot):([a-z_]+)\x1f")
 
 
 def clear() -> None:
@@ -111,3 +126,91 @@ def shell_cache(parser, token):
     parser.delete_first_token()
     place = (parser.origin.name if parser.origin else "", token.lineno, token.position)
     return ShellCacheNode(bits[1].strip("'\""), nodelist, place)
+
+
+class ShellSlotNode(template.Node):
+    """One part of a staff page that {% shell_page %} puts into the document (its blocks can be overridden)."""
+
+    def __init__(self, name: str, nodelist):
+        self.name = name
+        self.nodelist = nodelist
+
+    def render(self, context):
+        return self.nodelist.render(context)
+
+
+SLOTS = ("title", "extrahead", "heading", "content")
+
+
+class ShellPageNode(template.Node):
+    def __init__(self, nodelist, place: tuple):
+        self.nodelist = nodelist
+        self.place = place
+
+    def render(self, context):
+        slots = {n.name: n.render(context) for n in self.nodelist if isinstance(n, ShellSlotNode)}
+        engine = context.template.engine
+        request = context.get("request")
+        user = getattr(request, "user", None)
+        messages = list(context.get("messages") or ())
+        real = {
+            **slots,
+            "user_name": title(user.get_full_name() or user.get_username()) if user is not None else "",
+            "user_info": SafeString(engine.get_template("core/shell_user_info.html").render(context)),
+            "snackbar": conditional_escape(messages[-1]) if messages else "",
+        }
+        skeleton = engine.get_template("core/shell_page.html")
+        vary = None
+        if not settings.DEBUG and getattr(user, "is_authenticated", False):
+            match = getattr(request, "resolver_match", None)  # what viewflow/base.html's {% with %} sets
+            with context.push({name: getattr(match, name, None) for name in ("site", "app", "viewset")}):
+                vary = _menu_key(context)
+        if vary is None:
+            with context.push(shell_page={k: SafeString(v) if k in slots else v for k, v in real.items()}):
+                return skeleton.render(context)
+        counts = context.get("kc_counts") or {}
+        key = (self.place, "page", get_language(), get_script_prefix(), tuple(sorted(counts)), vary)
+        html = _fragments.get(key)
+        if html is None:
+            marks = {name: SafeString(_SLOT.format(name)) for name in real}
+            values = {"shell_page": marks, "csrf_token": _SLOT.format("csrf")}
+            if counts:
+                values["kc_counts"] = {name: _MARK.format(name) for name in counts}
+            with context.push(**values):
+                html = skeleton.render(context)
+            tokens = set(re.findall(r'name="csrfmiddlewaretoken" value="([^"]*)"', html))
+            if tokens <= {_SLOT.format("csrf")}:  # never a copy that holds a real token
+                with _lock:
+                    if len(_fragments) >= MAX_ENTRIES:
+                        _fragments.clear()
+                    _fragments[key] = html
+        token = context.get("csrf_token")
+        filled = {
+            ("slot", name): value if name in slots else conditional_escape(value)
+            for name, value in real.items()
+        }
+        filled[("slot", "csrf")] = conditional_escape(str(token)) if token else ""
+        for name, value in counts.items():
+            filled[("count", name)] = render_value_in_context(value, context)
+        return SafeString(_MARKS.sub(lambda m: filled[(m.group(1), m.group(2))], html))
+
+
+@register.tag("shell_slot")
+def shell_slot(parser, token):
+    """``{% shell_slot "content" %}…{% endshell_slot %}``, inside {% shell_page %}."""
+    bits = token.split_contents()
+    name = bits[1].strip("'\"") if len(bits) == 2 else ""
+    if name not in SLOTS:
+        raise template.TemplateSyntaxError(f"{{% shell_slot %}} takes one of {', '.join(SLOTS)}")
+    nodelist = parser.parse(("endshell_slot",))
+    parser.delete_first_token()
+    return ShellSlotNode(name, nodelist)
+
+
+@register.tag("shell_page")
+def shell_page(parser, token):
+    """``{% shell_page %}{% shell_slot "title" %}…{% endshell_slot %}…{% endshell_page %}``."""
+    nodelist = parser.parse(("endshell_page",))
+    parser.delete_first_token()
+    place = (parser.origin.name if parser.origin else "", token.lineno, token.position)
+    return ShellPageNode(nodelist, place)

@@ -48,11 +48,28 @@ def counts(html):
     return {name: int(n) for name, n in re.findall(r'data-count="(\w+)">(\d+)<', html)}
 
 
-@pytest.mark.parametrize("url", ["/cong-viec/cua-toi/", "/cong-viec/hang-cho/", "/de-an/", "/trang-chu/"])
-def test_the_cached_shell_is_the_page_built_without_it(client, w, url):
+STAFF = ("appraiser", "head", "finance", "auditor", "approver", "appraiser2")
+
+
+@pytest.mark.parametrize(
+    ("url", "names"),
+    [
+        ("/cong-viec/cua-toi/", STAFF),
+        ("/cong-viec/hang-cho/", STAFF),
+        ("/de-an/", STAFF),
+        ("/trang-chu/", STAFF),
+        ("/cong-viec/uy-quyen/", STAFF),
+        ("/kiem-tra/", ("auditor", "head")),
+        ("/don-vi/", ("applicant",)),
+    ],
+)
+def test_the_cached_shell_is_the_page_built_without_it(client, w, url, names):
     drive(w, complete_proposal(w), "district_submit")
     w.user("head").groups.add(Group.objects.get(name="auditor"), Group.objects.get(name="approver"))
-    for name in ("appraiser", "head", "finance", "auditor", "approver", "appraiser2"):
+    # A name and an e-mail that must be escaped, and an e-mail that is the user name (no subtitle).
+    w.users["finance"].__class__.objects.filter(username="finance").update(first_name='<b>"Tài"</b> & co')
+    w.users["auditor"].__class__.objects.filter(username="auditor").update(email="auditor")
+    for name in names:
         for lang in ("vi", "en"):
             with override_settings(DEBUG=True):  # {% shell_cache %} renders every time
                 fresh = page(client, w, name, url, lang)
@@ -180,3 +197,51 @@ def test_the_cache_keeps_one_redis_client(settings):
     assert cache._cache.get_client(write=True) is cache._cache.get_client()
     cache.delete("kc-test-client")
     assert cache.get("kc-test-client") is None
+
+
+def test_the_page_copy_holds_markers_not_the_users_data(client, w):
+    """The per-process copy of a staff page's document has no name, e-mail, CSRF token or page content in
+    it, and each request gets its own token in every form, its own name and its own messages."""
+    from django.contrib.messages import get_messages  # noqa: F401 - the storage the views use
+
+    finance = w.user("finance")
+    finance.first_name, finance.last_name = "Tài", "Nguyễn Văn"
+    finance.save()
+    client.force_login(finance)
+    html = client.get(reverse("tasks:inbox")).content.decode()
+    copies = [v for k, v in shell._fragments.items() if k[1] == "page"]
+    assert len(copies) == 1
+    copy = copies[0]
+    assert "Nguyễn Văn Tài" not in copy and "finance@example.vn" not in copy
+    assert "Việc của tôi" not in copy.split("<title>")[1].split("</title>")[0]  # the title is a slot
+    tokens = re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+    # The two sign-out forms (from the copy) and the page's own form: one token, no marker left.
+    assert len(tokens) == 3 and len(set(tokens)) == 1 and "\x1f" not in html
+    assert set(re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', copy)) == {
+        shell._SLOT.format("csrf")
+    }
+    assert 'alt="Nguyễn Văn Tài"' in html and "finance@example.vn</div>" in html
+
+    # Another user with the same roles and unit: the same copy, their own name; a message in the page and in
+    # the snackbar (claiming with nothing selected).
+    client.force_login(w.user("district2"))
+    client.force_login(w.user("finance_other"))
+    response = client.post(reverse("tasks:bulk_claim"), follow=True)
+    page_html = response.content.decode()
+    assert "Chưa chọn nhiệm vụ nào." in page_html.split("<vf-snackbar")[1]
+    assert 'kc-message--warning" role="status">Chưa chọn nhiệm vụ nào.</li>' in page_html
+    assert "finance_other@example.vn</div>" in page_html and "finance@example.vn" not in page_html
+
+
+def test_a_page_token_signs_out(w):
+    """The CSRF token put into the cached document's sign-out form is this session's: the form works."""
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(w.user("appraiser"))
+    client.get(reverse("tasks:inbox"))  # the copy is made
+    html = client.get(reverse("tasks:inbox")).content.decode()
+    form = html.split('<form method="post" action="/accounts/logout/" class="kc-logout">')[1]
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
+    assert client.post("/accounts/logout/", {"csrfmiddlewaretoken": token}).status_code == 302
+    assert client.get(reverse("tasks:inbox")).status_code == 403  # signed out: no staff page

@@ -48,9 +48,7 @@ def fire(
         with transaction.atomic():
             # At most one row each (the primary key; one open task per đề án): no ORDER BY, neither first()'s nor
             # the models' default ordering (each cost more to compile than the statement took to run).
-            proposal = _only_row(
-                Proposal.objects.select_for_update().filter(pk=proposal_id).order_by()
-            )
+            proposal = _only_row(Proposal.objects.select_for_update().filter(pk=proposal_id).order_by())
             if proposal is None or not can_view(actor, proposal):
                 raise NotFound(_("Không tìm thấy đề án."))
             source = proposal.status
