@@ -39,10 +39,11 @@ class UserBackend(ModelBackend):
         if row is None:
             return None
         user = User.from_db(db, attnames, row[:-1])
-        if not self.user_can_authenticate(user):
+        if not self.user_can_authenticate(user):  # an inactive user, as ModelBackend refuses them
             return None
-        # What User.role_names would read (nothing for an inactive user), kept as that cached property's value.
-        user.__dict__["role_names"] = frozenset(row[-1] if user.is_active else ())
+        user.__dict__["role_names"] = frozenset(
+            row[-1]
+        )  # User.role_names' value, kept as that cached property
         return user
 
 

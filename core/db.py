@@ -18,8 +18,10 @@ from django.db import connection
 
 
 @contextmanager
-def binary_cursor() -> Iterator:
-    with connection.cursor() as cursor:
+def binary_cursor(*, chunked: bool = False) -> Iterator:
+    """Django's cursor with results in binary format on PostgreSQL; ``chunked``: a server-side cursor, for reads
+    of more rows than memory should hold (``fetchmany``)."""
+    with connection.chunked_cursor() if chunked else connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             from psycopg.pq import Format
 

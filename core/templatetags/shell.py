@@ -58,6 +58,24 @@ def clear() -> None:
         _fragments.clear()
 
 
+def _keep(key: tuple, html: str) -> None:
+    """Keep a rendered fragment, unless it holds a CSRF token other than the marker (a token is per session)."""
+    if set(re.findall(r'name="csrfmiddlewaretoken" value="([^"]*)"', html)) <= {_SLOT.format("csrf")}:
+        with _lock:
+            if len(_fragments) >= MAX_ENTRIES:
+                _fragments.clear()
+            _fragments[key] = html
+
+
+def _fill(html: str, values: dict[tuple[str, str], str]) -> str:
+    """Each marker of a kept fragment replaced by its value, in one pass: nothing put in is searched again."""
+    return _MARKS.sub(lambda m: values[(m.group(1), m.group(2))], html)
+
+
+def _count_values(counts: dict, context) -> dict[tuple[str, str], str]:
+    return {("count", name): render_value_in_context(value, context) for name, value in counts.items()}
+
+
 def _menu_key(context) -> tuple | None:
     request = context.get("request")
     site = context.get("site")
@@ -105,15 +123,8 @@ class ShellCacheNode(template.Node):
                     html = self.nodelist.render(context)
             else:
                 html = self.nodelist.render(context)
-            if "csrfmiddlewaretoken" not in html:
-                with _lock:
-                    if len(_fragments) >= MAX_ENTRIES:
-                        _fragments.clear()
-                    _fragments[key] = html
-        if counts:
-            for name, value in counts.items():
-                html = html.replace(_MARK.format(name), render_value_in_context(value, context))
-        return html  # a node's output goes into the page as it is
+            _keep(key, html)
+        return _fill(html, _count_values(counts, context)) if counts else html  # goes into the page as it is
 
 
 @register.tag("shell_cache")
@@ -153,15 +164,17 @@ class ShellPageNode(template.Node):
         request = context.get("request")
         user = getattr(request, "user", None)
         messages = list(context.get("messages") or ())
+        signed_in = bool(getattr(user, "is_authenticated", False))
         real = {
             **slots,
-            "user_name": title(user.get_full_name() or user.get_username()) if user is not None else "",
+            # request.user.get_full_name|default:request.user.get_username|title, as viewflow's shell prints it
+            "user_name": title(user.get_full_name() or user.get_username()) if signed_in else "",
             "user_info": SafeString(engine.get_template("core/shell_user_info.html").render(context)),
             "snackbar": conditional_escape(messages[-1]) if messages else "",
         }
         skeleton = engine.get_template("core/shell_page.html")
         vary = None
-        if not settings.DEBUG and getattr(user, "is_authenticated", False):
+        if not settings.DEBUG and signed_in:
             match = getattr(request, "resolver_match", None)  # what viewflow/base.html's {% with %} sets
             with context.push({name: getattr(match, name, None) for name in ("site", "app", "viewset")}):
                 vary = _menu_key(context)
@@ -178,21 +191,14 @@ class ShellPageNode(template.Node):
                 values["kc_counts"] = {name: _MARK.format(name) for name in counts}
             with context.push(**values):
                 html = skeleton.render(context)
-            tokens = set(re.findall(r'name="csrfmiddlewaretoken" value="([^"]*)"', html))
-            if tokens <= {_SLOT.format("csrf")}:  # never a copy that holds a real token
-                with _lock:
-                    if len(_fragments) >= MAX_ENTRIES:
-                        _fragments.clear()
-                    _fragments[key] = html
+            _keep(key, html)
         token = context.get("csrf_token")
         filled = {
             ("slot", name): value if name in slots else conditional_escape(value)
             for name, value in real.items()
         }
         filled[("slot", "csrf")] = conditional_escape(str(token)) if token else ""
-        for name, value in counts.items():
-            filled[("count", name)] = render_value_in_context(value, context)
-        return SafeString(_MARKS.sub(lambda m: filled[(m.group(1), m.group(2))], html))
+        return SafeString(_fill(html, filled | _count_values(counts, context)))
 
 
 @register.tag("shell_slot")

@@ -245,3 +245,14 @@ def test_a_page_token_signs_out(w):
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
     assert client.post("/accounts/logout/", {"csrfmiddlewaretoken": token}).status_code == 302
     assert client.get(reverse("tasks:inbox")).status_code == 403  # signed out: no staff page
+
+
+def test_a_staff_page_template_renders_for_a_visitor_not_signed_in(rf):
+    """No page of the project shows workflow/base.html to a visitor, but the shell must not fail on one."""
+    from django.contrib.auth.models import AnonymousUser
+    from django.template.loader import render_to_string
+
+    request = rf.get("/cong-viec/cua-toi/")
+    request.user = AnonymousUser()
+    html = render_to_string("workflow/task_box.html", {"title": "Hộp việc", "rows_html": ""}, request=request)
+    assert "<title>Hộp việc — Khuyến công</title>" in html and "\x1f" not in html

@@ -13,6 +13,7 @@ from django.db import connection, connections
 from django.db.models import CharField, F, Func, Max, Min, TextField
 from django.db.models.functions import Cast
 
+from core.db import binary_cursor
 from core.models import User
 from workflow.models import GENESIS, HASHED_FIELDS, Proposal, TransitionEvent, event_hash
 
@@ -172,8 +173,6 @@ def _rows(qs, chunk_size: int):
     if connection.vendor != "postgresql":
         yield from ordered.values_list("id", *HASHED_FIELDS, "hash").iterator(chunk_size=chunk_size)
         return
-    from psycopg.pq import Format
-
     text = {"ip": "ip_text", "data": "data_text"}
     query = ordered.annotate(
         ip_text=Func(F("ip"), function="host", output_field=CharField()),
@@ -182,8 +181,7 @@ def _rows(qs, chunk_size: int):
     sql, params = query.query.sql_with_params()
     data_at = 1 + HASHED_FIELDS.index("data")
     decode = json.JSONDecoder().decode
-    with connection.chunked_cursor() as cursor:
-        cursor.cursor.format = Format.BINARY
+    with binary_cursor(chunked=True) as cursor:
         cursor.execute(sql, params)
         while chunk := cursor.fetchmany(chunk_size):
             for values in chunk:
