@@ -2,6 +2,7 @@
 full history, verify it (intact), export the view to Excel and find the export's hash in the audit trail."""
 
 import hashlib
+import re
 
 import pytest
 from django.conf import settings
@@ -51,6 +52,9 @@ def test_an_auditor_finds_verifies_and_exports_a_history(world, browser, live_se
         page.get_by_label("Từ ngày").fill("2026-01-01")
         page.get_by_label("Đến ngày").fill("2026-12-31")
         page.get_by_role("button", name="Lọc").click()
+        # The filtered list has the same 6 rows as the unfiltered one: wait for the filter's page itself, or the
+        # click below can race the filter's navigation and be replaced by it.
+        expect(page).to_have_url(re.compile(r"[?&]from=2026-01-01&to=2026-12-31"))
         expect(page.locator("#events tbody tr")).to_have_count(6)
 
         page.locator("#events").get_by_role("link", name=p.tracking_code).first.click()
