@@ -15,6 +15,7 @@ from django.db.models.functions import Cast
 
 from core.db import binary_cursor
 from core.models import User
+from core.statements import insert
 from workflow.models import GENESIS, HASHED_FIELDS, Proposal, TransitionEvent, event_hash
 
 _SYSTEM_CHAIN_LOCK = 748_201_311  # advisory lock key of the chain of events with no đề án
@@ -77,7 +78,7 @@ def append_event(
         prev_hash=prev,
     )
     event.hash = event.compute_hash()
-    event.save(force_insert=True)
+    insert(event)
     return event
 
 

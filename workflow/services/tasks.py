@@ -12,6 +12,7 @@ from core.calendar import END_OF_DAY, VN_TZ, WorkingCalendar
 from core.config_cache import cached
 from core.models import User
 from core.roles import Role
+from core.statements import insert, update
 from workflow.lifecycle import Lifecycle, Sla
 from workflow.models import Delegation, Proposal, SlaPolicy, Task
 
@@ -76,7 +77,7 @@ def open_task(
     unit_id = task_unit_id(proposal, rule.task_scope, lifecycle)
     if unit_id is None:
         raise GuardFailed(_("Đề án chưa có địa bàn (huyện/xã) nên không xác định được đơn vị xử lý."))
-    return Task.objects.create(
+    task = Task(
         proposal=proposal,
         status=status,
         role=str(rule.task_role),
@@ -84,6 +85,8 @@ def open_task(
         created_at=now,
         due_at=compute_due(status, lifecycle, now, due_on=due_on),
     )
+    insert(task)
+    return task
 
 
 def close_task(task: Task | None, *, by: User, now: dt.datetime, outcome: str) -> None:
@@ -92,7 +95,7 @@ def close_task(task: Task | None, *, by: User, now: dt.datetime, outcome: str) -
     task.completed_at, task.completed_by, task.outcome = now, by, outcome
     if task.assignee_id is None:
         task.assignee, task.claimed_at = by, task.claimed_at or now
-    task.save(update_fields=["completed_at", "completed_by", "outcome", "assignee", "claimed_at"])
+    update(task, ["completed_at", "completed_by", "outcome", "assignee", "claimed_at"])
 
 
 def _locked_open_task(task_id: int, actor: User, now: dt.datetime) -> Task:

@@ -15,6 +15,7 @@ from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils.translation import gettext as _
 
 from core.models import User
+from core.statements import Shape, update
 from notifications.services import Notice, queue_notices
 from workflow.lifecycle import Status, Trigger, get_lifecycle
 from workflow.models import Proposal, Task, TransitionEvent
@@ -43,12 +44,9 @@ def fire(
     """
     lifecycle = get_lifecycle()
     comment = (comment or "").strip()
-    chain_head = TransitionEvent.objects.filter(proposal_id=OuterRef("proposal_id")).order_by("-seq")
     try:
         with transaction.atomic():
-            # At most one row each (the primary key; one open task per đề án): no ORDER BY, neither first()'s nor
-            # the models' default ordering (each cost more to compile than the statement took to run).
-            proposal = _only_row(Proposal.objects.select_for_update().filter(pk=proposal_id).order_by())
+            proposal = _LOCK.one(pk=proposal_id)
             if proposal is None or not can_view(actor, proposal):
                 raise NotFound(_("Không tìm thấy đề án."))
             source = proposal.status
@@ -67,17 +65,7 @@ def fire(
                     _("Không thể “%(action)s” khi đề án đang ở trạng thái “%(status)s”.")
                     % {"action": label, "status": Status(source).label}
                 )
-            # The open task, locked, and the audit chain's head in the same statement: it starts after the đề án's
-            # lock was granted, so it sees every event committed before (all appends hold that lock).
-            task = _only_row(
-                Task.objects.select_for_update(of=("self",))
-                .filter(proposal=proposal, completed_at__isnull=True)
-                .annotate(
-                    head_seq=Subquery(chain_head.values("seq")[:1]),
-                    head_hash=Subquery(chain_head.values("hash")[:1]),
-                )
-                .order_by()
-            )
+            task = _OPEN_TASK.one(proposal=proposal.pk)
             decision = can_fire(actor, proposal, trigger, task=task, now=now)
             if not decision:
                 raise NotPermitted(decision.reason)
@@ -87,8 +75,9 @@ def fire(
             steps.record(ctx, cleaned)
 
             proposal.status, proposal.status_changed_at, proposal.updated_at = target, now, now
-            proposal.save(
-                update_fields=[
+            update(
+                proposal,
+                [
                     "status",
                     "status_changed_at",
                     "updated_at",
@@ -101,7 +90,7 @@ def fire(
                     "verified_amount",
                     "approved_amount",
                     "settled_amount",
-                ]
+                ],
             )
             close_task(task, by=decision.on_behalf_of or actor, now=now, outcome=trigger)
             next_task = open_task(proposal, target, lifecycle, now, due_on=ctx.due_on)
@@ -133,9 +122,24 @@ def fire(
         ) from exc
 
 
-def _only_row(qs):
-    rows = list(qs)
-    return rows[0] if rows else None
+# The statements of fire's reads, written by the ORM once per process (core/statements.py). At most one row
+# each (the primary key; one open task per đề án), so no ORDER BY: neither first()'s nor the models' default.
+_LOCK = Shape(Proposal, lambda pk: Proposal.objects.select_for_update().filter(pk=pk).order_by(), pk=int)
+
+
+def _open_task(proposal: int):
+    """The open task, locked, and the audit chain's head in the same statement: it starts after the đề án's lock
+    was granted, so it sees every event committed before (all appends hold that lock)."""
+    head = TransitionEvent.objects.filter(proposal_id=OuterRef("proposal_id")).order_by("-seq")
+    return (
+        Task.objects.select_for_update(of=("self",))
+        .filter(proposal_id=proposal, completed_at__isnull=True)
+        .annotate(head_seq=Subquery(head.values("seq")[:1]), head_hash=Subquery(head.values("hash")[:1]))
+        .order_by()
+    )
+
+
+_OPEN_TASK = Shape(Task, _open_task, proposal=int)
 
 
 # Unique constraints that only a concurrent request can break (the row lock prevents it otherwise).
@@ -257,24 +261,38 @@ def _notify(proposal: Proposal, event: TransitionEvent, next_task: Task | None, 
     queue_notices(notices, now=now)
 
 
+def _applicants(org: int):
+    return (
+        User.objects.select_related("notification_preference")
+        .filter(organisation_id=org, is_active=True)
+        .order_by()
+    )
+
+
+def _applicants_and_queue(org: int, unit: int, role: str):
+    in_queue = Exists(User.groups.through.objects.filter(user_id=OuterRef("pk"), group__name=role))
+    return (
+        User.objects.select_related("notification_preference")
+        .annotate(in_queue=in_queue)
+        .filter(Q(organisation_id=org) | Q(unit_id=unit, in_queue=True), is_active=True)
+        .order_by()
+    )
+
+
+_APPLICANTS = Shape(User, _applicants, org=int)
+_APPLICANTS_AND_QUEUE = Shape(User, _applicants_and_queue, org=int, unit=int, role=str)
+
+
 def _recipients(proposal: Proposal, next_task: Task | None) -> tuple[list[User], list[User]]:
     """In one query: the active people of the applicant organisation, and the queue of the next task (the
     active holders of its role in its unit); each list ordered by id (sorted here: an ORDER BY cost more to
     compile than the sort of a few rows)."""
-    applicant = Q(organisation_id=proposal.implementing_org_id)
+    org = proposal.implementing_org_id
     if next_task is None:
-        people = User.objects.select_related("notification_preference").filter(applicant, is_active=True)
-        return sorted(people.order_by(), key=_pk), []
-    in_queue = Exists(User.groups.through.objects.filter(user_id=OuterRef("pk"), group__name=next_task.role))
-    people = sorted(
-        User.objects.select_related("notification_preference")
-        .annotate(in_queue=in_queue)
-        .filter(applicant | Q(unit_id=next_task.unit_id, in_queue=True), is_active=True)
-        .order_by(),
-        key=_pk,
-    )
+        return sorted(_APPLICANTS.list(org=org), key=_pk), []
+    people = sorted(_APPLICANTS_AND_QUEUE.list(org=org, unit=next_task.unit_id, role=next_task.role), key=_pk)
     return (
-        [u for u in people if u.organisation_id == proposal.implementing_org_id],
+        [u for u in people if u.organisation_id == org],
         [u for u in people if u.unit_id == next_task.unit_id and u.in_queue],
     )
 

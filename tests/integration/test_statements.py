@@ -1,0 +1,251 @@
+"""core/statements.py on PostgreSQL: a Shape gives exactly the objects its queryset gives, each call with its own
+values; update() and insert() write exactly what save() writes; what cannot be written once is refused."""
+
+import datetime as dt
+
+import pytest
+from django.db import DatabaseError, connection, transaction
+from django.db.models import F
+from django.db.models.signals import post_save
+from django.db.transaction import TransactionManagementError
+from django.test.utils import CaptureQueriesContext
+
+from core.calendar import VN_TZ
+from core.models import User
+from core.statements import Shape, ShapeError, insert, update
+from notifications.models import Preference
+from workflow.models import Proposal, Task, TransitionEvent
+from workflow.services import transitions
+
+from ..factories import ProposalFactory, UserFactory
+from .world import at, build_world, complete_proposal, drive
+
+pytestmark = pytest.mark.django_db
+
+NOW = dt.datetime(2026, 3, 4, 10, 30, tzinfo=VN_TZ)
+
+
+def _fields(obj, depth: int = 1) -> dict:
+    """What a caller can read from a model object: its fields, annotations and loaded related objects (whose
+    own cache points back at it: one level)."""
+    values = {k: v for k, v in vars(obj).items() if k != "_state"}
+    cache = {
+        name: _fields(rel, 0) if rel is not None and depth else rel is None
+        for name, rel in obj._state.fields_cache.items()
+    }
+    return {"values": values, "related": cache, "db": obj._state.db, "adding": obj._state.adding}
+
+
+def _row(model, pk) -> dict:
+    return model.objects.filter(pk=pk).values().get()
+
+
+def test_a_shape_gives_the_objects_of_its_queryset_with_related_rows_and_annotations():
+    w = build_world()
+    p = drive(w, complete_proposal(w), "district_submit")
+    queue = transitions._applicants_and_queue
+    Preference.objects.create(user=w.user("appraiser"), sms=False, frequency="daily")
+    args = {"org": p.implementing_org_id, "unit": w.province.pk, "role": "appraiser"}
+    expected = sorted(queue(**args), key=lambda u: u.pk)
+    got = sorted(transitions._APPLICANTS_AND_QUEUE.list(**args), key=lambda u: u.pk)
+    assert [u.username for u in got] == [u.username for u in expected]
+    assert len(got) >= 2  # the applicant and the appraiser at least
+    assert [_fields(u) for u in got] == [_fields(u) for u in expected]
+    appraiser = next(u for u in got if u.username == "appraiser")
+    assert appraiser.in_queue is True and appraiser.notification_preference.frequency == "daily"
+    # Another call with other values is another query's answer, not the first one's.
+    other = transitions._APPLICANTS_AND_QUEUE.list(org=w.other_org.pk, unit=w.province.pk, role="approver")
+    assert {u.username for u in other} == {
+        u.username for u in queue(org=w.other_org.pk, unit=w.province.pk, role="approver")
+    }
+    assert {u.username for u in other}.isdisjoint({"appraiser"})
+
+
+def test_the_open_task_shape_locks_and_reads_the_chain_head_as_the_orm_does():
+    w = build_world()
+    p = drive(w, complete_proposal(w), "district_submit")
+    with transaction.atomic():
+        with CaptureQueriesContext(connection) as captured:
+            task = transitions._OPEN_TASK.one(proposal=p.pk)
+        expected = transitions._open_task(p.pk).get()
+    assert "FOR UPDATE" in captured.captured_queries[0]["sql"]
+    head = TransitionEvent.objects.filter(proposal=p).order_by("-seq").values_list("seq", "hash").first()
+    assert (task.head_seq, task.head_hash) == head
+    assert _fields(task) == _fields(expected)
+    assert task.status == "district_submitted" and task.completed_at is None
+    with transaction.atomic():
+        assert transitions._OPEN_TASK.one(proposal=p.pk + 10_000) is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_locking_shape_outside_a_transaction_is_refused():
+    w = build_world()
+    p = complete_proposal(w)
+    with pytest.raises(TransactionManagementError):
+        transitions._LOCK.one(pk=p.pk)
+
+
+def test_values_of_the_wrong_kind_or_missing_are_refused():
+    with pytest.raises(TypeError):
+        transitions._LOCK.one(pk=None)
+    with pytest.raises(TypeError):
+        transitions._LOCK.one(pk="7")
+    with pytest.raises(TypeError):
+        transitions._LOCK.one(id=7)
+
+
+def test_a_queryset_that_cannot_be_written_once_is_refused():
+    ProposalFactory()
+    with pytest.raises(ShapeError, match="depends on its values"):
+        Shape(Proposal, lambda n: Proposal.objects.order_by("pk")[:n], n=int).list(n=1)
+    with pytest.raises(ShapeError, match="changed"):
+        Shape(Proposal, lambda t: Proposal.objects.filter(title__contains=t).order_by(), t=str).list(t="máy")
+    with pytest.raises(ShapeError, match="not found"):
+        Shape(Proposal, lambda pk: Proposal.objects.order_by(), pk=int).list(pk=1)
+    with pytest.raises(ShapeError, match="selects Task"):
+        Shape(Proposal, lambda pk: Task.objects.filter(pk=pk), pk=int).list(pk=1)
+    with pytest.raises(ShapeError, match="prefetch"):
+        Shape(Proposal, lambda pk: Proposal.objects.filter(pk=pk).prefetch_related("tasks"), pk=int).list(
+            pk=1
+        )
+
+
+def test_a_shape_is_built_once_and_sends_one_statement_a_call():
+    p, q = ProposalFactory(), ProposalFactory()
+    built = []
+
+    def build(pk):
+        built.append(pk)
+        return Proposal.objects.filter(pk=pk).order_by()
+
+    shape = Shape(Proposal, build, pk=int)
+    with CaptureQueriesContext(connection) as captured:
+        assert shape.one(pk=p.pk).tracking_code == p.tracking_code
+        assert shape.one(pk=q.pk).tracking_code == q.tracking_code
+        assert shape.one(pk=q.pk + 1) is None
+    assert len(built) == 2 and p.pk not in built  # two sets of stand-in values, at the first call only
+    assert len(captured.captured_queries) == 3
+
+
+def test_update_writes_what_save_with_update_fields_writes():
+    w = build_world()
+    p = drive(w, complete_proposal(w), "district_submit")
+    a = Task.objects.get(proposal=p, completed_at__isnull=True)
+    b = Task.objects.create(
+        proposal=p,
+        status="district_submitted",
+        role="appraiser",
+        unit=w.province,
+        created_at=at(0),
+        completed_at=at(0),
+    )
+    fields = ["completed_at", "completed_by", "outcome", "assignee", "claimed_at"]
+    for task, write in ((a, lambda t: update(t, fields)), (b, lambda t: t.save(update_fields=fields))):
+        task.completed_at, task.completed_by, task.outcome = NOW, w.user("appraiser"), "appraise"
+        task.assignee, task.claimed_at = w.user("appraiser"), NOW
+        task.role = "approver"  # not among the fields: stays as stored
+        write(task)
+    written = ("completed_at", "completed_by_id", "outcome", "assignee_id", "claimed_at", "role")
+    ra, rb = _row(Task, a.pk), _row(Task, b.pk)
+    assert {k: ra[k] for k in written} == {k: rb[k] for k in written}
+    assert (ra["role"], ra["completed_at"], ra["outcome"]) == ("appraiser", NOW, "appraise")
+    assert ra["completed_by_id"] == ra["assignee_id"] == w.user("appraiser").pk
+
+
+def test_update_of_a_missing_row_is_an_error_as_with_save():
+    p = ProposalFactory()
+    ghost = Proposal.objects.get(pk=p.pk)
+    Proposal.objects.filter(pk=p.pk).delete()
+    ghost.title = "Không còn"
+    with pytest.raises(DatabaseError, match="did not affect any rows"):
+        update(ghost, ["title"])
+
+
+def test_insert_writes_what_save_writes_and_sets_the_new_key():
+    w = build_world()
+    p = complete_proposal(w)
+    made = Task(
+        proposal=p, status="lodged", role="district_officer", unit=w.district, created_at=NOW, due_at=at(5)
+    )
+    saved = Task(
+        proposal=p, status="lodged", role="district_officer", unit=w.district, created_at=NOW, due_at=at(5)
+    )
+    Task.objects.filter(proposal=p, completed_at__isnull=True).update(completed_at=NOW, outcome="x")
+    insert(made)
+    Task.objects.filter(pk=made.pk).update(completed_at=NOW)
+    saved.save(force_insert=True)
+    assert made.pk and made.pk != saved.pk and not made._state.adding and made._state.db == "default"
+    ra, rb = _row(Task, made.pk), _row(Task, saved.pk)
+    ra.pop("id"), rb.pop("id"), ra.pop("completed_at"), rb.pop("completed_at")
+    assert ra == rb
+    event = TransitionEvent(
+        proposal=p,
+        seq=99,
+        kind="action",
+        trigger="t",
+        from_status="lodged",
+        to_status="lodged",
+        actor=None,
+        created_at=NOW,
+        data={"ngày": dt.date(2026, 3, 4), "n": 1},
+        ip="10.0.0.1",
+        prev_hash="0" * 64,
+        hash="f" * 64,
+    )
+    insert(event)
+    row = _row(TransitionEvent, event.pk)
+    assert (
+        row["data"] == {"ngày": "2026-03-04", "n": 1} and row["ip"] == "10.0.0.1" and row["created_at"] == NOW
+    )
+
+
+def test_a_model_with_save_signals_or_an_expression_goes_through_save():
+    heard = []
+
+    def listener(sender, instance, **kwargs):
+        heard.append(instance.pk)
+
+    post_save.connect(listener, sender=User, dispatch_uid="test_statements")
+    try:
+        user = UserFactory()
+        heard.clear()
+        user.first_name = "Bình"
+        update(user, ["first_name"])
+        assert heard == [user.pk]
+    finally:
+        post_save.disconnect(dispatch_uid="test_statements", sender=User)
+    p = ProposalFactory(revision_round=1)
+    p.revision_round = F("revision_round") + 1
+    update(p, ["revision_round"])
+    assert Proposal.objects.get(pk=p.pk).revision_round == 2
+
+
+def test_fire_sends_the_same_statements_as_before():
+    """The transition's statements are still 8 besides BEGIN/COMMIT, each once (B1's count)."""
+    w = build_world()
+    p = drive(w, complete_proposal(w), "lodge")
+    officer = User.objects.select_related("unit").get(username="district")  # as a staff request has it
+    _ = officer.role_names
+    with CaptureQueriesContext(connection) as captured:
+        transitions.fire(p.pk, "district_submit", actor=officer, now=at(1), comment="Đồng ý")
+    sql = [q["sql"] for q in captured.captured_queries]
+    kinds = [
+        s.split()[0] + " " + s.split('"')[1] for s in sql if s.split()[0] in ("SELECT", "UPDATE", "INSERT")
+    ]
+    assert kinds == [
+        "SELECT workflow_proposal",
+        "SELECT workflow_task",
+        "UPDATE workflow_proposal",
+        "UPDATE workflow_task",
+        "INSERT workflow_task",
+        "INSERT workflow_transitionevent",
+        "SELECT core_user",
+        "INSERT notifications_outbox",
+    ]
+    assert Proposal.objects.get(pk=p.pk).status == "district_submitted"
+    task = Task.objects.get(proposal=p, completed_at__isnull=True)
+    assert (task.status, task.role, task.unit_id) == ("district_submitted", "appraiser", w.province.pk)
+    closed = Task.objects.filter(proposal=p, outcome="district_submit").get()
+    assert closed.completed_by_id == officer.pk and closed.assignee_id == officer.pk
+    head = TransitionEvent.objects.filter(proposal=p).order_by("-seq").first()
+    assert (head.trigger, head.hash) == ("district_submit", head.compute_hash())
