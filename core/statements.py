@@ -184,16 +184,20 @@ class Shape:
 _writes: dict[tuple, tuple[str, tuple]] = {}
 
 
+_static_plain: dict[type[Model], bool] = {}
+
+
 def _plain(model: type[Model]) -> bool:
-    """A model whose save is one statement on its own table and nothing else."""
-    meta = model._meta
-    return not (
-        meta.parents
-        or pre_save.has_listeners(model)
-        or post_save.has_listeners(model)
-        or any(f.has_db_default() for f in meta.concrete_fields)
-        or list(meta.db_returning_fields) != [meta.pk]
-    )
+    """A model whose save is one statement on its own table and nothing else (the signals are asked at every
+    call: a receiver may be connected at any time)."""
+    if model not in _static_plain:
+        meta = model._meta
+        _static_plain[model] = not (
+            meta.parents
+            or any(f.has_db_default() for f in meta.concrete_fields)
+            or list(meta.db_returning_fields) != [meta.pk]
+        )
+    return _static_plain[model] and not (pre_save.has_listeners(model) or post_save.has_listeners(model))
 
 
 def update(instance: Model, fields: Iterable[str]) -> None:
