@@ -27,6 +27,8 @@ class WorkingCalendar:
     extra_days_off: frozenset[dt.date] = frozenset()
     extra_working_days: frozenset[dt.date] = frozenset()
     _holidays: holidays.HolidayBase = field(default_factory=vietnam_holidays, compare=False)
+    # Each day's answer, worked out once per calendar (a deadline walks a dozen days; a page of deadlines more).
+    _answers: dict[dt.date, bool] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def load(cls) -> WorkingCalendar:
@@ -47,6 +49,12 @@ class WorkingCalendar:
         return cls(frozenset(off), frozenset(working))
 
     def is_working_day(self, day: dt.date) -> bool:
+        answer = self._answers.get(day)
+        if answer is None:
+            answer = self._answers[day] = self._is_working_day(day)
+        return answer
+
+    def _is_working_day(self, day: dt.date) -> bool:
         if day in self.extra_working_days:
             return True
         if day in self.extra_days_off:

@@ -675,6 +675,58 @@ def test_commits_close_together_share_one_delivery_task(settings):
 
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_within_the_window_only_full_tasks_go_out_and_the_rest_waits_for_more(settings):
+    """Two commits of three rows, with four ids to a task: the first full task goes out at once and the two ids
+    left over wait for the next hand-overs (not a second, half-empty task), until someone waits for the
+    publisher. Each task's headers show its ids."""
+    import base64
+
+    import redis as redis_client
+
+    from config.celery import app
+    from notifications.services import wait_for_publisher
+
+    if not settings.CELERY_BROKER_URL.startswith("redis"):
+        pytest.skip("needs Redis as the Celery broker (REDIS_URL)")
+    settings.NOTIFICATIONS = {**settings.NOTIFICATIONS, "DELIVERY_BATCH": 4, "PUBLISH_WINDOW_SECONDS": 60.0}
+    queue = f"kc-test-{uuid.uuid4().hex[:8]}"
+    broker = redis_client.Redis.from_url(settings.CELERY_BROKER_URL)
+    previous, app.conf.task_default_queue = app.conf.task_default_queue, queue
+    try:
+        w = build_world()
+        people = [w.users["district"], w.users["applicant"], w.users["appraiser"]]
+        assert wait_for_publisher(10)
+        for key in ("d1", "d2"):
+            with transaction.atomic():
+                queue_message(
+                    recipients=people,
+                    template="task.waiting",
+                    key=key,
+                    now=T0,
+                    context={},
+                    channels=["email"],
+                )
+        written = sorted(Outbox.objects.values_list("pk", flat=True))
+        assert len(written) == 6
+        deadline = time.monotonic() + 10
+        while broker.llen(queue) < 1 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.3)  # time enough for a second task, were one sent
+        first = [json.loads(m) for m in broker.lrange(queue, 0, -1)]
+        assert len(first) == 1
+        assert wait_for_publisher(10)  # the two left over go out now
+        tasks = [json.loads(m) for m in reversed(broker.lrange(queue, 0, -1))]
+        batches = [json.loads(base64.b64decode(t["body"]))[0][0] for t in tasks]
+        assert [len(b) for b in batches] == [4, 2]
+        assert sorted(pk for b in batches for pk in b) == written
+        assert [t["headers"]["argsrepr"] for t in tasks] == [repr((b,)) for b in batches]
+    finally:
+        app.conf.task_default_queue = previous
+        broker.delete(queue)
+
+
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_commit_hands_its_rows_to_the_broker_in_batches_from_the_publisher_thread(settings):
     """The request does not publish: after commit the new ids go to the process's publisher thread, which puts
     one ``deliver_batch`` task per DELIVERY_BATCH ids on the broker; a rolled-back transaction publishes none."""
