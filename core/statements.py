@@ -13,6 +13,9 @@ the ORM still writes every statement from the models, once per process and datab
   ``get_db_prep_save``, as ``save`` does. A model with save signals connected, inherited tables or
   database-side defaults goes through ``save`` itself.
 
+The statements share one Django cursor per connection (``cursor``): making a cursor cost as much as sending a
+short statement.
+
 Nothing here knows a table or a column: both come from the models (docs/adr/0003-hot-paths.md, decision 18).
 """
 
@@ -35,6 +38,25 @@ _STAND_INS: dict[type, tuple[Callable[[int], Any], Callable[[int], Any]]] = {
     int: (lambda i: 1_900_000_000 + 2 * i, lambda i: 1_900_000_001 + 2 * i),
     str: (lambda i: f"\ue000kc-a-{i}", lambda i: f"\ue000kc-b-{i}"),
 }
+
+
+def cursor(alias: str = "default"):
+    """Django's cursor for ``alias``, made once per database session and reused by each statement sent through it.
+
+    A new one is made when the session is a new one (reconnected), when query logging was switched on or off
+    since (``CaptureQueriesContext``, DEBUG: the logging cursor is another class), or when it was closed. A
+    caller reads its results before it returns; the next statement discards them."""
+    connection = connections[alias]
+    logged = connection.queries_logged
+    kept = getattr(connection, "_kc_statement_cursor", None)
+    if kept is not None:
+        wrapper, session, was_logged = kept
+        if session is connection.connection and was_logged == logged and not wrapper.cursor.closed:
+            connection.validate_thread_sharing()
+            return wrapper
+    wrapper = connection.cursor()
+    connection._kc_statement_cursor = (wrapper, connection.connection, logged)
+    return wrapper
 
 
 class ShapeError(TypeError):
@@ -91,9 +113,9 @@ class Shape:
         params = list(compiled.params)
         for position, name in compiled.slots:
             params[position] = values[name]
-        with connection.cursor() as cursor:
-            cursor.execute(compiled.sql, params)
-            rows = cursor.fetchall()
+        statement = cursor(alias)
+        statement.execute(compiled.sql, params)
+        rows = statement.fetchall()
         if not rows:
             return []
         if len(rows[0]) > compiled.col_count:
@@ -225,10 +247,10 @@ def update(instance: Model, fields: Iterable[str]) -> None:
         return
     params = [f.get_db_prep_save(v, connection) for f, v in zip(targets, values, strict=True)]
     params.append(model._meta.pk.get_db_prep_value(instance.pk, connection))
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        if cursor.rowcount != 1:
-            raise DatabaseError("Save with update_fields did not affect any rows.")
+    statement = cursor(alias)
+    statement.execute(sql, params)
+    if statement.rowcount != 1:
+        raise DatabaseError("Save with update_fields did not affect any rows.")
     instance._state.db = alias
 
 
@@ -259,12 +281,12 @@ def insert(instance: Model) -> None:
         instance.save(force_insert=True)
         return
     params = [f.get_db_prep_save(v, connection) for f, v in zip(targets, values, strict=True)]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        if auto:
-            if connection.features.can_return_columns_from_insert:
-                pk = cursor.fetchone()[0]
-            else:
-                pk = connection.ops.last_insert_id(cursor, meta.db_table, meta.pk.column)
-            setattr(instance, meta.pk.attname, pk)
+    statement = cursor(alias)
+    statement.execute(sql, params)
+    if auto:
+        if connection.features.can_return_columns_from_insert:
+            pk = statement.fetchone()[0]
+        else:
+            pk = connection.ops.last_insert_id(statement, meta.db_table, meta.pk.column)
+        setattr(instance, meta.pk.attname, pk)
     instance._state.adding, instance._state.db = False, alias

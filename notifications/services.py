@@ -31,6 +31,7 @@ from django.db.models import F
 
 from core.calendar import VN_TZ
 from core.models import User
+from core.statements import cursor as statement_cursor
 
 from .channels import SENDERS, DeliveryError, Message
 from .models import Channel, Delivery, Language, Outbox, Preference
@@ -158,35 +159,35 @@ def _insert_new(rows: list[NewRow], *, now: dt.datetime) -> list[tuple[int, bool
     key = connection.ops.quote_name(Outbox._meta.get_field("idempotency_key").column)
     conflict = f"ON CONFLICT ({key}) DO NOTHING RETURNING id, digest"
     fixed = (Outbox.State.PENDING, 0, "", now)  # state, attempts, last_error, created_at
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            arrays = [list(column) for column in zip(*rows, strict=True)]
-            arrays[3] = [json.dumps(c, cls=DjangoJSONEncoder, ensure_ascii=False) for c in arrays[3]]
-            # Binary arrays where the server binds the parameters: text arrays in the text format are escaped
-            # element by element in Python (most of the time of a large sweep).
-            mark = "%s" if isinstance(cursor.cursor, psycopg.ClientCursor) else "%b"
-            unnest = ", ".join(f"{mark}::{t}[]" for t in _UNNEST_TYPES)
-            # Identifiers quoted from the model, every value a parameter.
-            sql = (
-                f"INSERT INTO {table} ({columns}) "  # noqa: S608
-                f"SELECT r, c, t, x::jsonb, k, d, n, %s::text, %s::smallint, %s::text, %s::timestamptz "
-                f"FROM unnest({unnest}) AS u(r, c, t, x, k, d, n) "
-            )
-            cursor.execute(sql + conflict, [*fixed, *arrays])
-            return [(pk, bool(digest)) for pk, digest in cursor.fetchall()]
-        written: list[tuple[int, bool]] = []
-        one = "(" + ", ".join(["%s"] * len(fields)) + ")"
-        for start in range(0, len(rows), INSERT_CHUNK):
-            chunk = rows[start : start + INSERT_CHUNK]
-            params = [
-                f.get_db_prep_save(value, connection)
-                for row in chunk
-                for f, value in zip(fields, (*row, *fixed), strict=True)
-            ]
-            sql = f"INSERT INTO {table} ({columns}) VALUES {', '.join([one] * len(chunk))} "  # noqa: S608
-            cursor.execute(sql + conflict, params)
-            written += [(pk, bool(digest)) for pk, digest in cursor.fetchall()]
-        return written
+    cursor = statement_cursor()
+    if connection.vendor == "postgresql":
+        arrays = [list(column) for column in zip(*rows, strict=True)]
+        arrays[3] = [json.dumps(c, cls=DjangoJSONEncoder, ensure_ascii=False) for c in arrays[3]]
+        # Binary arrays where the server binds the parameters: text arrays in the text format are escaped
+        # element by element in Python (most of the time of a large sweep).
+        mark = "%s" if isinstance(cursor.cursor, psycopg.ClientCursor) else "%b"
+        unnest = ", ".join(f"{mark}::{t}[]" for t in _UNNEST_TYPES)
+        # Identifiers quoted from the model, every value a parameter.
+        sql = (
+            f"INSERT INTO {table} ({columns}) "  # noqa: S608
+            f"SELECT r, c, t, x::jsonb, k, d, n, %s::text, %s::smallint, %s::text, %s::timestamptz "
+            f"FROM unnest({unnest}) AS u(r, c, t, x, k, d, n) "
+        )
+        cursor.execute(sql + conflict, [*fixed, *arrays])
+        return [(pk, bool(digest)) for pk, digest in cursor.fetchall()]
+    written: list[tuple[int, bool]] = []
+    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    for start in range(0, len(rows), INSERT_CHUNK):
+        chunk = rows[start : start + INSERT_CHUNK]
+        params = [
+            f.get_db_prep_save(value, connection)
+            for row in chunk
+            for f, value in zip(fields, (*row, *fixed), strict=True)
+        ]
+        sql = f"INSERT INTO {table} ({columns}) VALUES {', '.join([one] * len(chunk))} "  # noqa: S608
+        cursor.execute(sql + conflict, params)
+        written += [(pk, bool(digest)) for pk, digest in cursor.fetchall()]
+    return written
 
 
 def _preferences(users: set[User]) -> dict[int, Preference]:

@@ -218,3 +218,33 @@ def test_a_model_with_save_signals_or_an_expression_goes_through_save():
     p.revision_round = F("revision_round") + 1
     update(p, ["revision_round"])
     assert Proposal.objects.get(pk=p.pk).revision_round == 2
+
+
+def test_the_statement_cursor_is_kept_per_session_and_logging_sees_its_statements():
+    from core.statements import cursor
+
+    p = ProposalFactory()
+    first = cursor()
+    assert cursor() is first
+    with CaptureQueriesContext(connection) as captured:
+        logging = cursor()
+        assert logging is not first  # the logging cursor is another class: its statements are counted
+        assert transitions._LOCK.one(pk=p.pk).pk == p.pk
+    assert [q["sql"].split()[0] for q in captured.captured_queries] == ["SELECT"]
+    assert cursor() is not logging  # logging off again
+    first.close()
+    assert cursor() is not first  # a closed cursor is replaced
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_new_database_session_gets_a_new_statement_cursor():
+    from core.statements import cursor
+
+    p = ProposalFactory()
+    before = cursor()
+    connection.close()
+    after = cursor()
+    assert after is not before and after.cursor.connection is connection.connection
+    assert (
+        Shape(Proposal, lambda pk: Proposal.objects.filter(pk=pk).order_by(), pk=int).one(pk=p.pk).pk == p.pk
+    )
