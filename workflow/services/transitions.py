@@ -251,7 +251,8 @@ def _notify(proposal: Proposal, event: TransitionEvent, next_task: Task | None, 
                 {
                     **{k: v for k, v in context.items() if k != "pin"},
                     "task": next_task.pk,
-                    "step": next_task.get_status_display(),
+                    # The label itself: get_status_display() builds a dict of every choice, translating each.
+                    "step": str(Status(next_task.status).label),
                     "due_at": local_datetime(next_task.due_at),
                 },
                 f"task:{next_task.pk}:waiting",
