@@ -15,7 +15,10 @@ class Scale:
     name: str
     proposals: int  # each đề án has 5 tasks (1 open for half of them) and 10 audit events
     b2_sizes: tuple[int, int, int]  # task-table sizes at which B2 is measured (the last is the full data set)
-    b1_transitions: int  # transitions per process per repeat
+    b1_transitions: int  # transitions per process per repeat, timed
+    b1_warmup: (
+        int  # transitions per process before the clock starts (both sides): its connection's statements
+    )
     b2_samples: int  # timed calls per query per repeat
     b4_history_events: int
     b5_seconds: int
@@ -23,9 +26,9 @@ class Scale:
 
 
 SCALES = {
-    "full": Scale("full", 200_000, (10_000, 100_000, 1_000_000), 60, 60, 1_000, 5, 1_500),
-    "smoke": Scale("smoke", 20_000, (2_000, 20_000, 100_000), 30, 40, 1_000, 3, 1_000),
-    "tiny": Scale("tiny", 600, (500, 1_500, 3_000), 6, 20, 200, 1, 60),
+    "full": Scale("full", 200_000, (10_000, 100_000, 1_000_000), 200, 10, 60, 1_000, 5, 1_500),
+    "smoke": Scale("smoke", 20_000, (2_000, 20_000, 100_000), 100, 5, 40, 1_000, 3, 1_000),
+    "tiny": Scale("tiny", 600, (500, 1_500, 3_000), 6, 1, 20, 200, 1, 60),
 }
 
 
