@@ -14,6 +14,14 @@ fragment may depend on, so that a cached copy is only ever shown where the same 
     built for what they could see before. The box counts (``kc_counts``, workflow/context_processors.py) stay
     live: the cached copy holds a marker for each count, replaced by this request's figure.
 
+``{% shell_cache "values" box can_bulk_claim … %}``
+    a part of a page that depends on nothing but the values listed, the language and the script prefix; the
+    counts stay live as in the menu. The task boxes' tabs, filter labels and table head (workflow/task_box.html)
+    are a score of translated labels and three reversed links, the same for every officer. Each value must be
+    text, a number, a boolean or None (a lazy translation counts as its text); with any other value the fragment
+    is rendered every time. What a person typed (a search) is never one of them: a key per search would
+    fill the copy.
+
 ``{% shell_page %}{% shell_slot "title" %}…{% endshell_slot %}…{% endshell_page %}`` (workflow/base.html)
     the whole document around a staff page: viewflow's head, menu, toolbar and snackbar, rendered once per
     menu key (above) from core/shell_page.html with a marker in each place that differs from one request to
@@ -36,9 +44,10 @@ import threading
 
 from django import template
 from django.conf import settings
-from django.template.base import render_value_in_context
+from django.template.base import FilterExpression, render_value_in_context
 from django.template.defaultfilters import title
 from django.urls import get_script_prefix
+from django.utils.functional import Promise
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
@@ -99,22 +108,40 @@ def _menu_key(context) -> tuple | None:
     )
 
 
+_KEY_TYPES = (str, int, bool, type(None))
+
+
+def _key_value(value):
+    """A value fit for a fragment's key, or the marker ``_UNFIT`` (the fragment is then rendered every time)."""
+    if isinstance(value, Promise):
+        return str(value)  # in the active language, which is part of the key
+    return value if isinstance(value, _KEY_TYPES) else _UNFIT
+
+
+_UNFIT = object()
+
+
 class ShellCacheNode(template.Node):
-    def __init__(self, kind: str, nodelist, place: tuple):
+    def __init__(self, kind: str, nodelist, place: tuple, values: tuple[FilterExpression, ...] = ()):
         self.kind = kind
         self.nodelist = nodelist
         self.place = place  # which {% shell_cache %} of which template
+        self.values = values
 
     def render(self, context):
         if settings.DEBUG:  # an edited template shows at once
             return self.nodelist.render(context)
         if self.kind == "menu":
             vary = _menu_key(context)
-            if vary is None:
-                return self.nodelist.render(context)
+        elif self.kind == "values":
+            vary = tuple(_key_value(v.resolve(context)) for v in self.values)
+            if _UNFIT in vary:
+                vary = None
         else:
             vary = ()
-        counts = context.get("kc_counts") if self.kind == "menu" else None
+        if vary is None:
+            return self.nodelist.render(context)
+        counts = context.get("kc_counts") if self.kind != "static" else None
         key = (self.place, self.kind, get_language(), get_script_prefix(), tuple(sorted(counts or ())), vary)
         html = _fragments.get(key)
         if html is None:
@@ -129,14 +156,19 @@ class ShellCacheNode(template.Node):
 
 @register.tag("shell_cache")
 def shell_cache(parser, token):
-    """``{% shell_cache "static" %}…{% endshell_cache %}`` or ``{% shell_cache "menu" %}…{% endshell_cache %}``."""
+    """``{% shell_cache "static" %}``, ``{% shell_cache "menu" %}`` or ``{% shell_cache "values" a b … %}``, each
+    closed by ``{% endshell_cache %}``."""
     bits = token.split_contents()
-    if len(bits) != 2 or bits[1].strip("'\"") not in ("static", "menu"):
-        raise template.TemplateSyntaxError('{% shell_cache "static" %} or {% shell_cache "menu" %}')
+    kind = bits[1].strip("'\"") if len(bits) >= 2 else ""
+    if kind not in ("static", "menu", "values") or (len(bits) > 2) != (kind == "values"):
+        raise template.TemplateSyntaxError(
+            '{% shell_cache "static" %}, {% shell_cache "menu" %} or {% shell_cache "values" a b … %}'
+        )
+    values = tuple(parser.compile_filter(bit) for bit in bits[2:])
     nodelist = parser.parse(("endshell_cache",))
     parser.delete_first_token()
     place = (parser.origin.name if parser.origin else "", token.lineno, token.position)
-    return ShellCacheNode(bits[1].strip("'\""), nodelist, place)
+    return ShellCacheNode(kind, nodelist, place, values)
 
 
 class ShellSlotNode(template.Node):

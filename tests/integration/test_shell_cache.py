@@ -77,6 +77,49 @@ def test_the_cached_shell_is_the_page_built_without_it(client, w, url, names):
             assert first == fresh and again == fresh, (name, lang)
 
 
+BOX_URLS = (
+    "/cong-viec/cua-toi/?status=district_submitted&due=overdue",
+    "/cong-viec/cua-toi/",
+    "/cong-viec/hang-cho/?due=soon&content_type=machinery&q=%3Cb%3E",
+    "/cong-viec/hang-cho/?unit=1&plan_year=2026",
+    "/cong-viec/hang-cho/",
+    "/cong-viec/da-xu-ly/",
+)
+
+
+def test_the_task_boxes_fixed_parts_from_the_copy_are_the_page_built_without_it(client, w):
+    """The tabs, filter labels and table head come from {% shell_cache "values" %} copies keyed by the box, the
+    filters' options and the due filter; the search text, the year and the rows are rendered every time. One
+    copy for all the boxes and filters in turn: a copy shown where its key does not fit would differ."""
+    p = drive(w, complete_proposal(w), "district_submit")
+    claim(p.tasks.get(completed_at__isnull=True).pk, actor=w.user("appraiser"), now=at(3))
+    for url in BOX_URLS:
+        for name in ("appraiser", "appraiser2", "head"):
+            for lang in ("vi", "en"):
+                with override_settings(DEBUG=True):
+                    fresh = page(client, w, name, url, lang)
+                first, again = page(client, w, name, url, lang), page(client, w, name, url, lang)
+                assert first == fresh and again == fresh, (url, name, lang)
+    kept = [key for key in shell._fragments if key[1] == "values"]
+    assert {key[0][0].rsplit("/", 1)[-1] for key in kept} == {"task_box.html"}
+    assert all(isinstance(v, str | int | bool | type(None)) for key in kept for v in key[-1])
+
+
+def test_a_fragment_keyed_by_a_value_of_another_kind_is_rendered_every_time(rf):
+    from django.template import Context, Template
+
+    shell.clear()
+    tpl = Template(
+        '{% load shell %}{% shell_cache "values" box thing %}[{{ box }}/{{ thing }}]{% endshell_cache %}'
+    )
+    assert tpl.render(Context({"box": "inbox", "thing": 1})) == "[inbox/1]"
+    assert tpl.render(Context({"box": "inbox", "thing": 2})) == "[inbox/2]"
+    assert tpl.render(Context({"box": "inbox", "thing": [1]})) == "[inbox/[1]]"
+    assert tpl.render(Context({"box": "inbox", "thing": [2]})) == "[inbox/[2]]"  # a list is not a key
+    assert len(shell._fragments) == 2
+    shell.clear()
+
+
 def test_a_user_who_loses_a_role_does_not_see_the_old_menu(client, w):
     finance, auditor = w.user("finance"), Group.objects.get(name="auditor")
     finance.groups.add(auditor)
