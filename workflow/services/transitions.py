@@ -71,27 +71,17 @@ def fire(
                 raise NotPermitted(decision.reason)
 
             ctx = steps.StepContext(proposal, t, actor, now, comment, dict(data or {}))
+            before = [getattr(proposal, name) for name in STEP_FIELDS]
             cleaned = steps.run_checks(ctx)
             steps.record(ctx, cleaned)
 
             proposal.status, proposal.status_changed_at, proposal.updated_at = target, now, now
-            update(
-                proposal,
-                [
-                    "status",
-                    "status_changed_at",
-                    "updated_at",
-                    "lodged_at",
-                    "dossier_due_at",
-                    "pin_hash",
-                    "revision_round",
-                    "returned_from",
-                    "recommended_amount",
-                    "verified_amount",
-                    "approved_amount",
-                    "settled_amount",
-                ],
-            )
+            # The status, and whichever of the step's fields the step changed (a district's endorsement changes
+            # none of them): the row is locked, so nothing else changed it meanwhile.
+            changed = [
+                name for name, old in zip(STEP_FIELDS, before, strict=True) if getattr(proposal, name) != old
+            ]
+            update(proposal, ["status", "status_changed_at", "updated_at", *changed])
             close_task(task, by=decision.on_behalf_of or actor, now=now, outcome=trigger)
             next_task = open_task(proposal, target, lifecycle, now, due_on=ctx.due_on)
             event = append_event(
@@ -121,6 +111,19 @@ def fire(
             _("Đề án vừa được người khác xử lý; không có gì được ghi. Vui lòng tải lại và thử lại.")
         ) from exc
 
+
+# The đề án's fields a step may set (workflow/services/steps.py), written when it changed them.
+STEP_FIELDS = (
+    "lodged_at",
+    "dossier_due_at",
+    "pin_hash",
+    "revision_round",
+    "returned_from",
+    "recommended_amount",
+    "verified_amount",
+    "approved_amount",
+    "settled_amount",
+)
 
 # The statements of fire's reads, written by the ORM once per process (core/statements.py). At most one row
 # each (the primary key; one open task per đề án), so no ORDER BY: neither first()'s nor the models' default.
