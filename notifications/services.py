@@ -11,6 +11,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import datetime as dt
+import functools
 import json
 import logging
 import os
@@ -150,31 +151,42 @@ _UNNEST_TYPES = ("bigint", "text", "text", "text", "text", "boolean", "timestamp
 INSERT_CHUNK = 1000  # rows per VALUES statement elsewhere (SQLite)
 
 
+@functools.cache
+def _insert_parts(vendor: str, mark: str) -> tuple[list, str, str]:
+    """The outbox insert's fields, its SQL up to the rows, and its ON CONFLICT clause, made once per process
+    (identifiers quoted from the model, every value a parameter)."""
+    ops = connection.ops
+    fields = [Outbox._meta.get_field(name) for name in _INSERTED]
+    table = ops.quote_name(Outbox._meta.db_table)
+    columns = ", ".join(ops.quote_name(f.column) for f in fields)
+    key = ops.quote_name(Outbox._meta.get_field("idempotency_key").column)
+    conflict = f"ON CONFLICT ({key}) DO NOTHING RETURNING id, digest"
+    if vendor != "postgresql":
+        return fields, f"INSERT INTO {table} ({columns}) VALUES ", conflict  # noqa: S608
+    unnest = ", ".join(f"{mark}::{t}[]" for t in _UNNEST_TYPES)
+    sql = (
+        f"INSERT INTO {table} ({columns}) "  # noqa: S608
+        f"SELECT r, c, t, x::jsonb, k, d, n, %s::text, %s::smallint, %s::text, %s::timestamptz "
+        f"FROM unnest({unnest}) AS u(r, c, t, x, k, d, n) "
+    )
+    return fields, sql, conflict
+
+
 def _insert_new(rows: list[NewRow], *, now: dt.datetime) -> list[tuple[int, bool]]:
     """Insert the rows whose key is new; (id, digest) of each row written. A key written before, or by a
     concurrent caller a moment ago, is skipped by the unique index, never raised."""
-    fields = [Outbox._meta.get_field(name) for name in _INSERTED]
-    table = connection.ops.quote_name(Outbox._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    key = connection.ops.quote_name(Outbox._meta.get_field("idempotency_key").column)
-    conflict = f"ON CONFLICT ({key}) DO NOTHING RETURNING id, digest"
     fixed = (Outbox.State.PENDING, 0, "", now)  # state, attempts, last_error, created_at
     cursor = statement_cursor()
     if connection.vendor == "postgresql":
-        arrays = [list(column) for column in zip(*rows, strict=True)]
-        arrays[3] = [json.dumps(c, cls=DjangoJSONEncoder, ensure_ascii=False) for c in arrays[3]]
         # Binary arrays where the server binds the parameters: text arrays in the text format are escaped
         # element by element in Python (most of the time of a large sweep).
         mark = "%s" if isinstance(cursor.cursor, psycopg.ClientCursor) else "%b"
-        unnest = ", ".join(f"{mark}::{t}[]" for t in _UNNEST_TYPES)
-        # Identifiers quoted from the model, every value a parameter.
-        sql = (
-            f"INSERT INTO {table} ({columns}) "  # noqa: S608
-            f"SELECT r, c, t, x::jsonb, k, d, n, %s::text, %s::smallint, %s::text, %s::timestamptz "
-            f"FROM unnest({unnest}) AS u(r, c, t, x, k, d, n) "
-        )
+        _, sql, conflict = _insert_parts(connection.vendor, mark)
+        arrays = [list(column) for column in zip(*rows, strict=True)]
+        arrays[3] = [json.dumps(c, cls=DjangoJSONEncoder, ensure_ascii=False) for c in arrays[3]]
         cursor.execute(sql + conflict, [*fixed, *arrays])
         return [(pk, bool(digest)) for pk, digest in cursor.fetchall()]
+    fields, insert, conflict = _insert_parts(connection.vendor, "%s")
     written: list[tuple[int, bool]] = []
     one = "(" + ", ".join(["%s"] * len(fields)) + ")"
     for start in range(0, len(rows), INSERT_CHUNK):
@@ -184,8 +196,7 @@ def _insert_new(rows: list[NewRow], *, now: dt.datetime) -> list[tuple[int, bool
             for row in chunk
             for f, value in zip(fields, (*row, *fixed), strict=True)
         ]
-        sql = f"INSERT INTO {table} ({columns}) VALUES {', '.join([one] * len(chunk))} "  # noqa: S608
-        cursor.execute(sql + conflict, params)
+        cursor.execute(insert + ", ".join([one] * len(chunk)) + " " + conflict, params)
         written += [(pk, bool(digest)) for pk, digest in cursor.fetchall()]
     return written
 
