@@ -44,7 +44,8 @@ def cursor(alias: str = "default"):
     """Django's cursor for ``alias``, made once per database session and reused by each statement sent through it.
 
     A new one is made when the session is a new one (reconnected), when query logging was switched on or off
-    since (``CaptureQueriesContext``, DEBUG: the logging cursor is another class), or when it was closed. A
+    since (``CaptureQueriesContext``, DEBUG: the logging cursor is another class), or when it was closed. On
+    SQLite (``make run``) each call makes one, as its cursor cannot tell whether it was closed. A
     caller reads its results before it returns; the next statement discards them."""
     connection = connections[alias]
     logged = connection.queries_logged
@@ -55,7 +56,10 @@ def cursor(alias: str = "default"):
             connection.validate_thread_sharing()
             return wrapper
     wrapper = connection.cursor()
-    connection._kc_statement_cursor = (wrapper, connection.connection, logged)
+    if hasattr(
+        wrapper.cursor, "closed"
+    ):  # psycopg's cursor tells whether it was closed; SQLite's cannot: not kept
+        connection._kc_statement_cursor = (wrapper, connection.connection, logged)
     return wrapper
 
 

@@ -177,3 +177,70 @@ def test_a_role_taken_away_is_gone_at_the_next_request(client, w):
     finance.groups.clear()
     response = client.get(reverse("tasks:inbox"))
     assert response.status_code in (302, 403)
+
+
+SQLITE_PROBE = """
+import django, json
+django.setup()
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+from django.test import Client
+from core.auth_backends import UserBackend
+from core.models import AdministrativeUnit, User
+from workflow.models import Proposal, TransitionEvent
+from workflow.services.audit import verify_chains
+call_command("migrate", verbosity=0)
+call_command("seed_demo", verbosity=0)  # what make run loads: đề án driven through their transitions
+unit = AdministrativeUnit.objects.create(code="99", name="Tỉnh Thử Nghiệm", level="province")
+user = User.objects.create_user("thamdinh", password="x-password-1", first_name="Lan", unit=unit)
+user.groups.add(Group.objects.get_or_create(name="appraiser")[0], Group.objects.get_or_create(name="auditor")[0])
+bare = User.objects.create_user("khongvaitro", password="x-password-1")
+client = Client()
+client.force_login(user)
+page = client.get("/cong-viec/cua-toi/", HTTP_ACCEPT_LANGUAGE="vi")
+print(json.dumps({
+  "status": page.status_code,
+  "tabs": "Việc của tôi" in page.content.decode(),
+  "roles": sorted(UserBackend().get_user(user.pk).role_names),
+  "bare": sorted(UserBackend().get_user(bare.pk).role_names),
+  "missing": UserBackend().get_user(10**9) is None,
+  "demo": [Proposal.objects.count() > 1, TransitionEvent.objects.filter(kind="transition").count() > 1],
+  "chains": verify_chains().ok,
+}))
+"""
+
+
+def test_a_signed_in_officer_gets_the_inbox_on_sqlite_as_make_run_serves_it(tmp_path):
+    """What ``make run`` serves from SQLite: its demo data is loaded through the transition service (the
+    statements written once, the outbox insert), its audit chains verify, an appraiser opens the inbox, a user
+    without a role has none and an unknown id is nobody."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(tmp_path),
+        "LANG": "C.UTF-8",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}",
+        "REDIS_URL": "",
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+    root = Path(__file__).resolve().parents[2]
+    result = subprocess.run(
+        [sys.executable, "-c", SQLITE_PROBE], cwd=root, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    out = json.loads(result.stdout.strip().splitlines()[-1])
+    assert out == {
+        "status": 200,
+        "tabs": True,
+        "roles": ["appraiser", "auditor"],
+        "bare": [],
+        "missing": True,
+        "demo": [True, True],
+        "chains": True,
+    }

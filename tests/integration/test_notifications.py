@@ -625,141 +625,129 @@ def test_a_delivery_batch_costs_the_same_statements_whatever_its_size(w, gateway
     assert len(gateway.requests) == 14
 
 
-@pytest.mark.redis
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_commits_close_together_share_one_delivery_task(settings):
-    """The publisher thread waits PUBLISH_WINDOW_SECONDS after a hand-over for others to fill a task: three
-    transactions of two rows each, committed within the window, go out as one task of six ids."""
-    import base64
+class DeliveryQueue:
+    """A Redis queue of the test's own that the delivery tasks published meanwhile go to."""
 
+    def __init__(self, broker, name: str):
+        self.broker, self.name = broker, name
+
+    def __len__(self) -> int:
+        return self.broker.llen(self.name)
+
+    def tasks(self) -> list[dict]:
+        """The task messages, in the order they were published."""
+        return [json.loads(m) for m in reversed(self.broker.lrange(self.name, 0, -1))]
+
+    def batches(self) -> list[list[int]]:
+        """The outbox ids each task carries."""
+        import base64
+
+        return [json.loads(base64.b64decode(t["body"]))[0][0] for t in self.tasks()]
+
+    def clear(self) -> None:
+        self.broker.delete(self.name)
+
+
+@pytest.fixture
+def delivery_queue(settings):
     import redis as redis_client
 
     from config.celery import app
-    from notifications.services import wait_for_publisher
 
     if not settings.CELERY_BROKER_URL.startswith("redis"):
         pytest.skip("needs Redis as the Celery broker (REDIS_URL)")
-    settings.NOTIFICATIONS = {**settings.NOTIFICATIONS, "DELIVERY_BATCH": 6, "PUBLISH_WINDOW_SECONDS": 5.0}
-    queue = f"kc-test-{uuid.uuid4().hex[:8]}"
-    broker = redis_client.Redis.from_url(settings.CELERY_BROKER_URL)
-    previous, app.conf.task_default_queue = app.conf.task_default_queue, queue
+    queue = DeliveryQueue(
+        redis_client.Redis.from_url(settings.CELERY_BROKER_URL), f"kc-test-{uuid.uuid4().hex[:8]}"
+    )
+    previous, app.conf.task_default_queue = app.conf.task_default_queue, queue.name
     try:
-        w = build_world()
-        assert wait_for_publisher(10)
-        for key in ("c1", "c2", "c3"):
-            with transaction.atomic():
-                queue_message(
-                    recipients=[w.users["district"]], template="task.waiting", key=key, now=T0, context={}
-                )
-        written = sorted(Outbox.objects.values_list("pk", flat=True))
-        assert wait_for_publisher(10)  # a full task goes out at once, before the window ends
-        tasks = [json.loads(m) for m in reversed(broker.lrange(queue, 0, -1))]
-        batches = [json.loads(base64.b64decode(t["body"]))[0][0] for t in tasks]
-        assert len(written) == 6 and batches == [written]
-
-        # A task that is not full waits out the window, unless someone waits for the publisher: then it goes
-        # out at once (well within wait_for_publisher's 10 s, against a window of a minute).
-        settings.NOTIFICATIONS = {**settings.NOTIFICATIONS, "PUBLISH_WINDOW_SECONDS": 60.0}
-        broker.delete(queue)
-        with transaction.atomic():
-            queue_message(
-                recipients=[w.users["district"]], template="task.waiting", key="c4", now=T0, context={}
-            )
-        assert wait_for_publisher(10)
-        (task,) = [json.loads(m) for m in broker.lrange(queue, 0, -1)]
-        assert len(json.loads(base64.b64decode(task["body"]))[0][0]) == 2
+        yield queue
     finally:
         app.conf.task_default_queue = previous
-        broker.delete(queue)
+        queue.clear()
 
 
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_within_the_window_only_full_tasks_go_out_and_the_rest_waits_for_more(settings):
+def test_commits_close_together_share_one_delivery_task(settings, delivery_queue):
+    """The publisher thread waits PUBLISH_WINDOW_SECONDS after a hand-over for others to fill a task: three
+    transactions of two rows each, committed within the window, go out as one task of six ids."""
+    from notifications.services import wait_for_publisher
+
+    settings.NOTIFICATIONS = {**settings.NOTIFICATIONS, "DELIVERY_BATCH": 6, "PUBLISH_WINDOW_SECONDS": 5.0}
+    w = build_world()
+    assert wait_for_publisher(10)
+    for key in ("c1", "c2", "c3"):
+        with transaction.atomic():
+            queue_message(
+                recipients=[w.users["district"]], template="task.waiting", key=key, now=T0, context={}
+            )
+    written = sorted(Outbox.objects.values_list("pk", flat=True))
+    assert wait_for_publisher(10)  # a full task goes out at once, before the window ends
+    assert len(written) == 6 and delivery_queue.batches() == [written]
+
+    # A task that is not full waits out the window, unless someone waits for the publisher: then it goes
+    # out at once (well within wait_for_publisher's 10 s, against a window of a minute).
+    settings.NOTIFICATIONS = {**settings.NOTIFICATIONS, "PUBLISH_WINDOW_SECONDS": 60.0}
+    delivery_queue.clear()
+    with transaction.atomic():
+        queue_message(recipients=[w.users["district"]], template="task.waiting", key="c4", now=T0, context={})
+    assert wait_for_publisher(10)
+    (batch,) = delivery_queue.batches()
+    assert len(batch) == 2
+
+
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_within_the_window_only_full_tasks_go_out_and_the_rest_waits_for_more(settings, delivery_queue):
     """Two commits of three rows, with four ids to a task: the first full task goes out at once and the two ids
     left over wait for the next hand-overs (not a second, half-empty task), until someone waits for the
     publisher. Each task's headers show its ids."""
-    import base64
-
-    import redis as redis_client
-
-    from config.celery import app
     from notifications.services import wait_for_publisher
 
-    if not settings.CELERY_BROKER_URL.startswith("redis"):
-        pytest.skip("needs Redis as the Celery broker (REDIS_URL)")
     settings.NOTIFICATIONS = {**settings.NOTIFICATIONS, "DELIVERY_BATCH": 4, "PUBLISH_WINDOW_SECONDS": 60.0}
-    queue = f"kc-test-{uuid.uuid4().hex[:8]}"
-    broker = redis_client.Redis.from_url(settings.CELERY_BROKER_URL)
-    previous, app.conf.task_default_queue = app.conf.task_default_queue, queue
-    try:
-        w = build_world()
-        people = [w.users["district"], w.users["applicant"], w.users["appraiser"]]
-        assert wait_for_publisher(10)
-        for key in ("d1", "d2"):
-            with transaction.atomic():
-                queue_message(
-                    recipients=people,
-                    template="task.waiting",
-                    key=key,
-                    now=T0,
-                    context={},
-                    channels=["email"],
-                )
-        written = sorted(Outbox.objects.values_list("pk", flat=True))
-        assert len(written) == 6
-        deadline = time.monotonic() + 10
-        while broker.llen(queue) < 1 and time.monotonic() < deadline:
-            time.sleep(0.01)
-        time.sleep(0.3)  # time enough for a second task, were one sent
-        first = [json.loads(m) for m in broker.lrange(queue, 0, -1)]
-        assert len(first) == 1
-        assert wait_for_publisher(10)  # the two left over go out now
-        tasks = [json.loads(m) for m in reversed(broker.lrange(queue, 0, -1))]
-        batches = [json.loads(base64.b64decode(t["body"]))[0][0] for t in tasks]
-        assert [len(b) for b in batches] == [4, 2]
-        assert sorted(pk for b in batches for pk in b) == written
-        assert [t["headers"]["argsrepr"] for t in tasks] == [repr((b,)) for b in batches]
-    finally:
-        app.conf.task_default_queue = previous
-        broker.delete(queue)
+    w = build_world()
+    people = [w.users["district"], w.users["applicant"], w.users["appraiser"]]
+    assert wait_for_publisher(10)
+    for key in ("d1", "d2"):
+        with transaction.atomic():
+            queue_message(
+                recipients=people, template="task.waiting", key=key, now=T0, context={}, channels=["email"]
+            )
+    written = sorted(Outbox.objects.values_list("pk", flat=True))
+    assert len(written) == 6
+    deadline = time.monotonic() + 10
+    while len(delivery_queue) < 1 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.3)  # time enough for a second task, were one sent
+    assert len(delivery_queue.tasks()) == 1
+    assert wait_for_publisher(10)  # the two left over go out now
+    batches = delivery_queue.batches()
+    assert [len(b) for b in batches] == [4, 2]
+    assert sorted(pk for b in batches for pk in b) == written
+    assert [t["headers"]["argsrepr"] for t in delivery_queue.tasks()] == [repr((b,)) for b in batches]
 
 
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_a_commit_hands_its_rows_to_the_broker_in_batches_from_the_publisher_thread(settings):
+def test_a_commit_hands_its_rows_to_the_broker_in_batches_from_the_publisher_thread(settings, delivery_queue):
     """The request does not publish: after commit the new ids go to the process's publisher thread, which puts
     one ``deliver_batch`` task per DELIVERY_BATCH ids on the broker; a rolled-back transaction publishes none."""
-    import base64
-
-    import redis as redis_client
-
-    from config.celery import app
     from notifications.services import wait_for_publisher
 
-    if not settings.CELERY_BROKER_URL.startswith("redis"):
-        pytest.skip("needs Redis as the Celery broker (REDIS_URL)")
     settings.NOTIFICATIONS = {**settings.NOTIFICATIONS, "DELIVERY_BATCH": 4}
-    queue = f"kc-test-{uuid.uuid4().hex[:8]}"
-    broker = redis_client.Redis.from_url(settings.CELERY_BROKER_URL)
-    previous, app.conf.task_default_queue = app.conf.task_default_queue, queue
-    try:
-        w = build_world()
-        people = [w.users["district"], w.users["applicant"]]
-        with transaction.atomic():
-            for key in ("b1", "b2", "b3"):
-                queue_message(recipients=people, template="task.waiting", key=key, now=T0, context={})
-            written = sorted(Outbox.objects.values_list("pk", flat=True))
-            assert broker.llen(queue) == 0  # nothing before the commit
-        with pytest.raises(RuntimeError), transaction.atomic():
-            queue_message(recipients=people, template="task.waiting", key="rolled-back", now=T0, context={})
-            raise RuntimeError
-        assert wait_for_publisher(10)
-        tasks = [json.loads(m) for m in reversed(broker.lrange(queue, 0, -1))]
-        assert {t["headers"]["task"] for t in tasks} == {"notifications.tasks.deliver_batch"}
-        batches = [json.loads(base64.b64decode(t["body"]))[0][0] for t in tasks]
-        assert len(written) == 12 and [len(b) for b in batches] == [4, 4, 4]
-        assert sorted(pk for b in batches for pk in b) == written
-    finally:
-        app.conf.task_default_queue = previous
-        broker.delete(queue)
+    w = build_world()
+    people = [w.users["district"], w.users["applicant"]]
+    with transaction.atomic():
+        for key in ("b1", "b2", "b3"):
+            queue_message(recipients=people, template="task.waiting", key=key, now=T0, context={})
+        written = sorted(Outbox.objects.values_list("pk", flat=True))
+        assert len(delivery_queue) == 0  # nothing before the commit
+    with pytest.raises(RuntimeError), transaction.atomic():
+        queue_message(recipients=people, template="task.waiting", key="rolled-back", now=T0, context={})
+        raise RuntimeError
+    assert wait_for_publisher(10)
+    assert {t["headers"]["task"] for t in delivery_queue.tasks()} == {"notifications.tasks.deliver_batch"}
+    batches = delivery_queue.batches()
+    assert len(written) == 12 and [len(b) for b in batches] == [4, 4, 4]
+    assert sorted(pk for b in batches for pk in b) == written
