@@ -198,7 +198,8 @@ class TaskBoxView(StaffMixin, TemplateView):
         query = g.copy()
         query.pop("after", None)
         user = self.request.user
-        can_reassign = self.box == "queue" and user.has_role(Role.DEPARTMENT_HEAD)
+        can_bulk_claim = self.box == "queue"
+        can_reassign = can_bulk_claim and user.has_role(Role.DEPARTMENT_HEAD)
         return {
             **super().get_context_data(**kwargs),
             "box": self.box,
@@ -207,7 +208,7 @@ class TaskBoxView(StaffMixin, TemplateView):
             "rows_html": rows_html(
                 display_rows(page.rows, self.box),
                 self.box,
-                can_bulk_claim=self.box == "queue",
+                can_bulk_claim=can_bulk_claim,
                 can_reassign=can_reassign,
             ),
             "can_reassign": can_reassign,
@@ -216,7 +217,7 @@ class TaskBoxView(StaffMixin, TemplateView):
             "content_type_options": choice_options_html("content_type", get_language(), filters.content_type),
             "unit_options": options_html(_options(child_units(user.unit_id), filters.unit)),
             "now": self.now,
-            "can_bulk_claim": self.box == "queue",
+            "can_bulk_claim": can_bulk_claim,
         }
 
 
