@@ -7,8 +7,12 @@ class CoreConfig(AppConfig):
     verbose_name = _("Danh mục chung")
 
     def ready(self) -> None:
+        from django.db.backends.signals import connection_created
+
         from .config_cache import watch
+        from .db import use_c_timestamptz_loader
         from .models import AdministrativeUnit, CalendarOverride
 
         watch(CalendarOverride, "calendar")
         watch(AdministrativeUnit, "unit_names", "unit_children")
+        connection_created.connect(use_c_timestamptz_loader, dispatch_uid="core.c_timestamptz_loader")

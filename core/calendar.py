@@ -10,6 +10,8 @@ from functools import cache
 
 import holidays
 
+from core.config_cache import cached
+
 VN_TZ = zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")
 # The hour at which a deadline falls on its last working day (end of the office day).
 END_OF_DAY = dt.time(17, 0)
@@ -29,13 +31,13 @@ class WorkingCalendar:
     _holidays: holidays.HolidayBase = field(default_factory=vietnam_holidays, compare=False)
     # Each day's answer, worked out once per calendar (a deadline walks a dozen days; a page of deadlines more).
     _answers: dict[dt.date, bool] = field(default_factory=dict, compare=False, repr=False)
+    # Each (start, n) of add_working_days, likewise: the transitions of a day all count from the same date.
+    _sums: dict[tuple[dt.date, int], dt.date] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def load(cls) -> WorkingCalendar:
         """The calendar with the overrides entered in the admin (one query, then a per-process copy for
         CONFIG_CACHE_SECONDS: core/config_cache.py)."""
-        from core.config_cache import cached
-
         return cached("calendar", cls._read)
 
     @classmethod
@@ -70,11 +72,16 @@ class WorkingCalendar:
         """The n-th working day after ``start`` (``start`` itself not counted); n=0 gives ``start``."""
         if n < 0:
             raise ValueError("n must be >= 0")
-        day = start
+        key = (start, n)
+        found = self._sums.get(key)
+        if found is not None:
+            return found
+        day, one = start, dt.timedelta(days=1)
         while n:
-            day += dt.timedelta(days=1)
+            day += one
             if self.is_working_day(day):
                 n -= 1
+        self._sums[key] = day
         return day
 
     def working_days_between(self, a: dt.date, b: dt.date) -> int:

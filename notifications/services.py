@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from functools import partial
 from typing import NamedTuple
 
-import psycopg
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
@@ -145,14 +144,23 @@ _INSERTED = (
     "last_error",
     "created_at",
 )
-# PostgreSQL receives every column as one array: one statement and a dozen parameters whatever the number of
-# rows (the reminder sweep writes tens of thousands at once).
-_UNNEST_TYPES = ("bigint", "text", "text", "text", "text", "boolean", "timestamptz")
+# PostgreSQL receives the rows as one JSON document, read back by jsonb_to_recordset: one statement and five
+# parameters whatever the number of rows (the reminder sweep writes tens of thousands at once), and one call of
+# the JSON encoder (C) instead of an array dumper per column walking each value in Python.
+_RECORD = (
+    ("r", "bigint"),
+    ("c", "text"),
+    ("t", "text"),
+    ("x", "jsonb"),
+    ("k", "text"),
+    ("d", "boolean"),
+    ("n", "timestamptz"),
+)
 INSERT_CHUNK = 1000  # rows per VALUES statement elsewhere (SQLite)
 
 
 @functools.cache
-def _insert_parts(vendor: str, mark: str) -> tuple[list, str, str]:
+def _insert_parts(vendor: str) -> tuple[list, str, str]:
     """The outbox insert's fields, its SQL up to the rows, and its ON CONFLICT clause, made once per process
     (identifiers quoted from the model, every value a parameter)."""
     ops = connection.ops
@@ -163,11 +171,12 @@ def _insert_parts(vendor: str, mark: str) -> tuple[list, str, str]:
     conflict = f"ON CONFLICT ({key}) DO NOTHING RETURNING id, digest"
     if vendor != "postgresql":
         return fields, f"INSERT INTO {table} ({columns}) VALUES ", conflict  # noqa: S608
-    unnest = ", ".join(f"{mark}::{t}[]" for t in _UNNEST_TYPES)
+    names = ", ".join(name for name, _ in _RECORD)
+    record = ", ".join(f"{name} {kind}" for name, kind in _RECORD)
     sql = (
         f"INSERT INTO {table} ({columns}) "  # noqa: S608
-        f"SELECT r, c, t, x::jsonb, k, d, n, %s::text, %s::smallint, %s::text, %s::timestamptz "
-        f"FROM unnest({unnest}) AS u(r, c, t, x, k, d, n) "
+        f"SELECT {names}, %s::text, %s::smallint, %s::text, %s::timestamptz "
+        f"FROM jsonb_to_recordset(%s::jsonb) AS u({record}) "
     )
     return fields, sql, conflict
 
@@ -178,15 +187,20 @@ def _insert_new(rows: list[NewRow], *, now: dt.datetime) -> list[tuple[int, bool
     fixed = (Outbox.State.PENDING, 0, "", now)  # state, attempts, last_error, created_at
     cursor = statement_cursor()
     if connection.vendor == "postgresql":
-        # Binary arrays where the server binds the parameters: text arrays in the text format are escaped
-        # element by element in Python (most of the time of a large sweep).
-        mark = "%s" if isinstance(cursor.cursor, psycopg.ClientCursor) else "%b"
-        _, sql, conflict = _insert_parts(connection.vendor, mark)
-        arrays = [list(column) for column in zip(*rows, strict=True)]
-        arrays[3] = [json.dumps(c, cls=DjangoJSONEncoder, ensure_ascii=False) for c in arrays[3]]
-        cursor.execute(sql + conflict, [*fixed, *arrays])
+        _, sql, conflict = _insert_parts(connection.vendor)
+        # The contexts as queue_message always wrote them (DjangoJSONEncoder); the next attempt's time in full
+        # (that encoder keeps milliseconds only).
+        document = json.dumps(
+            [
+                {"r": r[0], "c": r[1], "t": r[2], "x": r[3], "k": r[4], "d": r[5], "n": r[6].isoformat()}
+                for r in rows
+            ],
+            cls=DjangoJSONEncoder,
+            ensure_ascii=False,
+        )
+        cursor.execute(sql + conflict, [*fixed, document])
         return [(pk, bool(digest)) for pk, digest in cursor.fetchall()]
-    fields, insert, conflict = _insert_parts(connection.vendor, "%s")
+    fields, insert, conflict = _insert_parts(connection.vendor)
     written: list[tuple[int, bool]] = []
     one = "(" + ", ".join(["%s"] * len(fields)) + ")"
     for start in range(0, len(rows), INSERT_CHUNK):

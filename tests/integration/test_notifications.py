@@ -230,6 +230,71 @@ def test_a_repeated_key_writes_nothing(w):
     assert Outbox.objects.count() == 2
 
 
+def test_the_outbox_row_holds_exactly_what_was_queued(w):
+    """The rows reach PostgreSQL as one JSON document: text with quotes and accents, nested values, a date and
+    the next attempt's microseconds come back as they were queued; a key repeated in one call is written once."""
+    applicant = w.user("applicant")
+    now = T0.replace(microsecond=123456)
+    context = {
+        "title": 'Đề án "Máy sấy nông sản" – xã Tân Phú\\n',
+        "amount": 1_250_000_000,
+        "items": [{"name": "máy", "qty": 2}, None, True],
+        "accepted_on": dt.date(2026, 3, 10),
+    }
+    assert (
+        queue_message(
+            recipients=[applicant, applicant], template="task.due_soon", context=context, key="x", now=now
+        )
+        == 2
+    )
+    stored = list(
+        Outbox.objects.filter(idempotency_key__startswith="x:")
+        .order_by("channel")
+        .values_list(
+            "recipient",
+            "channel",
+            "template",
+            "context",
+            "idempotency_key",
+            "digest",
+            "next_attempt_at",
+            "state",
+            "attempts",
+            "last_error",
+            "created_at",
+        )
+    )
+    expected_context = {**context, "accepted_on": "2026-03-10"}
+    assert stored == [
+        (
+            applicant.pk,
+            "email",
+            "task.due_soon",
+            expected_context,
+            f"x:{applicant.pk}:email",
+            False,
+            now,
+            "pending",
+            0,
+            "",
+            now,
+        ),
+        (
+            applicant.pk,
+            "sms",
+            "task.due_soon",
+            expected_context,
+            f"x:{applicant.pk}:sms",
+            False,
+            now,
+            "pending",
+            0,
+            "",
+            now,
+        ),
+    ]
+
+
 # --- email and SMS delivery -----------------------------------------------------------------------------------
 
 
