@@ -32,6 +32,17 @@ def _session_cookie(user_id: int) -> str:
     return f"sessionid={session.session_key}"
 
 
+def _csrf_cookie(set_cookies: list[str]) -> str:
+    """``csrftoken=…`` from the first page's Set-Cookie headers."""
+    from django.conf import settings
+
+    for header in set_cookies:
+        pair = header.split(";", 1)[0].strip()
+        if pair.startswith(settings.CSRF_COOKIE_NAME + "="):
+            return pair
+    raise RuntimeError("the inbox page set no CSRF cookie")
+
+
 def _unit_ms(value: str) -> float:
     number, unit = re.match(r"([\d.]+)(us|ms|s|m)", value).groups()
     return float(number) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60_000}[unit]
@@ -75,6 +86,11 @@ def run(ctx: Context) -> None:
         request = urllib.request.Request(base + INBOX, headers={"Cookie": cookie})
         with urllib.request.urlopen(request, timeout=30) as response:  # warm both workers' caches
             rows = response.read().decode().count('data-task="')
+            csrf = _csrf_cookie(response.headers.get_all("Set-Cookie") or [])
+        # From then on the officer's browser sends the CSRF cookie the first page set, as a browser does: without
+        # it every request would mint a new secret and set the cookie again.
+        cookie = f"{cookie}; {csrf}"
+        request = urllib.request.Request(base + INBOX, headers={"Cookie": cookie})
         for _ in range(4):
             urllib.request.urlopen(request, timeout=30).read()
         table, f = [], ctx.figures

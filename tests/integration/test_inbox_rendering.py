@@ -244,3 +244,22 @@ def test_a_signed_in_officer_gets_the_inbox_on_sqlite_as_make_run_serves_it(tmp_
         "demo": [True, True],
         "chains": True,
     }
+
+
+def test_the_rows_links_follow_the_script_prefix_the_site_is_served_under():
+    """The row links are reversed once and kept: per script prefix (a province serving the site under a path)
+    and language, never the links of another mount."""
+    from django.urls import get_script_prefix, set_script_prefix
+
+    from workflow.views.tasks import url_for_pk
+
+    before = get_script_prefix()
+    try:
+        for prefix in ("/", "/khuyen-cong/", "/"):
+            set_script_prefix(prefix)
+            for name in ("proposals:detail", "tasks:claim", "tasks:release", "tasks:reassign"):
+                assert url_for_pk(name)(2785) == reverse(name, args=[2785])
+                assert url_for_pk(name)(2785).startswith(prefix)
+            assert url_for_pk("proposals:detail")(7).startswith(prefix)
+    finally:
+        set_script_prefix(before)

@@ -8,7 +8,7 @@ from html import escape
 from django.contrib import messages
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language, gettext_lazy
@@ -47,11 +47,17 @@ _MARKER = 2_147_483_647  # a pk no URL of ours contains by chance
 
 def url_for_pk(name: str):
     """``pk -> reverse(name, args=[pk])`` that reverses once: the URL reversed for a marker pk, with the marker
-    replaced by each pk (a page of 25 rows otherwise resolves three URL patterns per row)."""
-    url, marker = reverse(name, args=[_MARKER]), str(_MARKER)
+    replaced by each pk (a page of 25 rows otherwise resolves three URL patterns per row). The split URL is kept
+    per URL configuration, script prefix and language, all that a reversed URL depends on."""
+    return _url_for_pk(name, get_urlconf(), get_script_prefix(), get_language())
+
+
+@lru_cache(maxsize=256)
+def _url_for_pk(name: str, urlconf, prefix: str, language: str | None):
+    url, marker = reverse(name, args=[_MARKER], urlconf=urlconf), str(_MARKER)
     head, found, tail = url.partition(marker)
     if not found or marker in tail:
-        return lambda pk: reverse(name, args=[pk])
+        return lambda pk: reverse(name, args=[pk], urlconf=urlconf)
     return lambda pk: f"{head}{pk}{tail}"
 
 
