@@ -16,13 +16,17 @@ the ORM still writes every statement from the models, once per process and datab
 The statements share one Django cursor per connection (``cursor``): making a cursor cost as much as sending a
 short statement.
 
+``together()`` sends the single-row writes of a block as one statement on PostgreSQL (each in a ``WITH``
+clause of its own): a statement costs its process about 35 µs and PostgreSQL 20 µs beyond its own work.
+
 Nothing here knows a table or a column: both come from the models (docs/adr/0003-hot-paths.md, decision 18).
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -251,11 +255,15 @@ def update(instance: Model, fields: Iterable[str]) -> None:
         return
     params = [f.get_db_prep_save(v, connection) for f, v in zip(targets, values, strict=True)]
     params.append(model._meta.pk.get_db_prep_value(instance.pk, connection))
+    instance._state.db = alias
+    pending = getattr(connection, "_kc_together", None)
+    if pending is not None:
+        pending.append(_Write(sql, params, instance, None))
+        return
     statement = cursor(alias)
     statement.execute(sql, params)
     if statement.rowcount != 1:
-        raise DatabaseError("Save with update_fields did not affect any rows.")
-    instance._state.db = alias
+        raise DatabaseError(_NO_ROW)
 
 
 def insert(instance: Model) -> None:
@@ -285,6 +293,11 @@ def insert(instance: Model) -> None:
         instance.save(force_insert=True)
         return
     params = [f.get_db_prep_save(v, connection) for f, v in zip(targets, values, strict=True)]
+    pending = getattr(connection, "_kc_together", None)
+    if pending is not None and auto:
+        pending.append(_Write(sql, params, instance, meta.pk.attname))
+        instance._state.adding, instance._state.db = False, alias
+        return
     statement = cursor(alias)
     statement.execute(sql, params)
     if auto:
@@ -294,3 +307,86 @@ def insert(instance: Model) -> None:
             pk = connection.ops.last_insert_id(statement, meta.db_table, meta.pk.column)
         setattr(instance, meta.pk.attname, pk)
     instance._state.adding, instance._state.db = False, alias
+
+
+# --- several writes in one statement -------------------------------------------------------------------------
+
+_NO_ROW = "Save with update_fields did not affect any rows."
+
+
+@dataclass(frozen=True)
+class _Write:
+    sql: str  # an UPDATE of one row by primary key, or an INSERT … RETURNING the new primary key
+    params: list
+    instance: Model
+    pk_attname: str | None  # an insert: where its new primary key goes
+
+
+@contextmanager
+def together(alias: str = "default") -> Iterator[None]:
+    """The ``update()`` and ``insert()`` calls inside the block go to PostgreSQL as one statement when the block
+    ends, each in a ``WITH`` clause of its own, in the order they were made (a single write is sent as it is)::
+
+        with together():
+            update(proposal, ["status"])
+            update(task, ["completed_at"])
+
+    What the statements would do one by one, they do in one: each update must find its row (else DatabaseError,
+    as ``save(update_fields=…)`` raises), each insert's new primary key is set on its instance when the block
+    ends, not before. Any other statement sent on the connection meanwhile (a read inside the block) first
+    sends the writes waiting, so it sees them. An exception inside the block sends nothing. The writes share
+    one snapshot, as the statements of a data-modifying ``WITH`` do: they must not depend on each other's effects
+    (two rows of one partial unique index, one leaving it and one entering it, belong to separate blocks).
+    Elsewhere than PostgreSQL, or inside another such block, each write goes out at once or joins the outer one.
+    """
+    connection = connections[alias]
+    if connection.vendor != "postgresql" or getattr(connection, "_kc_together", None) is not None:
+        yield
+        return
+    connection._kc_together = []
+
+    def send_waiting_first(execute, sql, params, many, context):
+        _flush(connection, alias)
+        return execute(sql, params, many, context)
+
+    try:
+        with connection.execute_wrapper(send_waiting_first):
+            yield
+            _flush(connection, alias)
+    finally:
+        connection._kc_together = None
+
+
+def _flush(connection, alias: str) -> None:
+    writes, connection._kc_together = connection._kc_together, []
+    if not writes:
+        return
+    statement = cursor(alias)
+    if len(writes) == 1:
+        (write,) = writes
+        statement.execute(write.sql, write.params)
+        if write.pk_attname is None:
+            if statement.rowcount != 1:
+                raise DatabaseError(_NO_ROW)
+        else:
+            setattr(write.instance, write.pk_attname, statement.fetchone()[0])
+        return
+    # The clauses' names are made here and each write's SQL comes from its model (update() and insert()).
+    clauses, results, params = [], [], []
+    for i, write in enumerate(writes):
+        name = f"kc_w{i}"
+        if write.pk_attname is None:
+            clauses.append(f"{name} AS ({write.sql} RETURNING 1)")
+            results.append(f"(SELECT count(*) FROM {name})")  # noqa: S608
+        else:
+            clauses.append(f"{name} AS ({write.sql})")
+            results.append(f"(SELECT * FROM {name})")  # noqa: S608
+        params += write.params
+    statement.execute(f"WITH {', '.join(clauses)} SELECT {', '.join(results)}", params)
+    row = statement.fetchone()
+    for write, value in zip(writes, row, strict=True):
+        if write.pk_attname is None:
+            if value != 1:
+                raise DatabaseError(_NO_ROW)
+        else:
+            setattr(write.instance, write.pk_attname, value)

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from core.calendar import VN_TZ
 from core.models import User
-from core.statements import Shape, ShapeError, insert, update
+from core.statements import Shape, ShapeError, insert, together, update
 from notifications.models import Preference
 from workflow.models import Proposal, Task, TransitionEvent
 from workflow.services import transitions
@@ -248,3 +248,81 @@ def test_a_new_database_session_gets_a_new_statement_cursor():
     assert (
         Shape(Proposal, lambda pk: Proposal.objects.filter(pk=pk).order_by(), pk=int).one(pk=p.pk).pk == p.pk
     )
+
+
+# --- together(): a block's single-row writes in one statement ------------------------------------------------
+
+
+def _writes(captured) -> list[str]:
+    return [
+        q["sql"] for q in captured.captured_queries if q["sql"].split()[0] in ("WITH", "UPDATE", "INSERT")
+    ]
+
+
+def test_together_sends_the_blocks_writes_in_one_statement_and_each_does_what_it_would_alone():
+    w = build_world()
+    p = drive(w, complete_proposal(w), "district_submit")
+    task = Task.objects.get(proposal=p, completed_at__isnull=True)
+    fresh = Task(proposal=p, status="appraised", role="finance_officer", unit=w.province, created_at=NOW)
+    with CaptureQueriesContext(connection) as captured, transaction.atomic():
+        with together():
+            p.title = "Tên mới"
+            update(p, ["title"])
+            task.completed_at, task.outcome = NOW, "appraise"
+            update(task, ["completed_at", "outcome"])
+            assert _writes(captured) == []  # nothing sent yet
+        assert len(_writes(captured)) == 1 and _writes(captured)[0].startswith("WITH ")
+        with together():
+            insert(fresh)
+            assert fresh.pk is None  # the key comes when the block ends
+            event = TransitionEvent(
+                proposal=p, seq=99, kind="action", trigger="t", from_status="x", to_status="x", actor=None,
+                created_at=NOW, data={}, prev_hash="0" * 64, hash="f" * 64,
+            )  # fmt: skip
+            insert(event)
+    assert len(_writes(captured)) == 2
+    assert fresh.pk and event.pk and not fresh._state.adding and fresh._state.db == "default"
+    assert Proposal.objects.get(pk=p.pk).title == "Tên mới"
+    assert _row(Task, task.pk)["outcome"] == "appraise" and _row(Task, task.pk)["completed_at"] == NOW
+    assert (_row(Task, fresh.pk)["status"], _row(TransitionEvent, event.pk)["seq"]) == ("appraised", 99)
+
+
+def test_a_read_inside_the_block_sees_the_writes_waiting():
+    w = build_world()
+    p = complete_proposal(w)
+    with transaction.atomic(), together():
+        p.title = "Đã đổi"
+        update(p, ["title"])
+        assert Proposal.objects.values_list("title", flat=True).get(pk=p.pk) == "Đã đổi"
+        made = Task(proposal=p, status="lodged", role="district_officer", unit=w.district, created_at=NOW)
+        Task.objects.filter(proposal=p, completed_at__isnull=True).update(completed_at=NOW, outcome="x")
+        insert(made)
+        assert Task.objects.filter(proposal=p, completed_at__isnull=True).count() == 1
+        assert made.pk is not None  # sent before the read
+
+
+def test_a_missing_row_in_the_block_is_an_error_and_nothing_of_the_block_stays():
+    w = build_world()
+    p = complete_proposal(w)
+    ghost = ProposalFactory()
+    stale = Proposal.objects.get(pk=ghost.pk)
+    Proposal.objects.filter(pk=ghost.pk).delete()
+    with pytest.raises(DatabaseError, match="did not affect any rows"), transaction.atomic(), together():
+        p.title, stale.title = "Không được ghi", "Không còn"
+        update(p, ["title"])
+        update(stale, ["title"])
+    assert Proposal.objects.get(pk=p.pk).title != "Không được ghi"
+
+
+def test_an_exception_inside_the_block_sends_nothing():
+    w = build_world()
+    p = complete_proposal(w)
+    with CaptureQueriesContext(connection) as captured, pytest.raises(ZeroDivisionError), together():
+        p.title = "Không được ghi"
+        update(p, ["title"])
+        1 / 0  # noqa: B018
+    assert _writes(captured) == []
+    assert Proposal.objects.get(pk=p.pk).title != "Không được ghi"
+    p.title = "Sau đó"
+    update(p, ["title"])  # the connection is back to writing at once
+    assert Proposal.objects.get(pk=p.pk).title == "Sau đó"

@@ -15,7 +15,7 @@ from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils.translation import gettext as _
 
 from core.models import User
-from core.statements import Shape, update
+from core.statements import Shape, together, update
 from notifications.services import Notice, queue_notices
 from workflow.lifecycle import Status, Trigger, get_lifecycle
 from workflow.models import Proposal, Task, TransitionEvent
@@ -81,25 +81,30 @@ def fire(
             changed = [
                 name for name, old in zip(STEP_FIELDS, before, strict=True) if getattr(proposal, name) != old
             ]
-            update(proposal, ["status", "status_changed_at", "updated_at", *changed])
-            close_task(task, by=decision.on_behalf_of or actor, now=now, outcome=trigger)
-            next_task = open_task(proposal, target, lifecycle, now, due_on=ctx.due_on)
-            event = append_event(
-                proposal=proposal,
-                kind="transition",
-                trigger=trigger,
-                from_status=source,
-                to_status=target,
-                actor=actor,
-                on_behalf_of=decision.on_behalf_of,
-                role=decision.role,
-                unit_id=task.unit_id if task else (actor.unit_id or None),
-                now=now,
-                comment=comment,
-                data=cleaned,
-                ip=ip,
-                head=(task.head_seq, task.head_hash) if task else None,
-            )
+            # Two statements for the four writes (core.statements.together): the đề án and the task it closes,
+            # then the next task and the audit row. The next task enters the partial unique index of open tasks
+            # that the closed one leaves, so it goes in a statement after that one.
+            with together():
+                update(proposal, ["status", "status_changed_at", "updated_at", *changed])
+                close_task(task, by=decision.on_behalf_of or actor, now=now, outcome=trigger)
+            with together():
+                next_task = open_task(proposal, target, lifecycle, now, due_on=ctx.due_on)
+                event = append_event(
+                    proposal=proposal,
+                    kind="transition",
+                    trigger=trigger,
+                    from_status=source,
+                    to_status=target,
+                    actor=actor,
+                    on_behalf_of=decision.on_behalf_of,
+                    role=decision.role,
+                    unit_id=task.unit_id if task else (actor.unit_id or None),
+                    now=now,
+                    comment=comment,
+                    data=cleaned,
+                    ip=ip,
+                    head=(task.head_seq, task.head_hash) if task else None,
+                )
             event.receipt_pin = ctx.pin  # not stored: the caller shows it once on the receipt
             _notify(proposal, event, next_task, now)
             return event
