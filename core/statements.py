@@ -256,7 +256,7 @@ def update(instance: Model, fields: Iterable[str]) -> None:
     params = [f.get_db_prep_save(v, connection) for f, v in zip(targets, values, strict=True)]
     params.append(model._meta.pk.get_db_prep_value(instance.pk, connection))
     instance._state.db = alias
-    pending = getattr(connection, "_kc_together", None)
+    pending = _waiting(connection)
     if pending is not None:
         pending.append(_Write(sql, params, instance, None))
         return
@@ -293,8 +293,8 @@ def insert(instance: Model) -> None:
         instance.save(force_insert=True)
         return
     params = [f.get_db_prep_save(v, connection) for f, v in zip(targets, values, strict=True)]
-    pending = getattr(connection, "_kc_together", None)
-    if pending is not None and auto:
+    pending = _waiting(connection) if auto else None
+    if pending is not None:
         pending.append(_Write(sql, params, instance, meta.pk.attname))
         instance._state.adding, instance._state.db = False, alias
         return
@@ -337,13 +337,16 @@ def together(alias: str = "default") -> Iterator[None]:
     sends the writes waiting, so it sees them. An exception inside the block sends nothing. The writes share
     one snapshot, as the statements of a data-modifying ``WITH`` do: they must not depend on each other's effects
     (two rows of one partial unique index, one leaving it and one entering it, belong to separate blocks).
-    Elsewhere than PostgreSQL, or inside another such block, each write goes out at once or joins the outer one.
+    A write inside a transaction or savepoint begun within the block goes out at once (the waiting ones first):
+    it must not leave its transaction. Elsewhere than PostgreSQL each write goes out at once; inside another such
+    block it joins the outer one.
     """
     connection = connections[alias]
     if connection.vendor != "postgresql" or getattr(connection, "_kc_together", None) is not None:
         yield
         return
     connection._kc_together = []
+    connection._kc_together_at = _transaction_state(connection)
 
     def send_waiting_first(execute, sql, params, many, context):
         _flush(connection, alias)
@@ -355,6 +358,22 @@ def together(alias: str = "default") -> Iterator[None]:
             _flush(connection, alias)
     finally:
         connection._kc_together = None
+
+
+def _transaction_state(connection) -> tuple[bool, int]:
+    return connection.in_atomic_block, len(connection.savepoint_ids)
+
+
+def _waiting(connection) -> list[_Write] | None:
+    """The list a write joins inside a together() block, or None when it must go out now: outside a block, or in
+    a transaction or savepoint begun inside it (after sending what waits, so that the order is kept)."""
+    pending = getattr(connection, "_kc_together", None)
+    if pending is None:
+        return None
+    if _transaction_state(connection) != connection._kc_together_at:
+        _flush(connection, connection.alias)
+        return None
+    return pending
 
 
 def _flush(connection, alias: str) -> None:

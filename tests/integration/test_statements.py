@@ -326,3 +326,28 @@ def test_an_exception_inside_the_block_sends_nothing():
     p.title = "Sau đó"
     update(p, ["title"])  # the connection is back to writing at once
     assert Proposal.objects.get(pk=p.pk).title == "Sau đó"
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_transaction_begun_inside_the_block_keeps_its_writes():
+    """together() in autocommit, and a transaction inside it: the transaction's write goes out within it and is
+    committed with it, seen from another connection before the block ends."""
+    import psycopg
+    from django.db import connection as django_connection
+
+    w = build_world()
+    p = complete_proposal(w)
+    settings = django_connection.settings_dict
+    other = psycopg.connect(
+        host=settings["HOST"] or "127.0.0.1", port=settings["PORT"] or 5432, user=settings["USER"],
+        dbname=settings["NAME"], autocommit=True,
+    )  # fmt: skip
+    try:
+        with together():
+            with transaction.atomic():
+                p.title = "Ghi trong giao dịch"
+                update(p, ["title"])
+            seen = other.execute("SELECT title FROM workflow_proposal WHERE id = %s", [p.pk]).fetchone()[0]
+            assert seen == "Ghi trong giao dịch"
+    finally:
+        other.close()
