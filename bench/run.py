@@ -80,7 +80,16 @@ def figure_keys() -> list[str]:
     b5 = [
         f"b5_{what}_c{c}"
         for c in (8, 32)
-        for what in ("inbox_rps", "trivial_rps", "ratio", "inbox_p99_ms", "trivial_p99_ms", "errors")
+        for what in (
+            "inbox_rps",
+            "trivial_rps",
+            "ratio",
+            "inbox_p99_ms",
+            "trivial_p99_ms",
+            "errors",
+            "signed_in_rps",
+            "signed_in_over_trivial",
+        )
     ] + ["b5_inbox_rows"]
     b7 = ["b7_messages", "b7_delivered_per_s", "b7_p95_lag_s", "b7_raw_lpush_per_s", "b7_delivery_over_lpush"]
     return ["data_proposals", "data_seconds", *b2, *b1, *b3, *b4, *b5, *b7, "total_seconds"]

@@ -1,4 +1,5 @@
-"""The project's URLs plus the B5 baseline: a trivial Django view served by the same gunicorn."""
+"""The project's URLs plus the B5 baselines, served by the same gunicorn: a trivial Django view, and a view that
+only reads who is signed in (the session and the user with their roles, what every staff page does first)."""
 
 from django.http import HttpResponse
 from django.urls import path
@@ -10,4 +11,10 @@ def ping(request):
     return HttpResponse(b"ok", content_type="text/plain")
 
 
-urlpatterns = [path("bench/ping/", ping), *project_urls]
+def signed_in(request):
+    user = request.user
+    known = user.is_authenticated and bool(user.role_names)
+    return HttpResponse(user.get_username().encode() if known else b"", content_type="text/plain")
+
+
+urlpatterns = [path("bench/ping/", ping), path("bench/signed-in/", signed_in), *project_urls]
