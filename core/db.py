@@ -61,6 +61,38 @@ def binary_cursor(*, chunked: bool = False) -> Iterator:
         yield cursor
 
 
+def fetch_generic(cursor, sql: str, params: list) -> list[tuple]:
+    """``cursor.execute(sql, params)`` then ``fetchall()``, with PostgreSQL's generic plan for the statement.
+
+    A keyset page's statement takes its position as parameters. PostgreSQL then estimates the prepared
+    statement's generic plan above the plans made for each position, and plans it again at every call: about
+    0.4 ms, more than the statement itself takes once planned (docs/benchmarks.md, B2). Its generic plan is
+    the same index range for any position, so this one statement is run with ``plan_cache_mode`` set to
+    ``force_generic_plan``: the setting, the statement and the reset go in one round trip (psycopg's pipeline
+    mode), which PostgreSQL runs as one transaction when none is open, so that an error also undoes the
+    setting. Elsewhere (SQLite, client-side binding, where nothing is prepared) it is a plain execute."""
+    import psycopg
+
+    raw = getattr(cursor, "cursor", None)
+    if (
+        connection.vendor != "postgresql"
+        or not isinstance(raw, psycopg.Cursor)
+        or isinstance(raw, psycopg.ClientCursor)
+    ):
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+    session = raw.connection
+    setting = session.cursor()
+    try:
+        with connection.wrap_database_errors, session.pipeline():
+            setting.execute("SET plan_cache_mode = force_generic_plan")
+            cursor.execute(sql, params)
+            setting.execute("RESET plan_cache_mode")
+    finally:
+        setting.close()
+    return cursor.fetchall()
+
+
 def datetime_converter() -> Callable[[object], dt.datetime | None] | None:
     """What turns a timestamp column into an aware datetime as the ORM returns it: nothing on PostgreSQL (the
     value is one already); SQLite gives text. Ask once per query, not per value."""

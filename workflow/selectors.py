@@ -12,7 +12,7 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from core.calendar import WorkingCalendar
-from core.db import binary_cursor, datetime_converter
+from core.db import binary_cursor, datetime_converter, fetch_generic
 from core.models import User
 from core.units import unit_names
 from workflow.lifecycle import Status
@@ -274,8 +274,11 @@ def task_page(
             limit=int(limit),
         )
         with binary_cursor() as c:
-            c.execute(sql, [*params, *extra_params])
-            found = c.fetchall()
+            if extra_params:  # a keyset page: its position as parameters
+                found = fetch_generic(c, sql, [*params, *extra_params])
+            else:
+                c.execute(sql, params)
+                found = c.fetchall()
         names = unit_names([pk for r in found for pk in r[16:18]])
         return [_row(r, names, convert) for r in found]
 

@@ -222,3 +222,64 @@ def test_the_menu_counts_match_the_boxes(w, name):
     assert box_counts(user) == {"inbox": inbox(user).count(), "queue": queue(user).count()}
     if name == "district":
         assert box_counts(user)["inbox"] > 0 and box_counts(user)["queue"] > 0
+
+
+def _plan_cache_mode() -> str:
+    from django.db import connection
+
+    with connection.cursor() as c:
+        c.execute("SHOW plan_cache_mode")
+        return c.fetchone()[0]
+
+
+def test_a_keyset_page_keeps_one_plan_and_leaves_the_session_as_it_was(w):
+    """The deep pages run with the prepared statement's generic plan (PostgreSQL would plan them again at every
+    call: core.db.fetch_generic); the session's setting is back to auto after each, and the pages are the
+    ORM's."""
+    from django.db import connection
+
+    district = w.user("district")
+    first = task_page(district, "queue", now=NOW, filters=TaskFilters(), size=3)
+    assert first.next_cursor
+    pages = [task_page(district, "queue", now=NOW, filters=TaskFilters(), cursor=first.next_cursor, size=3)]
+    for _ in range(9):  # psycopg prepares the statement at its sixth run
+        pages.append(
+            task_page(district, "queue", now=NOW, filters=TaskFilters(), cursor=first.next_cursor, size=3)
+        )
+        assert _plan_cache_mode() == "auto"
+    assert len({tuple(r.pk for r in p.rows) for p in pages}) == 1
+    expected = reference(district, "queue", TaskFilters(), NOW)
+    assert [r.pk for r in first.rows + pages[0].rows] == expected[:6]
+    with connection.cursor() as c:
+        c.execute(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements "
+            "WHERE statement LIKE %s AND statement LIKE %s",
+            ["%FROM (SELECT s.id FROM workflow_task s%", "%(s.due_at, s.id) >%"],
+        )
+        plans = c.fetchall()
+    assert plans and all(generic >= 1 and custom == 0 for generic, custom in plans), plans
+
+
+def test_a_failing_keyset_statement_leaves_the_setting_as_it_was(w):
+    from django.db import DataError, connection, transaction
+
+    from core.db import binary_cursor, fetch_generic
+
+    with pytest.raises(DataError), transaction.atomic(), binary_cursor() as c:
+        fetch_generic(c, "SELECT 1 / %s", [0])
+    assert _plan_cache_mode() == "auto"
+    with binary_cursor() as c:
+        assert fetch_generic(c, "SELECT %s::int + 1", [41]) == [(42,)]
+    assert _plan_cache_mode() == "auto"
+    assert connection.in_atomic_block  # the test's transaction goes on
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_failing_keyset_statement_outside_a_transaction_leaves_the_setting_as_it_was():
+    from django.db import DataError
+
+    from core.db import binary_cursor, fetch_generic
+
+    with pytest.raises(DataError), binary_cursor() as c:
+        fetch_generic(c, "SELECT 1 / %s", [0])
+    assert _plan_cache_mode() == "auto"
