@@ -16,9 +16,11 @@ underneath.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+import psycopg
 from django.db import connection
 
 
@@ -28,6 +30,13 @@ def use_c_timestamptz_loader(sender, connection, **kwargs) -> None:
     Python). The loader carries Django's ``timezone`` attribute, which Django compares at each cursor."""
     if connection.vendor != "postgresql" or connection.connection is None:
         return
+    loader = _timestamptz_loader(connection.timezone)
+    connection.connection.adapters.register_loader(loader.oid, loader)
+
+
+@functools.cache
+def _timestamptz_loader(timezone: dt.tzinfo | None) -> type:
+    """The loader class for one time zone (Django's, or None when USE_TZ is off), made once per process."""
     from psycopg import adapters
     from psycopg.adapt import Loader
     from psycopg.postgres import types
@@ -37,8 +46,6 @@ def use_c_timestamptz_loader(sender, connection, **kwargs) -> None:
     parse = adapters.get_loader(oid, Format.TEXT)  # psycopg's own: C where its C extension is installed
 
     class TimestamptzLoader(Loader):
-        timezone = connection.timezone
-
         def __init__(self, oid, context=None):
             super().__init__(oid, context)
             self._parse = parse(oid, context).load
@@ -46,7 +53,8 @@ def use_c_timestamptz_loader(sender, connection, **kwargs) -> None:
         def load(self, data):
             return self._parse(data).replace(tzinfo=self.timezone)
 
-    connection.connection.adapters.register_loader(oid, TimestamptzLoader)
+    TimestamptzLoader.oid, TimestamptzLoader.timezone = oid, timezone
+    return TimestamptzLoader
 
 
 @contextmanager
@@ -71,8 +79,6 @@ def fetch_generic(cursor, sql: str, params: list) -> list[tuple]:
     ``force_generic_plan``: the setting, the statement and the reset go in one round trip (psycopg's pipeline
     mode), which PostgreSQL runs as one transaction when none is open, so that an error also undoes the
     setting. Elsewhere (SQLite, client-side binding, where nothing is prepared) it is a plain execute."""
-    import psycopg
-
     raw = getattr(cursor, "cursor", None)
     if (
         connection.vendor != "postgresql"

@@ -384,11 +384,7 @@ def _flush(connection, alias: str) -> None:
     if len(writes) == 1:
         (write,) = writes
         statement.execute(write.sql, write.params)
-        if write.pk_attname is None:
-            if statement.rowcount != 1:
-                raise DatabaseError(_NO_ROW)
-        else:
-            setattr(write.instance, write.pk_attname, statement.fetchone()[0])
+        _settle(write, statement.rowcount if write.pk_attname is None else statement.fetchone()[0])
         return
     # The clauses' names are made here and each write's SQL comes from its model (update() and insert()).
     clauses, results, params = [], [], []
@@ -402,10 +398,15 @@ def _flush(connection, alias: str) -> None:
             results.append(f"(SELECT * FROM {name})")  # noqa: S608
         params += write.params
     statement.execute(f"WITH {', '.join(clauses)} SELECT {', '.join(results)}", params)
-    row = statement.fetchone()
-    for write, value in zip(writes, row, strict=True):
-        if write.pk_attname is None:
-            if value != 1:
-                raise DatabaseError(_NO_ROW)
-        else:
-            setattr(write.instance, write.pk_attname, value)
+    for write, value in zip(writes, statement.fetchone(), strict=True):
+        _settle(write, value)
+
+
+def _settle(write: _Write, value) -> None:
+    """What a write's statement gave back: an update's row count (it must have found its row), an insert's new
+    primary key (set on its instance)."""
+    if write.pk_attname is None:
+        if value != 1:
+            raise DatabaseError(_NO_ROW)
+    else:
+        setattr(write.instance, write.pk_attname, value)

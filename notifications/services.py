@@ -192,7 +192,15 @@ def _insert_new(rows: list[NewRow], *, now: dt.datetime) -> list[tuple[int, bool
         # (that encoder keeps milliseconds only).
         document = json.dumps(
             [
-                {"r": r[0], "c": r[1], "t": r[2], "x": r[3], "k": r[4], "d": r[5], "n": r[6].isoformat()}
+                {  # the names of _RECORD
+                    "r": r.recipient_id,
+                    "c": r.channel,
+                    "t": r.template,
+                    "x": r.context,
+                    "k": r.idempotency_key,
+                    "d": r.digest,
+                    "n": r.next_attempt_at.isoformat(),
+                }
                 for r in rows
             ],
             cls=DjangoJSONEncoder,
