@@ -1,5 +1,6 @@
-"""Security headers Django does not set itself: Content-Security-Policy, Permissions-Policy and the
-cross-origin isolation headers (Django 5.2 has no built-in CSP).
+"""The user of a request read once (``AuthenticationMiddleware``), and the security headers Django does not
+set itself: Content-Security-Policy, Permissions-Policy and the cross-origin isolation headers (Django 5.2 has
+no built-in CSP).
 
 Everything the pages load comes from this site: viewflow's Material shell, Turbo and the Swagger UI are
 served from our static files (drf-spectacular-sidecar), so scripts, fonts, images and connections are
@@ -21,6 +22,9 @@ from functools import cache
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth.middleware import AuthenticationMiddleware as DjangoAuthenticationMiddleware
+from django.contrib.auth.middleware import get_user
+from django.utils.functional import SimpleLazyObject
 
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc\s*=)[^>]*>(.*?)</script>", re.DOTALL | re.IGNORECASE)
 
@@ -98,3 +102,21 @@ class SecurityHeadersMiddleware:
         response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         response.headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
         return response
+
+
+class AuthenticationMiddleware(DjangoAuthenticationMiddleware):
+    """Django's, except that ``request.user`` becomes the user itself once it is first read: every later use on a
+    staff page (the menus, the permission checks, the templates: a few hundred per page) would otherwise go
+    through the lazy object's proxy. Pages that never read it (the public ones, static files) still never load
+    it. Where ``login()`` or ``logout()`` has put another user on the request in the meantime, that one stays."""
+
+    def process_request(self, request):
+        super().process_request(request)
+
+        def load():
+            user = get_user(request)
+            if request.__dict__.get("user") is lazy:
+                request.user = user
+            return user
+
+        lazy = request.user = SimpleLazyObject(load)

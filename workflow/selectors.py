@@ -320,9 +320,8 @@ def task_page(
         last = rows[-1]
         key = last.completed_at if box == "archive" else last.due_at
         next_cursor = _encode([key.isoformat() if key else None, last.pk])
-    steps = dict(Status.choices)
     for task in rows:
-        task.step = steps.get(task.status, task.status)  # the label once per status
+        task.step = _STEPS.get(task.status, task.status)  # the label once per status
         task.due_state = _due_state(task, now, soon)
         p = task.proposal
         task.dossier_late = bool(
@@ -332,6 +331,8 @@ def task_page(
         )
     return TaskPage(rows, next_cursor, filters, soon)
 
+
+_STEPS = dict(Status.choices)  # lazy labels: translated where printed
 
 _DATETIME_COLUMNS = frozenset({6, 7, 8, 9, 15})  # claimed, created, due, completed; the dossier's deadline
 

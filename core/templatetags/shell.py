@@ -22,6 +22,14 @@ fragment may depend on, so that a cached copy is only ever shown where the same 
     is rendered every time. What a person typed (a search) is never one of them: a key per search would
     fill the copy.
 
+``{% shell_live expression %}``, inside a ``{% shell_cache %}``
+    a value that differs from one request to the next (a search text, the rows of a page, a link with its
+    cursor): the copy holds a marker in its place, and each request puts the value in, escaped as
+    ``{{ expression }}`` would print it. Whatever the fragment tests must still be one of its key's values: a
+    ``shell_live`` prints, it is never a condition. Not inside a ``{% for %}`` (one marker cannot hold a value
+    per turn) nor in a template the fragment includes (its first value would be kept in the copy): both are
+    refused, the first when the template is read, the second when it is rendered.
+
 ``{% shell_page %}{% shell_slot "title" %}…{% endshell_slot %}…{% endshell_page %}`` (workflow/base.html)
     the whole document around a staff page: viewflow's head, menu, toolbar and snackbar, rendered once per
     menu key (above) from core/shell_page.html with a marker in each place that differs from one request to
@@ -46,6 +54,7 @@ from django import template
 from django.conf import settings
 from django.template.base import FilterExpression, render_value_in_context
 from django.template.defaultfilters import title
+from django.template.defaulttags import ForNode
 from django.urls import get_script_prefix
 from django.utils.functional import Promise
 from django.utils.html import conditional_escape
@@ -59,7 +68,9 @@ _lock = threading.Lock()
 _fragments: dict[tuple, str] = {}
 _MARK = "\x1fkc-count:{}\x1f"  # a control character: never in a template or a translation
 _SLOT = "\x1fkc-slot:{}\x1f"
-_MARKS = re.compile("\x1fkc-(count|slot):([a-z_]+)\x1f")
+_LIVE = "\x1fkc-live:{}\x1f"
+_MARKS = re.compile("\x1fkc-(count|slot|live):([a-z_0-9]+)\x1f")
+_MAKING_COPY = "kc_making_copy"  # set in the context while a {% shell_cache %} renders its copy
 
 
 def clear() -> None:
@@ -121,12 +132,48 @@ def _key_value(value):
 _UNFIT = object()
 
 
+class ShellLiveNode(template.Node):
+    """``{% shell_live expression %}``: a marker in its fragment's copy, the value on each request."""
+
+    def __init__(self, expression: FilterExpression):
+        self.expression = expression
+        self.index: int | None = None  # its place among its fragment's markers, set by the fragment
+
+    def value(self, context) -> str:
+        return render_value_in_context(self.expression.resolve(context), context)
+
+    def render(self, context):
+        if not context.get(_MAKING_COPY):
+            return self.value(context)
+        if self.index is None:  # in a template the fragment includes: its value would be kept in the copy
+            raise template.TemplateSyntaxError(
+                "{% shell_live %} must be written in its {% shell_cache %} itself"
+            )
+        return _LIVE.format(self.index)
+
+
+@register.tag("shell_live")
+def shell_live(parser, token):
+    """``{% shell_live expression %}``, inside a {% shell_cache %}."""
+    bits = token.split_contents()
+    if len(bits) != 2:
+        raise template.TemplateSyntaxError("{% shell_live %} takes one expression")
+    return ShellLiveNode(parser.compile_filter(bits[1]))
+
+
 class ShellCacheNode(template.Node):
     def __init__(self, kind: str, nodelist, place: tuple, values: tuple[FilterExpression, ...] = ()):
         self.kind = kind
         self.nodelist = nodelist
         self.place = place  # which {% shell_cache %} of which template
         self.values = values
+        if nodelist.get_nodes_by_type(ShellCacheNode):
+            raise template.TemplateSyntaxError("{% shell_cache %} cannot hold another {% shell_cache %}")
+        if any(loop.get_nodes_by_type(ShellLiveNode) for loop in nodelist.get_nodes_by_type(ForNode)):
+            raise template.TemplateSyntaxError("{% shell_live %} cannot be inside a {% for %}")
+        self.live = nodelist.get_nodes_by_type(ShellLiveNode)
+        for index, node in enumerate(self.live):
+            node.index = index
 
     def render(self, context):
         if settings.DEBUG:  # an edited template shows at once
@@ -145,13 +192,16 @@ class ShellCacheNode(template.Node):
         key = (self.place, self.kind, get_language(), get_script_prefix(), tuple(sorted(counts or ())), vary)
         html = _fragments.get(key)
         if html is None:
+            marks = {_MAKING_COPY: True}
             if counts:
-                with context.push(kc_counts={name: _MARK.format(name) for name in counts}):  # printed as is
-                    html = self.nodelist.render(context)
-            else:
+                marks["kc_counts"] = {name: _MARK.format(name) for name in counts}  # printed as they are
+            with context.push(marks):
                 html = self.nodelist.render(context)
             _keep(key, html)
-        return _fill(html, _count_values(counts, context)) if counts else html  # goes into the page as it is
+        values = _count_values(counts, context) if counts else {}
+        for node in self.live:
+            values[("live", str(node.index))] = node.value(context)
+        return _fill(html, values) if values else html  # goes into the page as it is
 
 
 @register.tag("shell_cache")

@@ -299,3 +299,128 @@ def test_a_staff_page_template_renders_for_a_visitor_not_signed_in(rf):
     request.user = AnonymousUser()
     html = render_to_string("workflow/task_box.html", {"title": "Hộp việc", "rows_html": ""}, request=request)
     assert "<title>Hộp việc — Khuyến công</title>" in html and "\x1f" not in html
+
+
+def test_the_pager_search_and_year_are_put_into_the_copy_per_request(client, w, monkeypatch):
+    """A page of one row, so that the queue has a next page: the first page's "Trang sau" link carries its
+    cursor, the second page's "Về trang đầu" the filters without it; each served from the copy is the page built
+    without it, and the copies hold no cursor, search text or year."""
+    from workflow.views.tasks import TaskBoxView
+
+    monkeypatch.setattr(TaskBoxView, "page_size", 1)
+    for _ in range(3):
+        drive(w, complete_proposal(w, title='Máy sấy "A" </a>'), "district_submit")
+
+    def both(url):
+        with override_settings(DEBUG=True):
+            fresh = page(client, w, "appraiser", url)
+        served = page(client, w, "appraiser", url)
+        assert served == fresh, url
+        return served
+
+    base = "/cong-viec/hang-cho/?q=%22a%22+%3C%2Fa%3E&plan_year=2026"
+    first = both(base)
+    assert 'name="q" value="&quot;a&quot; &lt;/a&gt;"' in first and 'value="2026"' in first
+    assert "Về trang đầu" not in first
+    after = re.search(r'<a href="\?q=[^"]*&amp;after=([^"]+)" rel="next">', first).group(1)
+    second = both(f"{base}&after={after}")
+    assert '<a href="?q=%22a%22+%3C%2Fa%3E&amp;plan_year=2026">Về trang đầu</a>' in second
+    later = re.search(r'<a href="\?q=[^"]*&amp;after=([^"]+)" rel="next">', second).group(1)
+    last = both(f"{base}&after={later}")  # the third of three rows: no next page
+    assert 'rel="next"' not in last and "Về trang đầu" in last
+    third = both(f"/cong-viec/hang-cho/?after={after}")  # no filters: "?after=…" alone
+    assert '<a href="?">Về trang đầu</a>' in third and 'rel="next"' in third
+    assert re.search(r'<a href="\?after=[^"&]+" rel="next">', third)
+    kept = "".join(v for k, v in shell._fragments.items() if k[1] == "values")
+    assert after not in kept and "&quot;a&quot;" not in kept and 'value="2026"' not in kept
+
+
+def _engine(**templates):
+    from django.template import Engine
+
+    return Engine(
+        loaders=[("django.template.loaders.locmem.Loader", templates)],
+        libraries={"shell": "core.templatetags.shell"},
+    )
+
+
+def test_a_live_value_is_a_marker_in_the_copy_and_escaped_in_the_page():
+    from django.template import Context
+
+    shell.clear()
+    tpl = _engine(
+        t='{% load shell %}{% shell_cache "values" box %}<{{ box }}:{% shell_live q %}|{% shell_live n|default:"-" %}>{% endshell_cache %}'
+    ).get_template("t")
+    assert (
+        tpl.render(Context({"box": "inbox", "q": '<b>"x"</b>', "n": 0}))
+        == "<inbox:&lt;b&gt;&quot;x&quot;&lt;/b&gt;|->"
+    )
+    assert tpl.render(Context({"box": "inbox", "q": "y", "n": 7})) == "<inbox:y|7>"
+    (copy,) = shell._fragments.values()
+    assert copy == f"<inbox:{shell._LIVE.format(0)}|{shell._LIVE.format(1)}>"
+    with override_settings(DEBUG=True):  # no copy: the values in place
+        assert tpl.render(Context({"box": "queue", "q": "z", "n": 1})) == "<queue:z|1>"
+    shell.clear()
+
+
+def test_live_values_where_one_marker_cannot_stand_for_them_are_refused():
+    from django.template import Context, TemplateSyntaxError
+
+    shell.clear()
+    engine = _engine(
+        loop='{% load shell %}{% shell_cache "values" box %}{% for i in rows %}{% shell_live i %}{% endfor %}{% endshell_cache %}',
+        nested='{% load shell %}{% shell_cache "values" box %}{% shell_cache "values" box %}x{% endshell_cache %}{% endshell_cache %}',
+        outside="{% load shell %}{% shell_live q %}",
+        part="{% load shell %}{% shell_live q %}",
+        including='{% load shell %}{% shell_cache "values" box %}[{% include "part" %}]{% endshell_cache %}',
+        bare="{% load shell %}{% shell_live %}",
+    )
+    for name, message in (
+        ("loop", "cannot be inside a {% for %}"),
+        ("nested", "cannot hold another {% shell_cache %}"),
+        ("bare", "takes one expression"),
+    ):
+        with pytest.raises(TemplateSyntaxError, match=re.escape(message)):
+            engine.get_template(name)
+    # Outside any fragment the value is printed; in a template a fragment includes, its copy would keep it.
+    assert engine.get_template("outside").render(Context({"q": "<q>"})) == "&lt;q&gt;"
+    with pytest.raises(TemplateSyntaxError, match="must be written in its"):
+        engine.get_template("including").render(Context({"box": "inbox", "q": "a"}))
+    assert shell._fragments == {}
+
+
+def test_the_user_is_read_once_and_then_is_the_request_s_own(rf, w):
+    """core.middleware.AuthenticationMiddleware: nothing is read until the user is used; then request.user is
+    the user itself. A user put on the request in the meantime (as login() does) stays."""
+    from django.contrib.auth import login
+    from django.contrib.sessions.middleware import SessionMiddleware
+    from django.test.utils import CaptureQueriesContext
+
+    from core.middleware import AuthenticationMiddleware
+    from core.models import User
+
+    def request_of(user):
+        request = rf.get("/cong-viec/cua-toi/")
+        SessionMiddleware(lambda r: None).process_request(request)
+        login(request, user, backend="core.auth_backends.UserBackend")
+        request.session.save()
+        fresh = rf.get("/cong-viec/cua-toi/", HTTP_COOKIE=f"sessionid={request.session.session_key}")
+        fresh.COOKIES["sessionid"] = request.session.session_key
+        SessionMiddleware(lambda r: None).process_request(fresh)
+        AuthenticationMiddleware(lambda r: None).process_request(fresh)
+        return fresh
+
+    request = request_of(w.user("appraiser"))
+    with CaptureQueriesContext(connection) as queries:
+        lazy = request.user
+        assert type(request.__dict__["user"]) is not User  # not read yet
+    assert len(queries) == 0
+    assert lazy.username == "appraiser"
+    assert type(request.user) is User and request.user.username == "appraiser"
+    assert request.user.role_names == frozenset({"appraiser"})
+
+    request = request_of(w.user("appraiser"))
+    lazy, other = request.user, w.user("finance")
+    request.user = other  # what login() does
+    assert lazy.username == "appraiser"  # read from the session afterwards
+    assert request.user is other  # not replaced by what the older lazy object read

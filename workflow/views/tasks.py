@@ -35,6 +35,10 @@ BOX_TITLES = {
 }
 
 
+# The filters' accepted values (a Choices class builds its ``values`` list again at every access).
+_STATUSES, _CONTENT_TYPES = frozenset(Status.values), frozenset(ContentType.values)
+
+
 def _int(value) -> int | None:
     try:
         return int(value)
@@ -187,22 +191,29 @@ def _badge(kind: str, label: str) -> str:
 class TaskBoxView(StaffMixin, TemplateView):
     template_name = "workflow/task_box.html"
     box = "inbox"
+    page_size = 25
 
     def get_context_data(self, **kwargs):
         g = self.request.GET
         filters = TaskFilters(
-            status=g.get("status", "") if g.get("status") in Status.values else "",
-            content_type=g.get("content_type", "") if g.get("content_type") in ContentType.values else "",
+            status=g.get("status", "") if g.get("status") in _STATUSES else "",
+            content_type=g.get("content_type", "") if g.get("content_type") in _CONTENT_TYPES else "",
             plan_year=_int(g.get("plan_year")),
             unit=_int(g.get("unit")),
             due=g.get("due", "") if g.get("due") in ("overdue", "soon", "ok") else "",
             q=g.get("q", "")[:100],
         )
         page = task_page(
-            self.request.user, self.box, now=self.now, filters=filters, cursor=g.get("after", "")
+            self.request.user,
+            self.box,
+            now=self.now,
+            filters=filters,
+            cursor=g.get("after", ""),
+            size=self.page_size,
         )
         query = g.copy()
         query.pop("after", None)
+        query = query.urlencode()
         user = self.request.user
         can_bulk_claim = self.box == "queue"
         can_reassign = can_bulk_claim and user.has_role(Role.DEPARTMENT_HEAD)
@@ -218,7 +229,12 @@ class TaskBoxView(StaffMixin, TemplateView):
                 can_reassign=can_reassign,
             ),
             "can_reassign": can_reassign,
-            "query": query.urlencode(),
+            # The pager: what the page tests (the fragment's key) and the links it prints (put in per request).
+            "page_has_rows": bool(page.rows),
+            "paged": bool(g.get("after")),
+            "has_next": bool(page.next_cursor),
+            "query": query,
+            "next_href": f"?{query}&after={page.next_cursor}" if query else f"?after={page.next_cursor}",
             "status_options": choice_options_html("status", get_language(), filters.status),
             "content_type_options": choice_options_html("content_type", get_language(), filters.content_type),
             "unit_options": options_html(_options(child_units(user.unit_id), filters.unit)),
