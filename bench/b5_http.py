@@ -4,7 +4,10 @@ p99 ≤ 50 ms at 8 connections; 0 errors.
 
 A second reference, not a target: a view that only reads who is signed in (the session from Redis, the user with
 their roles from PostgreSQL), what any staff page pays before its own work. Its ratio to the trivial view tells
-how much of the budget the signed-in request itself takes."""
+how much of the budget the signed-in request itself takes.
+
+Beside them, not timed: the Python calls one request to each of the three makes in Django's handler, counted in
+the benchmark's own process, a figure that a slow or busy machine does not change."""
 
 from __future__ import annotations
 
@@ -68,6 +71,53 @@ def wrk(url: str, cookie: str, connections: int, seconds: int) -> dict:
     return {"rps": rps, "p99": p99, "errors": errors + (int(bad.group(1)) if bad else 0)}
 
 
+def python_calls(path: str, cookie: str, times: int = 5) -> int:
+    """The Python function calls of one request to ``path`` through Django's handler, in this process after a
+    warm-up (gunicorn's own are left out): a figure that does not depend on the machine's speed or load, beside
+    the requests/s that do."""
+    import io
+    import sys
+
+    from django.core.handlers.wsgi import WSGIHandler
+
+    handler = WSGIHandler()
+
+    def request() -> None:
+        environ = {
+            "REQUEST_METHOD": "GET",
+            "PATH_INFO": path,
+            "QUERY_STRING": "",
+            "SERVER_NAME": "127.0.0.1",
+            "SERVER_PORT": "80",
+            "HTTP_HOST": "127.0.0.1",
+            "HTTP_COOKIE": cookie,
+            "REMOTE_ADDR": "127.0.0.1",
+            "wsgi.input": io.BytesIO(),
+            "wsgi.url_scheme": "http",
+        }
+        status = []
+        b"".join(handler(environ, lambda code, headers, exc_info=None: status.append(code)))
+        if not status[0].startswith("200"):
+            raise RuntimeError(f"{path} answered {status[0]} in the process")
+
+    for _ in range(3):
+        request()
+    calls = 0
+
+    def count(frame, event, arg) -> None:
+        nonlocal calls
+        if event == "call":
+            calls += 1
+
+    sys.setprofile(count)
+    try:
+        for _ in range(times):
+            request()
+    finally:
+        sys.setprofile(None)
+    return calls // times
+
+
 def run(ctx: Context) -> None:
     if not shutil.which("wrk"):
         raise RuntimeError("wrk is not installed (apt-get install wrk; `make bench` installs it)")
@@ -103,6 +153,8 @@ def run(ctx: Context) -> None:
             if not response.read():  # it would measure an anonymous request
                 raise RuntimeError("the signed-in reference view did not see the session's user")
         table, f = [], ctx.figures
+        for name, path in (("inbox", INBOX), ("signed_in", SIGNED_IN), ("trivial", PING)):
+            f[f"b5_python_calls_{name}"] = python_calls(path, cookie)
         for c in CONNECTIONS:
             runs = [
                 (
@@ -156,5 +208,12 @@ def run(ctx: Context) -> None:
                 "signed-in/trivial",
             ],
             table,
+        )
+    )
+    ctx.emit(
+        stats.table(
+            "B5 Python calls of one request in Django's handler (in the benchmark's process; not timed)",
+            ["inbox", "signed-in", "trivial"],
+            [[f[f"b5_python_calls_{name}"] for name in ("inbox", "signed_in", "trivial")]],
         )
     )

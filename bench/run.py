@@ -90,7 +90,7 @@ def figure_keys() -> list[str]:
             "signed_in_rps",
             "signed_in_over_trivial",
         )
-    ] + ["b5_inbox_rows"]
+    ] + ["b5_inbox_rows", "b5_python_calls_inbox", "b5_python_calls_signed_in", "b5_python_calls_trivial"]
     b7 = ["b7_messages", "b7_delivered_per_s", "b7_p95_lag_s", "b7_raw_lpush_per_s", "b7_delivery_over_lpush"]
     return ["data_proposals", "data_seconds", *b2, *b1, *b3, *b4, *b5, *b7, "total_seconds"]
 
