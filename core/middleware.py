@@ -106,7 +106,7 @@ class SecurityHeadersMiddleware:
 
 class AuthenticationMiddleware(DjangoAuthenticationMiddleware):
     """Django's, except that ``request.user`` becomes the user itself once it is first read: every later use on a
-    staff page (the menus, the permission checks, the templates: a few hundred per page) would otherwise go
+    staff page (the menus, the permission checks and the templates read it many times) would otherwise go
     through the lazy object's proxy. Pages that never read it (the public ones, static files) still never load
     it. Where ``login()`` or ``logout()`` has put another user on the request in the meantime, that one stays."""
 

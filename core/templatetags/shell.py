@@ -28,7 +28,8 @@ fragment may depend on, so that a cached copy is only ever shown where the same 
     ``{{ expression }}`` would print it. Whatever the fragment tests must still be one of its key's values: a
     ``shell_live`` prints, it is never a condition. Not inside a ``{% for %}`` (one marker cannot hold a value
     per turn) nor in a template the fragment includes (its first value would be kept in the copy): both are
-    refused, the first when the template is read, the second when it is rendered.
+    refused, the first when the template is read, the second when it is rendered. For the same reason a
+    ``{% shell_cache %}`` is refused inside another, whether written there or reached through an include.
 
 ``{% shell_page %}{% shell_slot "title" %}…{% endshell_slot %}…{% endshell_page %}`` (workflow/base.html)
     the whole document around a staff page: viewflow's head, menu, toolbar and snackbar, rendered once per
@@ -178,6 +179,8 @@ class ShellCacheNode(template.Node):
     def render(self, context):
         if settings.DEBUG:  # an edited template shows at once
             return self.nodelist.render(context)
+        if context.get(_MAKING_COPY):  # reached through an include: its values would stay in the outer copy
+            raise template.TemplateSyntaxError("{% shell_cache %} cannot hold another {% shell_cache %}")
         if self.kind == "menu":
             vary = _menu_key(context)
         elif self.kind == "values":

@@ -373,6 +373,8 @@ def test_live_values_where_one_marker_cannot_stand_for_them_are_refused():
         outside="{% load shell %}{% shell_live q %}",
         part="{% load shell %}{% shell_live q %}",
         including='{% load shell %}{% shell_cache "values" box %}[{% include "part" %}]{% endshell_cache %}',
+        fragment='{% load shell %}{% shell_cache "values" box %}{% shell_live q %}{% endshell_cache %}',
+        including_fragment='{% load shell %}{% shell_cache "values" box %}[{% include "fragment" %}]{% endshell_cache %}',
         bare="{% load shell %}{% shell_live %}",
     )
     for name, message in (
@@ -386,7 +388,13 @@ def test_live_values_where_one_marker_cannot_stand_for_them_are_refused():
     assert engine.get_template("outside").render(Context({"q": "<q>"})) == "&lt;q&gt;"
     with pytest.raises(TemplateSyntaxError, match="must be written in its"):
         engine.get_template("including").render(Context({"box": "inbox", "q": "a"}))
+    # A fragment reached through an include would put its values into the outer copy.
+    with pytest.raises(TemplateSyntaxError, match=re.escape("cannot hold another {% shell_cache %}")):
+        engine.get_template("including_fragment").render(Context({"box": "inbox", "q": "a"}))
     assert shell._fragments == {}
+    assert engine.get_template("fragment").render(Context({"box": "inbox", "q": "b"})) == "b"  # alone, kept
+    assert len(shell._fragments) == 1
+    shell.clear()
 
 
 def test_the_user_is_read_once_and_then_is_the_request_s_own(rf, w):

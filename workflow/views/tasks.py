@@ -214,6 +214,10 @@ class TaskBoxView(StaffMixin, TemplateView):
         query = g.copy()
         query.pop("after", None)
         query = query.urlencode()
+        # The pager's next link, printed only where there is a next page.
+        next_href = ""
+        if page.next_cursor:
+            next_href = f"?{query}&after={page.next_cursor}" if query else f"?after={page.next_cursor}"
         user = self.request.user
         can_bulk_claim = self.box == "queue"
         can_reassign = can_bulk_claim and user.has_role(Role.DEPARTMENT_HEAD)
@@ -234,7 +238,7 @@ class TaskBoxView(StaffMixin, TemplateView):
             "paged": bool(g.get("after")),
             "has_next": bool(page.next_cursor),
             "query": query,
-            "next_href": f"?{query}&after={page.next_cursor}" if query else f"?after={page.next_cursor}",
+            "next_href": next_href,
             "status_options": choice_options_html("status", get_language(), filters.status),
             "content_type_options": choice_options_html("content_type", get_language(), filters.content_type),
             "unit_options": options_html(_options(child_units(user.unit_id), filters.unit)),
