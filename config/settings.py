@@ -276,6 +276,12 @@ LOGGING = {
 # (core/config_cache.py): an admin change reaches the other web and worker processes within this time.
 CONFIG_CACHE_SECONDS = env.int("CONFIG_CACHE_SECONDS", default=60)
 
+# Whole task-box pages kept in Redis per user while nothing they show has changed (core/pages.py): every write
+# through Django ends them all. Off without Redis and under DEBUG (a template edited while the server runs).
+KC_PAGE_CACHE = env.bool("KC_PAGE_CACHE", default=bool(REDIS_URL) and not DEBUG)
+# The longest a kept page is served: the configuration copies' delay above (what a generation cannot see).
+KC_PAGE_CACHE_SECONDS = env.int("KC_PAGE_CACHE_SECONDS", default=CONFIG_CACHE_SECONDS)
+
 # Domain configuration (provincial rules; defaults documented in docs/configuration.md)
 KHUYENCONG = {
     # Who endorses a lodged đề án before the Sở: "district" (records before 1/7/2025), "commune", or "none".

@@ -12,7 +12,10 @@ class CoreConfig(AppConfig):
         from .config_cache import watch
         from .db import use_c_timestamptz_loader
         from .models import AdministrativeUnit, CalendarOverride
+        from .pages import watch as watch_writes
 
         watch(CalendarOverride, "calendar")
         watch(AdministrativeUnit, "unit_names", "unit_children")
         connection_created.connect(use_c_timestamptz_loader, dispatch_uid="core.c_timestamptz_loader")
+        # Every write through Django ends the kept pages (core/pages.py).
+        connection_created.connect(watch_writes, dispatch_uid="core.pages.watch")

@@ -142,6 +142,23 @@ class TaskPage:
     soon_limit: dt.datetime | None = None
     extra: dict = field(default_factory=dict)
 
+    def shown_until(self, now: dt.datetime) -> tuple[dt.datetime | None, dt.datetime | None]:
+        """``(by, soon_by)``: the rows' deadline badges and dossier flags (``_due_state``, ``dossier_late``) stay
+        as computed at ``now`` while the clock is at most ``by`` and ``due_soon_limit(clock)`` at most
+        ``soon_by``; None: no such moment on this page."""
+        by = soon_by = None
+        for task in self.rows:
+            if task.completed_at is not None:
+                continue  # a finished task's badges no longer move
+            due, dossier_due = task.due_at, task.proposal.dossier_due_at
+            if due is not None and due >= now:
+                by = due if by is None else min(by, due)
+                if self.soon_limit is not None and due >= self.soon_limit:
+                    soon_by = due if soon_by is None else min(soon_by, due)
+            if dossier_due is not None and dossier_due >= now:
+                by = dossier_due if by is None else min(by, dossier_due)
+        return by, soon_by
+
 
 def _encode(values: list) -> str:
     return base64.urlsafe_b64encode(json.dumps(values).encode()).decode()

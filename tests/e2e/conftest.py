@@ -127,3 +127,9 @@ def page(request, browser, live_server, browser_context_args):
         except Exception as exc:  # a screenshot must never hide the real failure
             print(f"screenshot failed: {exc}")
     context.close()
+
+
+@pytest.fixture(autouse=True)
+def _kept_pages(settings):
+    """The browser walks the pages as production serves them: task boxes kept between writes (core/pages.py)."""
+    settings.KC_PAGE_CACHE = True

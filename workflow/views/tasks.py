@@ -16,13 +16,14 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
+from core import pages
 from core.models import User
 from core.roles import Role
 from core.units import child_units
 from workflow.forms import DelegateForm, ReassignForm
 from workflow.lifecycle import Status
 from workflow.models import ContentType, Task
-from workflow.selectors import TaskFilters, task_page
+from workflow.selectors import TaskFilters, due_soon_limit, task_page
 from workflow.services import tasks as task_services
 from workflow.services.errors import WorkflowError
 
@@ -203,10 +204,11 @@ class TaskBoxView(StaffMixin, TemplateView):
             due=g.get("due", "") if g.get("due") in ("overdue", "soon", "ok") else "",
             q=g.get("q", "")[:100],
         )
+        now = self.now
         page = task_page(
             self.request.user,
             self.box,
-            now=self.now,
+            now=now,
             filters=filters,
             cursor=g.get("after", ""),
             size=self.page_size,
@@ -218,6 +220,7 @@ class TaskBoxView(StaffMixin, TemplateView):
         next_href = ""
         if page.next_cursor:
             next_href = f"?{query}&after={page.next_cursor}" if query else f"?after={page.next_cursor}"
+        self.shown_until = page.shown_until(now)
         user = self.request.user
         can_bulk_claim = self.box == "queue"
         can_reassign = can_bulk_claim and user.has_role(Role.DEPARTMENT_HEAD)
@@ -242,9 +245,27 @@ class TaskBoxView(StaffMixin, TemplateView):
             "status_options": choice_options_html("status", get_language(), filters.status),
             "content_type_options": choice_options_html("content_type", get_language(), filters.content_type),
             "unit_options": options_html(_options(child_units(user.unit_id), filters.unit)),
-            "now": self.now,
+            "now": now,
             "can_bulk_claim": can_bulk_claim,
         }
+
+    def get(self, request, *args, **kwargs):
+        # The box without filters (a later page's cursor aside) is kept while nothing it shows has changed
+        # (core/pages.py). A filtered box is always built: "quá hạn", "sắp đến hạn" select by the clock.
+        ticket = pages.Ticket.for_request(request, self.box) if set(request.GET) <= {"after"} else None
+        if ticket is not None:
+            kept = ticket.kept(request, self._still_shown)
+            if kept is not None:
+                return kept
+        response = super().get(request, *args, **kwargs)
+        if ticket is not None:
+            response.add_post_render_callback(lambda built: ticket.keep(built, self.shown_until))
+        return response
+
+    def _still_shown(self, shown_until) -> bool:
+        by, soon_by = shown_until
+        now = self.now
+        return (by is None or now <= by) and (soon_by is None or due_soon_limit(now) <= soon_by)
 
 
 class InboxView(TaskBoxView):
