@@ -24,7 +24,8 @@ that opts in (``TaskBoxView``) is kept after it is built, and served again while
   delay): whatever a generation cannot see (a write that went around Django, Redis losing a step) lasts no longer.
 
 The CSRF token is never kept: each request's own is put in. While Redis cannot be reached the pages are built
-as before and nothing is kept. The switch is ``KC_PAGE_CACHE`` (on where Redis is configured and DEBUG is off).
+as before and nothing is kept; a process tries Redis again after a pause of a second, and a step it could not
+take is taken at its next contact, before any page is looked up. The switch is ``KC_PAGE_CACHE`` (on where Redis is configured and DEBUG is off).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ import logging
 import pickle
 import re
 import secrets
+import time
 from functools import cache
 from pathlib import Path
 
@@ -126,14 +128,37 @@ def _client():
     return django_cache._cache.get_client(write=True)
 
 
+# While Redis fails, this process tries it again only after a pause (a write or a page would otherwise wait for
+# the failure every time), and owes the step it could not take: it is taken at this process's next contact.
+RETRY_AFTER_SECONDS = 1.0
+_down_until = 0.0
+_owed = False
+
+
+def _reachable() -> bool:
+    return time.monotonic() >= _down_until
+
+
+def _failed(what: str) -> None:
+    global _down_until
+    _down_until = time.monotonic() + RETRY_AFTER_SECONDS
+    logger.warning("%s: Redis failed; tried again in %s s", what, RETRY_AFTER_SECONDS, exc_info=True)
+
+
 def changed() -> None:
     """Every kept page is out of date (one step of the generation)."""
+    global _owed
     if not enabled():
         return
+    _owed = True
+    if not _reachable():
+        return  # owed; each kept page also ends within KC_PAGE_CACHE_SECONDS
     try:
         _client().incr(GENERATION)
     except Exception:
-        logger.exception("Kept pages not marked out of date: each still ends within KC_PAGE_CACHE_SECONDS")
+        _failed("Kept pages not marked out of date")
+    else:
+        _owed = False
 
 
 @cache
@@ -184,10 +209,14 @@ class Ticket:
 
     def kept(self, request, valid) -> HttpResponse | None:
         """The kept page with this request's CSRF token, if it still holds (``valid(moments)``)."""
+        if _owed:
+            changed()
+        if _owed or not _reachable():
+            return None
         try:
             generation, stored = _client().mget([GENERATION, self.key])
         except Exception:
-            logger.warning("Kept pages unreadable: the page is built", exc_info=True)
+            _failed("Kept pages unreadable, the page is built")
             return None
         if generation is None:  # new or emptied Redis: start from a value no kept page can carry
             try:
@@ -215,4 +244,4 @@ class Ticket:
         try:
             _client().set(self.key, value, ex=settings.KC_PAGE_CACHE_SECONDS)
         except Exception:
-            logger.warning("Page not kept", exc_info=True)
+            _failed("Page not kept")

@@ -29,8 +29,10 @@ QUEUE, INBOX = "/cong-viec/hang-cho/", "/cong-viec/cua-toi/"
 
 
 @pytest.fixture
-def w(settings):
+def w(settings, monkeypatch):
     settings.KC_PAGE_CACHE = True
+    monkeypatch.setattr(pages, "_down_until", 0.0)
+    monkeypatch.setattr(pages, "_owed", False)
     shell.clear()
     pages.changed()  # this test's rows were written before the switch was on
     yield build_world()
@@ -204,20 +206,40 @@ def test_each_officer_and_language_has_a_page_of_its_own(w):
     assert built(sql) and 'lang="en"' in english and 'lang="vi"' in mine
 
 
+class Down:
+    def __getattr__(self, name):
+        raise ConnectionError("Redis is down")
+
+
 def test_a_page_is_built_while_redis_cannot_be_reached(w, monkeypatch):
     drive(w, complete_proposal(w), "lodge")
     client = signed_in(w, "district")
     expected, _, _ = get(client, QUEUE)
-
-    class Down:
-        def __getattr__(self, name):
-            raise ConnectionError("Redis is down")
-
     monkeypatch.setattr(pages, "_client", Down)
     for _ in range(2):
         html, sql, _ = get(client, QUEUE)
         assert built(sql) and html == expected
     pages.changed()  # only logged
+
+
+def test_a_step_redis_could_not_take_is_taken_at_the_next_contact(w, monkeypatch):
+    task = drive(w, complete_proposal(w), "lodge").tasks.get()
+    client = signed_in(w, "district")
+    get(client, QUEUE)
+    html, sql, _ = get(client, QUEUE)
+    assert not built(sql) and rows(html) == [str(task.pk)]
+    start, reachable = generation(), pages._client
+    monkeypatch.setattr(pages, "_client", Down)
+    claim(task.pk, actor=w.user("district2"), now=at(1))  # committed; its step cannot be taken
+    html, sql, _ = get(client, QUEUE)
+    assert built(sql) and rows(html) == []
+    monkeypatch.setattr(pages, "_client", reachable)
+    assert generation() == start
+    monkeypatch.setattr(pages, "_down_until", 0.0)  # the pause is over
+    html, sql, _ = get(client, QUEUE)  # the owed step first: the copy with the claimed task is not served
+    assert built(sql) and rows(html) == []
+    assert generation() == start + 1
+    assert not built(get(client, QUEUE)[1])  # kept again
 
 
 @pytest.mark.parametrize(
