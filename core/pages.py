@@ -32,9 +32,11 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import pickle
 import re
 import secrets
+import threading
 import time
 from functools import cache
 from pathlib import Path
@@ -154,11 +156,31 @@ def changed() -> None:
     if not _reachable():
         return  # owed; each kept page also ends within KC_PAGE_CACHE_SECONDS
     try:
-        _client().incr(GENERATION)
+        _incr()
     except Exception:
         _failed("Kept pages not marked out of date")
     else:
         _owed = False
+
+
+_local = threading.local()
+
+
+def _incr() -> None:
+    """``INCR`` of the generation on a connection this thread keeps: every committed transaction sends it, and
+    through the pool each command costs an extra system call (the pool checks the connection for stray data)
+    and twice the CPU (measured: 90 against 50 µs)."""
+    conn = getattr(_local, "conn", None)
+    if conn is None or _local.pid != os.getpid():  # a forked process opens its own
+        conn = _client().connection_pool.make_connection()
+        _local.conn, _local.pid, _local.command = conn, os.getpid(), conn.pack_command("INCR", GENERATION)
+    try:
+        conn.send_packed_command(_local.command)
+        conn.read_response()
+    except Exception:
+        _local.conn = None
+        conn.disconnect()
+        raise
 
 
 @cache

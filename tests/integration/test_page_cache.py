@@ -4,9 +4,11 @@ and what must never be kept (a message, another person's token, a filtered box) 
 
 import datetime as dt
 import re
+import threading
 import time
 
 import pytest
+import redis
 from django.contrib.auth.models import Group
 from django.db import connection, transaction
 from django.test import Client
@@ -206,16 +208,17 @@ def test_each_officer_and_language_has_a_page_of_its_own(w):
     assert built(sql) and 'lang="en"' in english and 'lang="vi"' in mine
 
 
-class Down:
-    def __getattr__(self, name):
-        raise ConnectionError("Redis is down")
+def redis_down(monkeypatch):
+    """Redis refusing connections: a real client on a port nothing listens on, no connection kept from before."""
+    monkeypatch.setattr(pages, "_client", lambda: redis.Redis.from_url("redis://127.0.0.1:9/0"))
+    monkeypatch.setattr(pages, "_local", threading.local())
 
 
 def test_a_page_is_built_while_redis_cannot_be_reached(w, monkeypatch):
     drive(w, complete_proposal(w), "lodge")
     client = signed_in(w, "district")
     expected, _, _ = get(client, QUEUE)
-    monkeypatch.setattr(pages, "_client", Down)
+    redis_down(monkeypatch)
     for _ in range(2):
         html, sql, _ = get(client, QUEUE)
         assert built(sql) and html == expected
@@ -229,11 +232,11 @@ def test_a_step_redis_could_not_take_is_taken_at_the_next_contact(w, monkeypatch
     html, sql, _ = get(client, QUEUE)
     assert not built(sql) and rows(html) == [str(task.pk)]
     start, reachable = generation(), pages._client
-    monkeypatch.setattr(pages, "_client", Down)
+    redis_down(monkeypatch)
     claim(task.pk, actor=w.user("district2"), now=at(1))  # committed; its step cannot be taken
     html, sql, _ = get(client, QUEUE)
     assert built(sql) and rows(html) == []
-    monkeypatch.setattr(pages, "_client", reachable)
+    monkeypatch.setattr(pages, "_client", reachable)  # Redis is back
     assert generation() == start
     monkeypatch.setattr(pages, "_down_until", 0.0)  # the pause is over
     html, sql, _ = get(client, QUEUE)  # the owed step first: the copy with the claimed task is not served
@@ -292,3 +295,17 @@ def test_one_step_a_committed_transaction_none_for_a_rolled_back_one(w):
     client.get(QUEUE)
     client.get(QUEUE)
     assert generation() == after_login  # reading pages writes nothing a page shows
+
+
+def test_a_connection_redis_dropped_is_opened_again(w, monkeypatch):
+    monkeypatch.setattr(pages, "_local", threading.local())
+    start = generation()
+    pages.changed()
+    kept = pages._local.conn
+    kept.send_command("CLIENT", "ID")
+    pages._client().client_kill_filter(_id=kept.read_response())  # Redis drops the kept connection
+    pages.changed()  # fails, owed
+    assert generation() == start + 1 and pages._owed
+    monkeypatch.setattr(pages, "_down_until", 0.0)
+    pages.changed()
+    assert generation() == start + 2 and not pages._owed and pages._local.conn is not kept
