@@ -26,6 +26,8 @@ from django.contrib.auth.middleware import AuthenticationMiddleware as DjangoAut
 from django.contrib.auth.middleware import get_user
 from django.utils.functional import SimpleLazyObject
 
+from core import pages
+
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc\s*=)[^>]*>(.*?)</script>", re.DOTALL | re.IGNORECASE)
 
 PERMISSIONS_POLICY = ", ".join(
@@ -120,3 +122,16 @@ class AuthenticationMiddleware(DjangoAuthenticationMiddleware):
             return user
 
         lazy = request.user = SimpleLazyObject(load)
+
+
+class KeptPagesMiddleware:
+    """Outermost: a request that wrote answers only once the kept pages' step is taken (core/pages.py), so that
+    the page its answer leads to, in any process, is built from what it wrote."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        pages.settle()
+        return response

@@ -23,9 +23,12 @@ that opts in (``TaskBoxView``) is kept after it is built, and served again while
 * **no older than** ``KC_PAGE_CACHE_SECONDS`` (60 by default, the per-process configuration copies' own
   delay): whatever a generation cannot see (a write that went around Django, Redis losing a step) lasts no longer.
 
-The CSRF token is never kept: each request's own is put in. While Redis cannot be reached the pages are built
-as before and nothing is kept; a process tries Redis again after a pause of a second, and a step it could not
-take is taken at its next contact, before any page is looked up. The switch is ``KC_PAGE_CACHE`` (on where Redis is configured and DEBUG is off).
+The step is taken by a thread of the writing process right after the commit, which never waits for it; a request
+that wrote waits for it before answering (``core.middleware.KeptPagesMiddleware``), so does a page of the same
+process before it is looked up, and a write made elsewhere (a Celery task) reaches the other processes a moment
+after its commit. The CSRF token is never kept: each request's own is put in. While Redis cannot be reached the
+pages are built as before and nothing is kept; a process tries Redis again after a pause of a second, and a step
+it could not take is taken at its next contact, before any page is looked up. The switch is ``KC_PAGE_CACHE`` (on where Redis is configured and DEBUG is off).
 """
 
 from __future__ import annotations
@@ -148,20 +151,67 @@ def _failed(what: str) -> None:
 
 
 def changed() -> None:
-    """Every kept page is out of date (one step of the generation)."""
+    """Every kept page is out of date: the step is owed from now on. This process's step thread takes it at once,
+    so that a commit never waits for Redis; a request that wrote waits for it before it answers, and so does a
+    page before it is looked up (``settle``)."""
     global _owed
     if not enabled():
         return
     _owed = True
-    if not _reachable():
-        return  # owed; each kept page also ends within KC_PAGE_CACHE_SECONDS
+    _wake()
+
+
+def settle() -> None:
+    """Take the owed step now, or wait for the one being taken."""
+    if _owed or _step_lock.locked():
+        with _step_lock:
+            if _owed and _reachable():
+                _take()
+
+
+def _take() -> None:
+    global _owed
+    _owed = False  # before the command: a commit after this point owes a step of its own
     try:
         _incr()
     except Exception:
+        _owed = True
         _failed("Kept pages not marked out of date")
-    else:
-        _owed = False
 
+
+_step_lock = threading.Lock()
+_stepper: tuple[int, threading.Event] | None = None  # (process, its wake-up) of the step thread
+_stepper_lock = threading.Lock()
+
+
+def _wake() -> None:
+    global _stepper
+    stepper = _stepper
+    if stepper is None or stepper[0] != os.getpid():
+        with _stepper_lock:
+            stepper = _stepper
+            if stepper is None or stepper[0] != os.getpid():
+                stepper = _stepper = (os.getpid(), threading.Event())
+                threading.Thread(target=_steps, args=(stepper[1],), name="kc-pages", daemon=True).start()
+    stepper[1].set()
+
+
+def _steps(wake: threading.Event) -> None:
+    while True:
+        wake.wait()
+        wake.clear()
+        try:
+            settle()
+        except Exception:  # never let the thread die: the next request settles
+            logger.exception("Kept pages' step thread")
+
+
+def _after_fork() -> None:
+    global _step_lock, _stepper, _stepper_lock
+    _step_lock, _stepper_lock, _stepper = threading.Lock(), threading.Lock(), None
+
+
+os.register_at_fork(after_in_child=_after_fork)
 
 _local = threading.local()
 
@@ -231,8 +281,7 @@ class Ticket:
 
     def kept(self, request, valid) -> HttpResponse | None:
         """The kept page with this request's CSRF token, if it still holds (``valid(moments)``)."""
-        if _owed:
-            changed()
+        settle()
         if _owed or not _reachable():
             return None
         try:

@@ -65,7 +65,11 @@ def rows(html) -> list[str]:
     return re.findall(r'data-task="(\d+)"', html)
 
 
-def generation() -> int:
+def generation(*, settled=True) -> int:
+    """The counter in Redis, once this process's owed step is taken (``settled``: the step thread may not have run
+    yet)."""
+    if settled:
+        pages.settle()
     return int(pages._client().get(pages.GENERATION))
 
 
@@ -237,7 +241,7 @@ def test_a_step_redis_could_not_take_is_taken_at_the_next_contact(w, monkeypatch
     html, sql, _ = get(client, QUEUE)
     assert built(sql) and rows(html) == []
     monkeypatch.setattr(pages, "_client", reachable)  # Redis is back
-    assert generation() == start
+    assert generation(settled=False) == start
     monkeypatch.setattr(pages, "_down_until", 0.0)  # the pause is over
     html, sql, _ = get(client, QUEUE)  # the owed step first: the copy with the claimed task is not served
     assert built(sql) and rows(html) == []
@@ -300,12 +304,25 @@ def test_one_step_a_committed_transaction_none_for_a_rolled_back_one(w):
 def test_a_connection_redis_dropped_is_opened_again(w, monkeypatch):
     monkeypatch.setattr(pages, "_local", threading.local())
     start = generation()
-    pages.changed()
+    pages._incr()
     kept = pages._local.conn
     kept.send_command("CLIENT", "ID")
     pages._client().client_kill_filter(_id=kept.read_response())  # Redis drops the kept connection
-    pages.changed()  # fails, owed
-    assert generation() == start + 1 and pages._owed
-    monkeypatch.setattr(pages, "_down_until", 0.0)
-    pages.changed()
-    assert generation() == start + 2 and not pages._owed and pages._local.conn is not kept
+    with pytest.raises(redis.ConnectionError):
+        pages._incr()
+    pages._incr()
+    assert generation() == start + 2 and pages._local.conn is not kept
+
+
+def test_a_commit_does_not_wait_for_the_step_and_the_request_that_wrote_does(w, monkeypatch):
+    task = drive(w, complete_proposal(w), "lodge").tasks.get()
+    start = generation()
+    with pages._step_lock:  # the step thread busy: a commit is not held up
+        Task.objects.filter(pk=task.pk).update(outcome="a")
+        assert pages._owed
+    assert generation() == start + 1
+    client = signed_in(w, "district")
+    after_login = generation()
+    monkeypatch.setattr(pages, "_wake", lambda: None)  # no step thread: only the request can take it
+    client.post(reverse("tasks:claim", args=[task.pk]))
+    assert not pages._owed and generation(settled=False) == after_login + 1  # taken before the answer
