@@ -23,7 +23,8 @@ that opts in (``TaskBoxView``) is kept after it is built, and served again while
 * **no older than** ``KC_PAGE_CACHE_SECONDS`` (60 by default, the per-process configuration copies' own
   delay): whatever a generation cannot see (a write that went around Django, Redis losing a step) lasts no longer.
 
-The step is taken by a thread of the writing process right after the commit, which never waits for it; a request
+The step is taken by a thread of the writing process within 20 ms of the commit, which never waits for it (the
+commits of those 20 ms share one step); a request
 that wrote waits for it before answering (``core.middleware.KeptPagesMiddleware``), so does a page of the same
 process before it is looked up, and a write made elsewhere (a Celery task) reaches the other processes a moment
 after its commit. The CSRF token is never kept: each request's own is put in. While Redis cannot be reached the
@@ -196,9 +197,15 @@ def _wake() -> None:
     stepper[1].set()
 
 
+# The step thread gathers the commits of this long into one step: a process that commits transitions one after
+# another sends a fraction of a command each. A request that wrote does not wait for the window (``settle``).
+STEP_WINDOW_SECONDS = 0.02
+
+
 def _steps(wake: threading.Event) -> None:
     while True:
         wake.wait()
+        time.sleep(STEP_WINDOW_SECONDS)
         wake.clear()
         try:
             settle()
