@@ -326,3 +326,17 @@ def test_a_commit_does_not_wait_for_the_step_and_the_request_that_wrote_does(w, 
     monkeypatch.setattr(pages, "_wake", lambda: None)  # no step thread: only the request can take it
     client.post(reverse("tasks:claim", args=[task.pk]))
     assert not pages._owed and generation(settled=False) == after_login + 1  # taken before the answer
+
+
+def test_a_kept_page_answers_with_the_headers_of_the_page_built(w):
+    drive(w, complete_proposal(w), "lodge")
+    client = signed_in(w, "district")
+    client.get(QUEUE)  # the CSRF cookie set, as a browser then sends it
+    built_page = client.get(QUEUE, headers={"Cache-Control": "no-cache"})
+    client.get(QUEUE)
+    with CaptureQueriesContext(connection) as ctx:
+        kept_page = client.get(QUEUE)
+    assert not built([q["sql"] for q in ctx.captured_queries])
+    assert kept_page.status_code == built_page.status_code == 200
+    assert dict(kept_page.headers) == dict(built_page.headers)
+    assert kept_page.cookies.keys() == built_page.cookies.keys()
