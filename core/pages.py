@@ -5,7 +5,7 @@ list. While nobody has written anything, each of those requests builds the same 
 that opts in (``TaskBoxView``) is kept after it is built, and served again while all of this holds:
 
 * **the database has not changed.** Every statement sent through Django's connections is looked at
-  (``watch``, installed on each new connection): an INSERT, UPDATE, DELETE, TRUNCATE or MERGE of any table
+  (``watch``, installed on each new connection): an INSERT, UPDATE, DELETE, TRUNCATE, MERGE or COPY of any table
   but the few that no page shows (``UNSEEN_TABLES``: sessions, sign-in logs, the outbox's delivery state)
   advances one counter in Redis, the *generation*, once the transaction has committed (at once outside a
   transaction). A kept page carries the generation read before its rows were; it is served only while the
@@ -24,12 +24,13 @@ that opts in (``TaskBoxView``) is kept after it is built, and served again while
   delay): whatever a generation cannot see (a write that went around Django, Redis losing a step) lasts no longer.
 
 The step is taken by a thread of the writing process within 20 ms of the commit, which never waits for it (the
-commits of those 20 ms share one step); a request
-that wrote waits for it before answering (``core.middleware.KeptPagesMiddleware``), so does a page of the same
-process before it is looked up, and a write made elsewhere (a Celery task) reaches the other processes a moment
-after its commit. The CSRF token is never kept: each request's own is put in. While Redis cannot be reached the
-pages are built as before and nothing is kept; a process tries Redis again after a pause of a second, and a step
-it could not take is taken at its next contact, before any page is looked up. The switch is ``KC_PAGE_CACHE`` (on where Redis is configured and DEBUG is off).
+commits of those 20 ms share one step). A request that wrote waits for it before answering
+(``core.middleware.KeptPagesMiddleware``), so does a page of the same process before it is looked up, and a
+write made elsewhere (a Celery task) reaches the other processes a moment after its commit. The CSRF token is
+never kept: each request's own is put in. While Redis cannot be reached the pages are built as before and
+nothing is kept; a process tries Redis again after a pause of a second, and a step it could not take is taken
+at its next contact, before any page is looked up. The switch is ``KC_PAGE_CACHE`` (on where Redis is
+configured and DEBUG is off).
 """
 
 from __future__ import annotations
@@ -97,7 +98,6 @@ def writes_seen_table(sql: str) -> bool:
         known = False
         if _WRITE_START.match(sql):
             targets = {name.lower() for name in _TARGETS.findall(sql)}
-            # A WITH … SELECT that writes nothing has no target; any other write with none found counts.
             if targets:
                 known = bool(targets - UNSEEN_TABLES)
             else:  # a WITH … SELECT that writes nothing; any other write whose table was not found counts
@@ -261,8 +261,8 @@ def release() -> str:
 
 
 class Ticket:
-    """One request's claim on a kept page: ``kept()`` reads the generation and the page in one round trip;
-    ``keep(response, valid)`` stores what was built, under the generation read before."""
+    """One request's claim on a kept page: ``kept(request, valid)`` reads the generation and the page in one
+    round trip; ``keep(response, moments)`` stores what was built, under the generation read before."""
 
     __slots__ = ("key", "generation")
 
