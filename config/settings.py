@@ -221,9 +221,11 @@ NOTIFICATIONS = {
     "DELIVERY_BATCH": env.int("NOTIFY_DELIVERY_BATCH", default=25),
     # Publish delivery tasks from a background thread, so that no request waits for (or on) the broker.
     "PUBLISH_IN_BACKGROUND": env.bool("NOTIFY_PUBLISH_IN_BACKGROUND", default=True),
-    # The publisher thread waits this long for more hand-overs to fill a delivery task before it publishes
-    # (a transition hands over a few rows; each publish costs about a millisecond whatever it carries).
+    # The publisher thread waits this long for more hand-overs before it publishes, or until it holds
+    # PUBLISH_TASKS full delivery tasks (a transition hands over a few rows; each publish costs a round trip to
+    # the broker whatever it carries).
     "PUBLISH_WINDOW_SECONDS": env.float("NOTIFY_PUBLISH_WINDOW_SECONDS", default=0.05),
+    "PUBLISH_TASKS": env.int("NOTIFY_PUBLISH_TASKS", default=8),
     # After a failed publish (broker down) a process stops publishing for this long; the sweep delivers.
     "BROKER_BACKOFF_SECONDS": env.float("NOTIFY_BROKER_BACKOFF_SECONDS", default=5.0),
     # Links in messages start with this address.

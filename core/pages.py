@@ -116,7 +116,7 @@ def watch(sender=None, connection=None, **kwargs) -> None:
 
 def _watch(execute, sql, params, many, context):
     result = execute(sql, params, many, context)
-    if enabled() and writes_seen_table(sql):
+    if writes_seen_table(sql) and enabled():  # a dictionary lookup first: most statements are reads
         _after_commit(context["connection"])
     return result
 

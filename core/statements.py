@@ -7,7 +7,8 @@ the ORM still writes every statement from the models, once per process and datab
 
 - ``Shape`` is a SELECT: the queryset is built and compiled with stand-in values (twice, with two sets, to find
   where each value goes and to prove the SQL does not depend on them). Each call sends the same SQL with its
-  own values and builds the model objects the queryset would (``from_db``, ``select_related``, annotations).
+  own values and builds the model objects the queryset would (``from_db``, ``select_related``, annotations),
+  or, for a ``values_list()`` queryset, its tuples (the fields' converters applied), with no model object.
 - ``update`` and ``insert`` are ``save(update_fields=…)`` and ``save(force_insert=True)`` for one row: the
   statement is made from the model's fields and each value goes through the field's ``pre_save`` and
   ``get_db_prep_save``, as ``save`` does. A model with save signals connected, inherited tables or
@@ -32,7 +33,7 @@ from typing import Any
 
 from django.db import DatabaseError, connections, router
 from django.db.models import Model, QuerySet
-from django.db.models.query import get_related_populators
+from django.db.models.query import ValuesListIterable, get_related_populators
 from django.db.models.signals import post_save, pre_save
 from django.db.transaction import TransactionManagementError
 
@@ -86,6 +87,7 @@ class _Compiled:
     converters: dict
     compiler: Any
     col_count: int
+    tuples: bool  # a values_list() queryset: its rows as tuples, no model object
 
 
 class Shape:
@@ -105,9 +107,11 @@ class Shape:
         self._model, self._build, self._params = model, build, params
         self._compiled: dict[str, _Compiled] = {}
         self._lock = threading.Lock()
+        self._build_fields: tuple[str, ...] | None = None
 
-    def list(self, **values: Any) -> list[Model]:
-        """The model objects the queryset built with ``values`` gives, in the SQL's order."""
+    def list(self, **values: Any) -> list:
+        """The model objects (or a ``values_list()``'s tuples) the queryset built with ``values`` gives, in the
+        SQL's order."""
         if values.keys() != self._params.keys():
             raise TypeError(f"expected the values {sorted(self._params)}, got {sorted(values)}")
         wrong = [name for name, value in values.items() if not isinstance(value, self._params[name])]
@@ -130,6 +134,8 @@ class Shape:
             rows = [row[: compiled.col_count] for row in rows]
         if compiled.converters:
             rows = compiled.compiler.apply_converters(rows, compiled.converters)
+        if compiled.tuples:
+            return [tuple(row) for row in rows]
         objects = []
         for row in rows:
             obj = compiled.model.from_db(alias, compiled.init_list, row[compiled.start : compiled.end])
@@ -140,7 +146,7 @@ class Shape:
             objects.append(obj)
         return objects
 
-    def one(self, **values: Any) -> Model | None:
+    def one(self, **values: Any) -> Any:
         """The only row, or None (a shape selecting by a unique key: more than one row is an error)."""
         rows = self.list(**values)
         if len(rows) > 1:
@@ -171,32 +177,65 @@ class Shape:
             missing = set(self._params) - {name for _, name in slots}
             if missing:
                 raise ShapeError(f"values not found in the SQL: {sorted(missing)}")
-            query = compiler.query
-            if query.model is None or compiler.klass_info is None:
-                raise ShapeError("a Shape selects model objects")
-            select, klass_info = compiler.select, compiler.klass_info
-            fields = klass_info["select_fields"]
-            start, end = fields[0], fields[-1] + 1
-            compiled = _Compiled(
-                sql=sql_a,
-                params=tuple(constants),
-                slots=tuple(slots),
-                for_update=query.select_for_update,
-                model=klass_info["model"],
-                start=start,
-                end=end,
-                init_list=tuple(f[0].target.attname for f in select[start:end]),
-                populators=tuple(get_related_populators(klass_info, select, alias)),
-                annotations=tuple(compiler.annotation_col_map.items()),
-                converters=compiler.get_converters([s[0] for s in select[: compiler.col_count]]),
-                compiler=compiler,
-                col_count=compiler.col_count,
-            )
+            query, select = compiler.query, compiler.select
+            converters = compiler.get_converters([s[0] for s in select[: compiler.col_count]])
+            if self._build_fields is not None or compiler.klass_info is None:
+                compiled = self._tuples(sql_a, constants, slots, compiler, converters)
+            else:
+                klass_info = compiler.klass_info
+                fields = klass_info["select_fields"]
+                start, end = fields[0], fields[-1] + 1
+                compiled = _Compiled(
+                    sql=sql_a,
+                    params=tuple(constants),
+                    slots=tuple(slots),
+                    for_update=query.select_for_update,
+                    model=klass_info["model"],
+                    start=start,
+                    end=end,
+                    init_list=tuple(f[0].target.attname for f in select[start:end]),
+                    populators=tuple(get_related_populators(klass_info, select, alias)),
+                    annotations=tuple(compiler.annotation_col_map.items()),
+                    converters=converters,
+                    compiler=compiler,
+                    col_count=compiler.col_count,
+                    tuples=False,
+                )
             self._compiled[alias] = compiled
             return compiled
 
+    def _tuples(self, sql: str, constants: list, slots: list, compiler, converters: dict) -> _Compiled:
+        """A ``values_list()`` queryset (not flat, not named): its columns are the SQL's, in the order asked for
+        (its fields, then its annotations: the order the SQL gives them)."""
+        query = compiler.query
+        fields = self._build_fields
+        if query.model is None or not fields:
+            raise ShapeError("a Shape selects model objects or a values_list()'s tuples, naming its fields")
+        if query.extra_select or list(fields) != [*query.values_select, *query.annotation_select]:
+            raise ShapeError("a values_list() Shape names its fields first and its annotations last")
+        return _Compiled(
+            sql=sql,
+            params=tuple(constants),
+            slots=tuple(slots),
+            for_update=query.select_for_update,
+            model=query.model,
+            start=0,
+            end=0,
+            init_list=(),
+            populators=(),
+            annotations=(),
+            converters=converters,
+            compiler=compiler,
+            col_count=compiler.col_count,
+            tuples=True,
+        )
+
     def _sql(self, alias: str, values: dict) -> tuple[str, tuple, Any]:
         qs = self._build(**values)
+        # The fields of a values_list() queryset giving plain tuples (None for any other kind).
+        if qs._fields is not None and qs._iterable_class is not ValuesListIterable:
+            raise ShapeError("a Shape selects model objects or a values_list()'s tuples")
+        self._build_fields = tuple(qs._fields) if qs._fields is not None else None
         if qs.model is not self._model:
             raise ShapeError(f"the queryset selects {qs.model.__name__}, not {self._model.__name__}")
         if qs._prefetch_related_lookups or qs._known_related_objects:

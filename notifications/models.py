@@ -80,9 +80,6 @@ class Preference(models.Model):
     def __str__(self) -> str:
         return str(self.user)
 
-    def channels(self) -> set[str]:
-        return {c for c, on in ((Channel.EMAIL, self.email), (Channel.SMS, self.sms)) if on}
-
 
 class Outbox(models.Model):
     class State(models.TextChoices):

@@ -431,6 +431,50 @@ def test_email_only_preference(w):
     ]
 
 
+def test_a_person_read_as_columns_gets_the_rows_a_user_object_gets(w):
+    """The transition reads its recipients as columns (notifications.services.recipient), other callers pass
+    users: the same people give the same rows, preference or none, address or none."""
+    from notifications.services import RECIPIENT_COLUMNS, Notice, queue_notices, recipient
+
+    Preference.objects.create(user=w.users["applicant"], sms=False, frequency="daily")
+    Preference.objects.create(user=w.users["district"], email=False)
+    w.users["district2"].phone = "+84922222222"  # no preference row: email and SMS, immediately
+    w.users["district2"].save(update_fields=["phone"])
+    names = ["applicant", "district", "district2", "appraiser"]
+    users = list(
+        type(w.users["applicant"])
+        .objects.filter(username__in=names)
+        .select_related("notification_preference")
+    )
+    people = [
+        recipient(*row)
+        for row in type(w.users["applicant"])
+        .objects.filter(username__in=names)
+        .values_list(*RECIPIENT_COLUMNS)
+    ]
+
+    def written(key, recipients):
+        queue_notices([Notice(tuple(recipients), "task.waiting", {}, key)], now=T0)
+        return sorted(
+            Outbox.objects.filter(idempotency_key__startswith=f"{key}:").values_list(
+                "recipient__username", "channel", "digest", "next_attempt_at"
+            )
+        )
+
+    as_users, as_columns = written("u", users), written("c", people)
+    assert (
+        as_users
+        == as_columns
+        == [
+            ("applicant", "email", True, dt.datetime(2026, 3, 3, 7, 0, tzinfo=VN_TZ)),
+            ("appraiser", "email", False, T0),  # no phone number
+            ("district", "sms", False, T0),
+            ("district2", "email", False, T0),
+            ("district2", "sms", False, T0),
+        ]
+    )
+
+
 def test_daily_digest_gathers_the_days_messages_into_one_email(w):
     Preference.objects.create(user=w.users["applicant"], frequency="daily", sms=False)
     p = complete_proposal(w)
@@ -739,7 +783,12 @@ def test_commits_close_together_share_one_delivery_task(settings, delivery_queue
     transactions of two rows each, committed within the window, go out as one task of six ids."""
     from notifications.services import wait_for_publisher
 
-    settings.NOTIFICATIONS = {**settings.NOTIFICATIONS, "DELIVERY_BATCH": 6, "PUBLISH_WINDOW_SECONDS": 5.0}
+    settings.NOTIFICATIONS = {
+        **settings.NOTIFICATIONS,
+        "DELIVERY_BATCH": 6,
+        "PUBLISH_WINDOW_SECONDS": 5.0,
+        "PUBLISH_TASKS": 1,
+    }
     w = build_world()
     assert wait_for_publisher(10)
     for key in ("c1", "c2", "c3"):
@@ -748,8 +797,12 @@ def test_commits_close_together_share_one_delivery_task(settings, delivery_queue
                 recipients=[w.users["district"]], template="task.waiting", key=key, now=T0, context={}
             )
     written = sorted(Outbox.objects.values_list("pk", flat=True))
-    assert wait_for_publisher(10)  # a full task goes out at once, before the window ends
+    deadline = time.monotonic() + 4
+    while len(delivery_queue) < 1 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    # PUBLISH_TASKS full tasks (one, here) go out at once, before the window ends, with no one waiting.
     assert len(written) == 6 and delivery_queue.batches() == [written]
+    assert wait_for_publisher(10)
 
     # A task that is not full waits out the window, unless someone waits for the publisher: then it goes
     # out at once (well within wait_for_publisher's 10 s, against a window of a minute).
@@ -765,12 +818,17 @@ def test_commits_close_together_share_one_delivery_task(settings, delivery_queue
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_within_the_window_only_full_tasks_go_out_and_the_rest_waits_for_more(settings, delivery_queue):
-    """Two commits of three rows, with four ids to a task: the first full task goes out at once and the two ids
-    left over wait for the next hand-overs (not a second, half-empty task), until someone waits for the
-    publisher. Each task's headers show its ids."""
+    """Two commits of three rows, with four ids to a task and a publish once one task is full: the first full
+    task goes out at once and the two ids left over wait for the next hand-overs (not a second, half-empty
+    task), until someone waits for the publisher. Each task's headers show its ids."""
     from notifications.services import wait_for_publisher
 
-    settings.NOTIFICATIONS = {**settings.NOTIFICATIONS, "DELIVERY_BATCH": 4, "PUBLISH_WINDOW_SECONDS": 60.0}
+    settings.NOTIFICATIONS = {
+        **settings.NOTIFICATIONS,
+        "DELIVERY_BATCH": 4,
+        "PUBLISH_WINDOW_SECONDS": 60.0,
+        "PUBLISH_TASKS": 1,
+    }
     w = build_world()
     people = [w.users["district"], w.users["applicant"], w.users["appraiser"]]
     assert wait_for_publisher(10)
@@ -791,6 +849,40 @@ def test_within_the_window_only_full_tasks_go_out_and_the_rest_waits_for_more(se
     assert [len(b) for b in batches] == [4, 2]
     assert sorted(pk for b in batches for pk in b) == written
     assert [t["headers"]["argsrepr"] for t in delivery_queue.tasks()] == [repr((b,)) for b in batches]
+
+
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_full_tasks_of_a_window_wait_for_it_and_go_out_in_one_publish(settings, delivery_queue):
+    """Each publish costs a round trip to Redis, so within the window full tasks wait too, until the thread holds
+    PUBLISH_TASKS of them: three commits of two rows, two ids to a task and three tasks to a publish, give
+    nothing after the first two commits (two full tasks, the window not over) and all three tasks at the third."""
+    from notifications.services import wait_for_publisher
+
+    settings.NOTIFICATIONS = {
+        **settings.NOTIFICATIONS,
+        "DELIVERY_BATCH": 2,
+        "PUBLISH_WINDOW_SECONDS": 60.0,
+        "PUBLISH_TASKS": 3,
+    }
+    w = build_world()
+    assert wait_for_publisher(10)
+    for key in ("w1", "w2"):
+        with transaction.atomic():
+            queue_message(
+                recipients=[w.users["district"]], template="task.waiting", key=key, now=T0, context={}
+            )
+    time.sleep(0.3)  # time enough for a publish, were one due
+    assert len(delivery_queue) == 0
+    with transaction.atomic():
+        queue_message(recipients=[w.users["district"]], template="task.waiting", key="w3", now=T0, context={})
+    deadline = time.monotonic() + 5
+    while len(delivery_queue) < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    written = sorted(Outbox.objects.values_list("pk", flat=True))
+    assert len(written) == 6 and delivery_queue.batches() == [written[0:2], written[2:4], written[4:6]]
+    assert wait_for_publisher(10)
+    assert len(delivery_queue) == 3
 
 
 @pytest.mark.redis

@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 from django.db import DatabaseError, connection, transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.signals import post_save
 from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
@@ -40,25 +40,90 @@ def _row(model, pk) -> dict:
     return model.objects.filter(pk=pk).values().get()
 
 
+def _people_and_queue(org: int, unit: int, role: str):
+    """Users with their preference and an annotation, as a Shape may select them."""
+    in_queue = Exists(User.groups.through.objects.filter(user_id=OuterRef("pk"), group__name=role))
+    return (
+        User.objects.select_related("notification_preference")
+        .annotate(in_queue=in_queue)
+        .filter(Q(organisation_id=org) | Q(unit_id=unit, in_queue=True), is_active=True)
+        .order_by("pk")
+    )
+
+
 def test_a_shape_gives_the_objects_of_its_queryset_with_related_rows_and_annotations():
     w = build_world()
     p = drive(w, complete_proposal(w), "district_submit")
-    queue = transitions._applicants_and_queue
+    shape = Shape(User, _people_and_queue, org=int, unit=int, role=str)
     Preference.objects.create(user=w.user("appraiser"), sms=False, frequency="daily")
     args = {"org": p.implementing_org_id, "unit": w.province.pk, "role": "appraiser"}
-    expected = sorted(queue(**args), key=lambda u: u.pk)
-    got = sorted(transitions._APPLICANTS_AND_QUEUE.list(**args), key=lambda u: u.pk)
+    expected = sorted(_people_and_queue(**args), key=lambda u: u.pk)
+    got = sorted(shape.list(**args), key=lambda u: u.pk)
     assert [u.username for u in got] == [u.username for u in expected]
     assert len(got) >= 2  # the applicant and the appraiser at least
     assert [_fields(u) for u in got] == [_fields(u) for u in expected]
     appraiser = next(u for u in got if u.username == "appraiser")
     assert appraiser.in_queue is True and appraiser.notification_preference.frequency == "daily"
     # Another call with other values is another query's answer, not the first one's.
-    other = transitions._APPLICANTS_AND_QUEUE.list(org=w.other_org.pk, unit=w.province.pk, role="approver")
+    other = shape.list(org=w.other_org.pk, unit=w.province.pk, role="approver")
     assert {u.username for u in other} == {
-        u.username for u in queue(org=w.other_org.pk, unit=w.province.pk, role="approver")
+        u.username for u in _people_and_queue(org=w.other_org.pk, unit=w.province.pk, role="approver")
     }
     assert {u.username for u in other}.isdisjoint({"appraiser"})
+
+
+def test_a_values_list_shape_gives_the_tuples_of_its_queryset_and_builds_no_object(monkeypatch):
+    """The transition's recipients: each person's columns and their preference's (None without one) and the
+    annotation, exactly as values_list() gives them, with no User or Preference made."""
+    w = build_world()
+    p = drive(w, complete_proposal(w), "district_submit")
+    Preference.objects.create(user=w.user("appraiser"), sms=False, frequency="daily")
+    queue = transitions._applicants_and_queue
+    args = {"org": p.implementing_org_id, "unit": w.province.pk, "role": "appraiser"}
+    expected = list(queue(**args))
+    made = []
+    real_init = User.__init__
+
+    def counting(self, *a, **k):
+        made.append(self)
+        real_init(self, *a, **k)
+
+    monkeypatch.setattr(User, "__init__", counting)
+    got = transitions._APPLICANTS_AND_QUEUE.list(**args)
+    assert made == []
+    assert got == expected and all(type(row) is tuple for row in got)
+    by_name = dict(User.objects.values_list("pk", "username"))
+    appraiser = next(row for row in got if by_name[row[0]] == "appraiser")
+    assert appraiser[3:6] == (True, False, "daily") and appraiser[-1] is True
+    applicant = next(row for row in got if by_name[row[0]] == "applicant")
+    assert applicant[3:6] == (None, None, None)  # no preference row
+    assert transitions._APPLICANTS_AND_QUEUE.list(
+        org=w.other_org.pk, unit=w.province.pk, role="approver"
+    ) == list(queue(org=w.other_org.pk, unit=w.province.pk, role="approver"))
+
+
+def test_a_values_shape_other_than_a_plain_values_list_is_refused():
+    ProposalFactory()
+    with pytest.raises(ShapeError, match="values_list"):
+        Shape(Proposal, lambda pk: Proposal.objects.filter(pk=pk).order_by().values("pk"), pk=int).list(pk=1)
+    with pytest.raises(ShapeError, match="values_list"):
+        Shape(
+            Proposal,
+            lambda pk: Proposal.objects.filter(pk=pk).order_by().values_list("pk", flat=True),
+            pk=int,
+        ).list(pk=1)
+    with pytest.raises(ShapeError, match="values_list"):
+        Shape(
+            Proposal,
+            lambda pk: Proposal.objects.filter(pk=pk).order_by().values_list("pk", named=True),
+            pk=int,
+        ).list(pk=1)
+    with pytest.raises(ShapeError, match="annotations last"):
+        Shape(
+            Proposal,
+            lambda pk: Proposal.objects.filter(pk=pk).annotate(n=F("pk")).order_by().values_list("n", "pk"),
+            pk=int,
+        ).list(pk=1)
 
 
 def test_the_open_task_shape_locks_and_reads_the_chain_head_as_the_orm_does():

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from core.models import User
 from core.statements import Shape, together, update
-from notifications.services import Notice, queue_notices
+from notifications.services import RECIPIENT_COLUMNS, Notice, Recipient, queue_notices, recipient
 from workflow.lifecycle import Status, Trigger, get_lifecycle
 from workflow.models import Proposal, Task, TransitionEvent
 from workflow.permissions import can_fire, can_view
@@ -270,21 +270,23 @@ def _notify(proposal: Proposal, event: TransitionEvent, next_task: Task | None, 
     queue_notices(notices, now=now)
 
 
+# What queueing a message reads of each person (notifications.services.recipient), no model object built, then
+# the organisation and unit that tell the two lists apart.
+_PERSON = (*RECIPIENT_COLUMNS, "organisation_id", "unit_id")
+_ORG, _UNIT, _IN_QUEUE = len(RECIPIENT_COLUMNS), len(RECIPIENT_COLUMNS) + 1, len(RECIPIENT_COLUMNS) + 2
+
+
 def _applicants(org: int):
-    return (
-        User.objects.select_related("notification_preference")
-        .filter(organisation_id=org, is_active=True)
-        .order_by("pk")
-    )
+    return User.objects.filter(organisation_id=org, is_active=True).order_by("pk").values_list(*_PERSON)
 
 
 def _applicants_and_queue(org: int, unit: int, role: str):
     in_queue = Exists(User.groups.through.objects.filter(user_id=OuterRef("pk"), group__name=role))
     return (
-        User.objects.select_related("notification_preference")
-        .annotate(in_queue=in_queue)
+        User.objects.annotate(in_queue=in_queue)
         .filter(Q(organisation_id=org) | Q(unit_id=unit, in_queue=True), is_active=True)
         .order_by("pk")
+        .values_list(*_PERSON, "in_queue")
     )
 
 
@@ -292,14 +294,19 @@ _APPLICANTS = Shape(User, _applicants, org=int)
 _APPLICANTS_AND_QUEUE = Shape(User, _applicants_and_queue, org=int, unit=int, role=str)
 
 
-def _recipients(proposal: Proposal, next_task: Task | None) -> tuple[list[User], list[User]]:
+def _recipients(proposal: Proposal, next_task: Task | None) -> tuple[list[Recipient], list[Recipient]]:
     """In one query: the active people of the applicant organisation, and the queue of the next task (the
     active holders of its role in its unit); each list ordered by id."""
     org = proposal.implementing_org_id
     if next_task is None:
-        return _APPLICANTS.list(org=org), []
-    people = _APPLICANTS_AND_QUEUE.list(org=org, unit=next_task.unit_id, role=next_task.role)
+        return [recipient(*row[:_ORG]) for row in _APPLICANTS.list(org=org)], []
+    rows = _APPLICANTS_AND_QUEUE.list(org=org, unit=next_task.unit_id, role=next_task.role)
+    people = [recipient(*row[:_ORG]) for row in rows]
     return (
-        [u for u in people if u.organisation_id == org],
-        [u for u in people if u.unit_id == next_task.unit_id and u.in_queue],
+        [person for person, row in zip(people, rows, strict=True) if row[_ORG] == org],
+        [
+            person
+            for person, row in zip(people, rows, strict=True)
+            if row[_UNIT] == next_task.unit_id and row[_IN_QUEUE]
+        ],
     )
