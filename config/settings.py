@@ -45,6 +45,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "core.middleware.KeptPagesMiddleware",  # first: a request that wrote answers after the kept pages' step
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads the session, the user or a query: input PostgreSQL cannot store is a 400 here.
+    "core.errors.RefuseUnstorableInputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

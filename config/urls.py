@@ -49,3 +49,6 @@ urlpatterns = [
     path("de-an/<int:pk>/so-sanh/", RoundDiffView.as_view(), name="proposal_diff"),
     path("", site.urls),
 ]
+
+# A database or cache that cannot be reached is a 503 with Retry-After; a value the database refused, a 400.
+handler500 = "core.errors.server_error"

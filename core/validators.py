@@ -1,5 +1,6 @@
 """Validators for Vietnamese identifiers: tax codes and mobile numbers."""
 
+import datetime as dt
 import re
 
 import phonenumbers
@@ -41,3 +42,31 @@ def normalise_vn_mobile(value: str) -> str:
 
 def validate_vn_mobile(value: str) -> None:
     normalise_vn_mobile(value)
+
+
+# The largest value PostgreSQL's bigint holds: ids and years from a query string are compared with it.
+BIGINT_MAX = 2**63 - 1
+
+
+def parse_int(value: str | None, *, lo: int = 0, hi: int = BIGINT_MAX) -> int | None:
+    """A whole number written in ASCII digits within [lo, hi], or None. ``str.isdigit`` alone is not enough:
+    it accepts "²", which ``int`` refuses."""
+    value = (value or "").strip()
+    if not (value.isascii() and value.isdigit()):
+        return None
+    number = int(value)
+    return number if lo <= number <= hi else None
+
+
+# The days a filter accepts: a day outside them cannot be turned into a moment in Asia/Ho_Chi_Minh and back
+# (9999-12-31 plus one day overflows).
+FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
+
+
+def parse_date(value: str | None) -> dt.date | None:
+    """An ISO date (YYYY-MM-DD) between FIRST_DAY and LAST_DAY, or None."""
+    try:
+        day = dt.date.fromisoformat((value or "").strip())
+    except ValueError:
+        return None
+    return day if FIRST_DAY <= day <= LAST_DAY else None

@@ -8,6 +8,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -343,6 +344,28 @@ def quarterly_report(proposals: QuerySet[Proposal], *, year: int, quarter: int) 
 # Files
 
 
+# People's text goes into the files as text, never as a formula (OWASP "CSV injection"): a spreadsheet runs a
+# cell that starts with one of these.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+NUMBER_TEXT = re.compile(r"[+-]?\d+(?:[.,]\d+)*")
+
+
+def csv_cell(value):
+    """A CSV cell: text that a spreadsheet would read as a formula gets a leading apostrophe; numbers, and text
+    that is only a number such as "-1.500", stay as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_START) and not NUMBER_TEXT.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def _append(ws, values: Sequence) -> None:
+    """One row; every text cell typed as a string (openpyxl would otherwise store "=…" as a formula)."""
+    ws.append(list(values))
+    for cell in ws[ws.max_row]:
+        if isinstance(cell.value, str):
+            cell.data_type = "s"
+
+
 def _autosize(ws, widths: Sequence[int]) -> None:
     for i, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
@@ -358,19 +381,19 @@ def _write_table(
 ) -> None:
     """Title lines, a bold header, the rows, an optional bold total row; money columns as 1.234.567."""
     for line in title_lines:
-        ws.append([line])
+        _append(ws, [line])
     if title_lines:
         ws.cell(row=1, column=1).font = Font(bold=True, size=13)
         ws.append([])
-    ws.append(list(header))
+    _append(ws, header)
     header_row = ws.max_row
     for cell in ws[header_row]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     for row in rows:
-        ws.append(list(row))
+        _append(ws, row)
     if total is not None:
-        ws.append(list(total))
+        _append(ws, total)
         for cell in ws[ws.max_row]:
             cell.font = Font(bold=True)
     money_columns = list(money_columns)
@@ -621,10 +644,10 @@ def csv_bytes(header: Sequence[str], rows: Iterable[Sequence]) -> tuple[bytes, i
     """UTF-8 with a byte-order mark (Excel opens Vietnamese text correctly); returns the bytes and the row count."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(header)
+    writer.writerow([csv_cell(v) for v in header])
     count = 0
     for row in rows:
-        writer.writerow(row)
+        writer.writerow([csv_cell(v) for v in row])
         count += 1
     return ("\ufeff" + out.getvalue()).encode("utf-8"), count
 

@@ -52,3 +52,10 @@ class NotAllowedFromStatus(Conflict):
 
     code = "not_allowed_from_status"
     status = 409
+
+
+class InvalidAddress(WorkflowError):
+    """The province, district and commune do not describe one place (core/addresses.py); nothing was written."""
+
+    code = "invalid_address"
+    status = 400

@@ -5,16 +5,18 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from core.addresses import check_address
 from core.models import User
 from workflow.lifecycle import Status
 from workflow.models import Proposal
 from workflow.permissions import is_applicant_of
 
 from .audit import append_event, record_action
-from .errors import NotAllowedFromStatus, NotPermitted
+from .errors import InvalidAddress, NotAllowedFromStatus, NotPermitted
 
 # The dossier fields an applicant edits, in form order (the API serialises them in this order too).
 DOSSIER_FIELDS = (
@@ -50,6 +52,18 @@ RELATIONS = ("beneficiary", "province", "district", "commune")
 EDITABLE_FIELDS = frozenset(DOSSIER_FIELDS) | {"beneficiary"} | {f"{name}_id" for name in RELATIONS}
 
 
+def _check_address(proposal: Proposal) -> None:
+    try:
+        check_address(
+            province=proposal.province_id, district=proposal.district_id, commune=proposal.commune_id
+        )
+    except ValidationError as exc:
+        raise InvalidAddress(
+            _("Địa bàn thực hiện không khớp: tỉnh, huyện và xã phải là một nơi."),
+            problems=[message for messages in exc.message_dict.values() for message in messages],
+        ) from exc
+
+
 def _tracking_code(plan_year: int, pk: int) -> str:
     return f"KC{plan_year}-{pk:06d}"
 
@@ -71,6 +85,7 @@ def create_proposal(*, actor: User, now: dt.datetime, implementing_org=None, **f
             tracking_code=f"tmp-{uuid.uuid4().hex[:16]}",
             **fields,
         )
+        _check_address(proposal)
         proposal.save(force_insert=True)
         proposal.tracking_code = _tracking_code(proposal.plan_year, proposal.pk)
         proposal.save(update_fields=["tracking_code"])
@@ -106,6 +121,8 @@ def update_dossier(
         changed = sorted(k for k, v in changes.items() if getattr(proposal, k) != v)
         for key in changed:
             setattr(proposal, key, changes[key])
+        if {"province", "district", "commune", "province_id", "district_id", "commune_id"} & set(changed):
+            _check_address(proposal)
         if changed:
             proposal.updated_at = now
             proposal.save(update_fields=[*changed, "updated_at"])

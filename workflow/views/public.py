@@ -11,10 +11,18 @@ from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.cache import never_cache
 
+from core.errors import RETRY_AFTER_SECONDS
 from workflow.forms_portal import LookupForm
 from workflow.services.portal import LookupFailed, LookupRefused, LookupUnavailable, lookup
 
 from .common import client_ip
+
+
+def unavailable_retry(response):
+    """While the cache that counts wrong PINs is down the lookup is a 503: say when to try again."""
+    if response.status_code == 503:
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 @method_decorator(never_cache, name="dispatch")
@@ -40,7 +48,7 @@ class PublicLookupView(View):
                 error, status = exc.message, exc.status
         else:
             status = 400
-        return render(
+        response = render(
             request,
             self.template_name,
             {
@@ -50,6 +58,7 @@ class PublicLookupView(View):
             },
             status=status,
         )
+        return unavailable_retry(response)
 
 
 @method_decorator(never_cache, name="dispatch")
@@ -65,9 +74,11 @@ class PublicLookupJsonView(View):
                 now=timezone.now(),
             )
         except (LookupFailed, LookupRefused, LookupUnavailable) as exc:
-            return JsonResponse(
-                {"error": exc.code, "message": exc.message},
-                status=exc.status,
-                json_dumps_params={"ensure_ascii": False},
+            return unavailable_retry(
+                JsonResponse(
+                    {"error": exc.code, "message": exc.message},
+                    status=exc.status,
+                    json_dumps_params={"ensure_ascii": False},
+                )
             )
         return JsonResponse(data, json_dumps_params={"ensure_ascii": False})
