@@ -289,8 +289,10 @@ KC_PAGE_CACHE_SECONDS = env.int("KC_PAGE_CACHE_SECONDS", default=CONFIG_CACHE_SE
 
 # Domain configuration (provincial rules; defaults documented in docs/configuration.md)
 KHUYENCONG = {
-    # Who endorses a lodged đề án before the Sở: "district" (records before 1/7/2025), "commune", or "none".
-    "ENDORSEMENT_LEVEL": env.str("KC_ENDORSEMENT_LEVEL", default="district"),
+    # Who endorses a lodged đề án before the Sở from 1/7/2025 where a province has no row of its own (admin:
+    # "Cấp xác nhận đề án"; core/succession.py): "commune" (the commune's Phòng Kinh tế) or "none" (lodged
+    # straight to the Sở; the whole deployment's lifecycle then has no "lodged" step). Before 1/7/2025: district.
+    "ENDORSEMENT_LEVEL": env.str("KC_ENDORSEMENT_LEVEL", default="commune"),
     # Share of the approved support that advances may reach before acceptance (TTLT 26/2014 Đ8.2.b).
     "ADVANCE_CAP_PERCENT": env.int("KC_ADVANCE_CAP_PERCENT", default=70),
     # Days after acceptance by which the settlement dossier is due (TT 36/2013 Đ18.1).

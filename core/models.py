@@ -178,3 +178,45 @@ class CalendarOverride(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date:%d/%m/%Y} — {self.get_kind_display()}"
+
+
+# The two-level local government (Luật Tổ chức chính quyền địa phương 2025): districts end on 30/6/2025.
+TWO_LEVEL_FROM = dt.date(2025, 7, 1)
+
+
+class EndorsementLevel(models.Model):
+    """Which level endorses a lodged đề án in a province, from a date. Where no row is in force the rule of the
+    day applies: the district before 1/7/2025, afterwards ``KHUYENCONG["ENDORSEMENT_LEVEL"]`` (the commune by
+    default). A district is only ever given a task while it exists (core/succession.py)."""
+
+    class Level(models.TextChoices):
+        DISTRICT = "district", _("Cấp huyện (trước 1/7/2025)")
+        COMMUNE = "commune", _("Cấp xã (Phòng Kinh tế)")
+
+    province = models.ForeignKey(
+        AdministrativeUnit,
+        verbose_name=_("tỉnh"),
+        on_delete=models.CASCADE,
+        limit_choices_to={"level": "province"},
+        related_name="endorsement_levels",
+    )
+    level = models.CharField(_("cấp xác nhận"), max_length=10, choices=Level.choices)
+    effective_from = models.DateField(_("áp dụng từ ngày"))
+    note = models.CharField(_("căn cứ"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("cấp xác nhận đề án")
+        verbose_name_plural = _("cấp xác nhận đề án")
+        ordering = ["province", "-effective_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["province", "effective_from"], name="endorsement_level_one_per_day"
+            ),
+            models.CheckConstraint(
+                condition=Q(level="commune") | Q(effective_from__lt=TWO_LEVEL_FROM),
+                name="endorsement_level_no_district_after_reform",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.province} — {self.get_level_display()} ({self.effective_from:%d/%m/%Y})"

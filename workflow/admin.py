@@ -1,4 +1,7 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.translation import gettext as _
+
+from core.roles import Role
 
 from .models import (
     AttachmentRequirement,
@@ -77,6 +80,20 @@ class ProposalAdmin(ReadOnlyAdmin):
 class TaskAdmin(ReadOnlyAdmin):
     list_display = ["proposal", "status", "role", "unit", "assignee", "due_at", "completed_at"]
     list_filter = ["status", "role"]
+
+    def changelist_view(self, request, extra_context=None):
+        from .selectors import orphan_queues
+
+        for q in orphan_queues():
+            messages.warning(
+                request,
+                _(
+                    "%(n)d việc đang chờ ở “%(unit)s” (vai trò %(role)s) mà không còn ai đang hoạt động giữ vai trò "
+                    "đó tại đơn vị này: hãy gán người hoặc giao lại."
+                )
+                % {"n": q.tasks, "unit": q.unit_name, "role": Role(q.role).label},
+            )
+        return super().changelist_view(request, extra_context)
 
 
 @admin.register(TransitionEvent)

@@ -53,3 +53,28 @@ def lifecycle_check(app_configs=None, **kwargs):
     except ValueError as exc:
         return [checks.Error(str(exc), id="workflow.E000")]
     return check_lifecycle(lifecycle)
+
+
+@checks.register(checks.Tags.database)
+def orphan_queue_check(app_configs=None, databases=None, **kwargs):
+    """Open tasks waiting in a queue that no active person can open (``manage.py check --database default``;
+    ``migrate`` runs it too). The Task admin shows the same list."""
+    if not databases:
+        return []
+    from django.db import DatabaseError
+
+    from .selectors import orphan_queues
+
+    try:
+        queues = orphan_queues()
+    except DatabaseError:  # not migrated yet
+        return []
+    return [
+        checks.Warning(
+            f"{q.tasks} open task(s) for role {q.role!r} in unit {q.unit_name!r} (id {q.unit_id}): "
+            "no active user holds that role in that unit.",
+            hint="Assign a user to the unit and role, or reassign the tasks (Sở head: Giao lại).",
+            id="workflow.W001",
+        )
+        for q in queues
+    ]

@@ -166,7 +166,7 @@ class Lifecycle:
 
 
 def build_lifecycle(
-    *, endorsement_level: str = "district", trigger_roles: dict[str, str] | None = None
+    *, endorsement_level: str = "commune", trigger_roles: dict[str, str] | None = None
 ) -> Lifecycle:
     """Apply the provincial configuration to the table and build the one state machine."""
     if endorsement_level not in ("district", "commune", "none"):
@@ -218,7 +218,7 @@ def get_lifecycle() -> Lifecycle:
 
     conf = getattr(settings, "KHUYENCONG", {})
     return build_lifecycle(
-        endorsement_level=conf.get("ENDORSEMENT_LEVEL", "district"),
+        endorsement_level=conf.get("ENDORSEMENT_LEVEL", "commune"),
         trigger_roles=conf.get("TRIGGER_ROLES") or {},
     )
 

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
+from core import succession
 from core.calendar import VN_TZ
 from core.models import AdministrativeUnit, User
 from core.roles import STAFF_ROLES, Role
@@ -30,17 +31,20 @@ class Decision:
 
 
 def unit_filter(unit: AdministrativeUnit | None) -> Q:
-    """Proposals located in a unit's territory (province, district or commune)."""
+    """Proposals located in a unit's territory (province, district or commune), the territories of the units
+    it succeeds included: an officer of today's Đồng Nai sees the records of former Bình Phước."""
     if unit is None:
         return Q(pk__in=[])
-    field = {"province": "province", "district": "district", "commune": "commune"}[unit.level]
-    return Q(**{f"{field}_id": unit.pk})
+    units = succession.lineage(unit.pk)
+    if len(units) == 1:
+        return Q(**{f"{unit.level}_id": unit.pk})
+    return Q(**{f"{unit.level}_id__in": sorted(units)})
 
 
 def in_unit(unit: AdministrativeUnit | None, proposal: Proposal) -> bool:
     if unit is None:
         return False
-    return getattr(proposal, f"{unit.level}_id") == unit.pk
+    return getattr(proposal, f"{unit.level}_id") in succession.lineage(unit.pk)
 
 
 def is_applicant_of(user: User, proposal: Proposal) -> bool:

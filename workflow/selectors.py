@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Count, Exists, OuterRef, QuerySet
 
 from core.calendar import WorkingCalendar
 from core.db import binary_cursor, datetime_converter, fetch_generic
@@ -476,3 +476,27 @@ def time_in_status(
         )
         spans.append(StatusSpan(event.to_status, event.created_at, end, days, str(holder or "")))
     return spans
+
+
+@dataclass(frozen=True)
+class OrphanQueue:
+    unit_id: int
+    unit_name: str
+    role: str
+    tasks: int
+
+
+def orphan_queues() -> list[OrphanQueue]:
+    """Open tasks that no active person can open: nobody active holds their role in their unit, and they are not
+    in the inbox of an active person (a unit that ended with the 2025 reform, a role left vacant)."""
+    holders = User.objects.filter(is_active=True, unit_id=OuterRef("unit_id"), groups__name=OuterRef("role"))
+    rows = (
+        Task.objects.filter(completed_at__isnull=True)
+        .exclude(assignee__is_active=True)
+        .annotate(held=Exists(holders))
+        .filter(held=False)
+        .values("unit_id", "unit__name", "role")
+        .annotate(tasks=Count("id"))
+        .order_by("unit__name", "role")
+    )
+    return [OrphanQueue(r["unit_id"], r["unit__name"], r["role"], r["tasks"]) for r in rows]

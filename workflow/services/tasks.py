@@ -8,9 +8,10 @@ import datetime as dt
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from core import succession
 from core.calendar import END_OF_DAY, VN_TZ, WorkingCalendar
 from core.config_cache import cached
-from core.models import User
+from core.models import TWO_LEVEL_FROM, User
 from core.roles import Role
 from core.statements import insert, update
 from workflow.lifecycle import Lifecycle, Sla
@@ -20,14 +21,22 @@ from .audit import append_event, record_action
 from .errors import Conflict, GuardFailed, NotFound, NotPermitted
 
 
-def task_unit_id(proposal: Proposal, scope: str, lifecycle: Lifecycle) -> int | None:
-    if scope == "endorsing":
-        if lifecycle.endorsement_level == "commune":
-            return proposal.commune_id or proposal.district_id
-        return proposal.district_id or proposal.commune_id
+def task_unit_id(proposal: Proposal, scope: str, now: dt.datetime) -> int | None:
+    """The unit whose queue gets the task, on the day it opens: today's successor of the đề án's unit (a
+    record keeps the units of its day). The endorsing level is the one in force that day (core/succession.py);
+    a district gets a task only while it exists — never after 30/6/2025."""
+    day = now.astimezone(VN_TZ).date()
     if scope == "province":
-        return proposal.province_id
-    return None
+        return succession.current(proposal.province_id, day)
+    if scope != "endorsing":
+        return None
+    district = succession.current(proposal.district_id, day)
+    if district is not None and succession.facts(district).level != "district":
+        district = None  # the district's territory passed to a province: not an endorsing unit
+    commune = succession.current(proposal.commune_id, day)
+    if succession.endorsement_level(proposal.province_id, day) == "district":
+        return district or commune
+    return commune or (district if day < TWO_LEVEL_FROM else None)
 
 
 def sla_policies() -> dict[str, tuple[str, int]]:
@@ -74,9 +83,14 @@ def open_task(
     rule = lifecycle.rules[status]
     if rule.task_role is None:
         return None
-    unit_id = task_unit_id(proposal, rule.task_scope, lifecycle)
+    unit_id = task_unit_id(proposal, rule.task_scope, now)
     if unit_id is None:
-        raise GuardFailed(_("Đề án chưa có địa bàn (huyện/xã) nên không xác định được đơn vị xử lý."))
+        raise GuardFailed(
+            _(
+                "Đề án chưa có địa bàn cấp xã đang tồn tại nên không xác định được đơn vị xử lý. Hãy cập nhật "
+                "địa bàn theo đơn vị hành chính hiện hành (xã, phường, đặc khu) rồi gửi lại."
+            )
+        )
     task = Task(
         proposal=proposal,
         status=status,
