@@ -46,9 +46,11 @@ test: install
 e2e: install
 	$(VENV)/bin/pytest -m e2e $(PYTEST_ARGS)
 
+# Style, the direction of imports (workflow → notifications → core, pyproject.toml) and the migrations.
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 	$(PY) manage.py makemigrations --check --dry-run -v0
 
 # Benchmarks (bench/README.md): BENCH_SCALE=smoke (default, a minute or two) or BENCH_SCALE=full.

@@ -1,4 +1,4 @@
-"""B3: the reminder sweep (``notifications.reminders.run_sweep``) over every open task, against one set-based
+"""B3: the reminder sweep (``workflow.reminders.run_sweep``) over every open task, against one set-based
 SQL query selecting the same due rows. Targets: ≤ 10 s end to end (commit and delivery queueing included);
 a second sweep at the same moment writes 0 messages."""
 
@@ -49,8 +49,8 @@ def _clear_reminders() -> None:
 def run(ctx: Context) -> None:
     from django.db import connection, transaction
 
-    from notifications.reminders import run_sweep
     from notifications.services import wait_for_publisher
+    from workflow.reminders import run_sweep
 
     horizon = _horizon()
     with connection.cursor() as cursor:

@@ -190,7 +190,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "outbox-sweep": {"task": "notifications.tasks.deliver_pending", "schedule": 60.0},
     # Deadline and progress-report reminders; idempotent, so running it every hour of the office day is safe.
     "reminder-sweep": {
-        "task": "notifications.tasks.send_reminders",
+        "task": "workflow.tasks.send_reminders",
         "schedule": crontab(minute=30, hour="7-17"),
     },
 }

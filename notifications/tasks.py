@@ -9,7 +9,7 @@ from celery import shared_task
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
-from . import reminders, services
+from . import services
 
 RETRY = {
     "autoretry_for": (OperationalError, InterfaceError),
@@ -36,8 +36,3 @@ def deliver_batch(outbox_ids: list[int]) -> dict[int, str]:
 @shared_task(**RETRY)
 def deliver_pending(limit: int = 500) -> dict[str, int]:
     return services.deliver_due(now=timezone.now(), limit=limit)
-
-
-@shared_task(**RETRY)
-def send_reminders() -> dict[str, int]:
-    return reminders.run_sweep(now=timezone.now())

@@ -12,8 +12,8 @@ from django.core.management import call_command
 
 from core.calendar import VN_TZ
 from notifications.models import Outbox
-from notifications.reminders import run_sweep
 from workflow.models import Task
+from workflow.reminders import run_sweep
 from workflow.services.implementation import submit_progress_report
 from workflow.services.tasks import claim
 from workflow.services.transitions import fire
@@ -193,7 +193,7 @@ def test_the_beat_schedule_runs_both_sweeps():
     schedule = django_settings.CELERY_BEAT_SCHEDULE
     assert sorted(entry["task"] for entry in schedule.values()) == [
         "notifications.tasks.deliver_pending",
-        "notifications.tasks.send_reminders",
+        "workflow.tasks.send_reminders",
     ]
     assert all(entry["task"] in app.tasks for entry in schedule.values())
     assert app.conf.task_acks_late and app.conf.worker_prefetch_multiplier == 1

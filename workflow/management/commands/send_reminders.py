@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from core.calendar import VN_TZ
-from notifications.reminders import run_sweep
+from workflow.reminders import run_sweep
 
 
 class Command(BaseCommand):

@@ -6,7 +6,8 @@ Set-based and idempotent: one query over the open tasks whose deadline is near o
 Reminders are produced on working days only (nobody reads an overdue notice during Tết); the first sweep of the
 next working day catches up.
 
-This module is the one place in ``notifications`` that reads the workflow's tables.
+It lives in ``workflow`` (it reads the tasks and the đề án) and hands its notices to
+``notifications.services.queue_notices``: imports point one way, workflow → notifications → core.
 """
 
 from __future__ import annotations
@@ -20,11 +21,11 @@ from django.db import transaction
 from core.calendar import VN_TZ, WorkingCalendar
 from core.models import User
 from core.roles import Role
+from notifications.models import Outbox
+from notifications.rendering import local_date, local_datetime
+from notifications.services import Notice, queue_notices
 from workflow.lifecycle import Status
 from workflow.models import Proposal, Task
-
-from .rendering import local_date, local_datetime
-from .services import Notice, queue_notices
 
 DUE_SOON, DUE_TODAY, OVERDUE, ESCALATED = "due_soon", "due_today", "overdue", "escalated"
 PROGRESS_DAY = 25  # monthly progress reports are due by the 25th (architecture.md §5)
@@ -189,8 +190,6 @@ def working_days_before(calendar: WorkingCalendar, day: dt.date, n: int) -> dt.d
 
 def _already_reminded(task_ids: list[int]) -> set[tuple[int, str]]:
     """(task, template) pairs with at least one outbox row: those reminders are never written again."""
-    from .models import Outbox
-
     templates = [f"task.{k}" for k in (DUE_SOON, DUE_TODAY, OVERDUE, ESCALATED)]
     return set(
         Outbox.objects.filter(template__in=templates, context__task__in=task_ids)
