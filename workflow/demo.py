@@ -1,16 +1,34 @@
-"""Demo data for ``make run`` (management command ``seed_demo``): the Bình Phước units, one user per role,
-applicant organisations in four districts, and 33 đề án modelled on the seven sub-programmes of Bình Phước's
-khuyến công programme 2011–2015 (QĐ 2818/QĐ-UBND), driven through the lifecycle by the transition service so
-that every status has examples with a real history.
+"""Demo data for ``make run`` (management command ``seed_demo``), on today's map (domain.md §8): Tỉnh Đồng Nai
+("2025-75"), which former Tỉnh Bình Phước ("70") joined on 1/7/2025, with two levels of local government.
+
+* **Today**: Sở Công Thương, Sở Tài chính, the approving leader, the auditor and the administrator at Tỉnh Đồng
+  Nai; one commune officer (Phòng Kinh tế of the xã / phường, who endorses lodged đề án) in each of today's
+  communes the đề án use; applicant organisations addressed in today's communes; and 33 đề án modelled on the
+  seven sub-programmes of Bình Phước's khuyến công programme 2011–2015 (QĐ 2818/QĐ-UBND), placed in today's
+  communes (province Đồng Nai, no district) and driven through the lifecycle in the months before ``now``, so
+  that every status has examples with a real history.
+* **History**: five đề án of 2024–2025 lodged before 1/7/2025 in the units of their day (Tỉnh Bình Phước, an old
+  district, an old commune), endorsed by the district officers and appraised, verified and approved by the Sở of
+  that time, on fixed dates. Those officers' units ended on 30/6/2025, so their accounts are inactive; their
+  records are seen by today's officers of the units that succeed them. Four are settled or rejected; one, sent
+  back for revision in June 2025 and lodged again in September, was appraised and approved by today's Sở and is
+  being implemented.
+
+The units come from ``load_units``; the demo names the old map's codes it was written with and resolves each
+to the unit of today through ``AdministrativeUnit.successor`` (Xã Đức Liễu "25417" → Xã Nghĩa Trung).
+Whoever acts on a step is the demo person holding the step's role in the unit the task service gives the task
+to on that day (``task_unit_id``): the district before 1/7/2025, today's commune and province after.
 
 Idempotent: users and organisations are found by username and tax code, đề án by organisation and title;
-what exists is left alone. ``now`` is passed in; every step happens in the past months before it.
+what exists is left alone. ``now`` is passed in; every step happens before it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import Group
@@ -25,11 +43,13 @@ from workflow.lifecycle import Status
 from workflow.models import Attachment, AttachmentRequirement, BudgetLine, Proposal, WorkItem
 from workflow.services.implementation import decide_advance, request_advance, submit_progress_report
 from workflow.services.proposals import create_proposal
+from workflow.services.tasks import task_unit_id
 from workflow.services.transitions import fire
 from workflow.validation import applicable_cap
 
 MILLION = 1_000_000
-PROVINCE = "70"
+PROVINCE = "2025-75"  # Tỉnh Đồng Nai since 1/7/2025
+FORMER_PROVINCE = "70"  # Tỉnh Bình Phước until 30/6/2025 (its successor: Tỉnh Đồng Nai)
 
 # Bình Phước programme 2011–2015 (seed 004, Điều 4): national / local / other (counterpart), in million đồng.
 SUB_PROGRAMMES = {
@@ -45,6 +65,10 @@ SUB_PROGRAMMES = {
 
 @dataclass(frozen=True)
 class Person:
+    """A demo user. ``unit``: an administrative unit's code. Today's staff work in the unit that holds that
+    unit's territory today (an old commune's code stands for its successor); ``former`` staff worked in the
+    unit itself, which ended on 30/6/2025, and their accounts are inactive."""
+
     username: str
     family: str  # họ và tên đệm
     given: str  # tên
@@ -52,10 +76,13 @@ class Person:
     unit: str | None = None  # administrative unit code (staff)
     org: str | None = None  # tax code (applicants)
     phone: str = ""
+    former: bool = False
 
 
 @dataclass(frozen=True)
 class Org:
+    """An applicant organisation; ``commune``: the old map's code of its commune, its address is the successor."""
+
     tax_code: str
     name: str
     kind: str
@@ -75,7 +102,7 @@ ORGS = (
         "Nguyễn Thị Lan",
         "+84912345678",
         "lan.dieu@example.vn",
-        "Thôn 3, xã Đức Liễu",
+        "Thôn 3, xã Nghĩa Trung",
     ),
     Org(
         "3801122334",
@@ -85,7 +112,7 @@ ORGS = (
         "Điểu Thị Hạnh",
         "+84913456789",
         "htx.maytre.ducphong@example.vn",
-        "Khu phố Tân Hưng, thị trấn Đức Phong",
+        "Khu phố Tân Hưng, xã Bù Đăng",
     ),
     Org(
         "3800987654",
@@ -95,7 +122,7 @@ ORGS = (
         "Trần Văn Bình",
         "+84987654321",
         "dieulocninh@example.vn",
-        "Quốc lộ 13, thị trấn Lộc Ninh",
+        "Quốc lộ 13, xã Lộc Ninh",
     ),
     Org(
         "3800456789",
@@ -105,52 +132,71 @@ ORGS = (
         "Lê Văn Phúc",
         "+84903123456",
         "cokhi.tanphu@example.vn",
-        "Đường ĐT 741, thị trấn Tân Phú",
+        "Đường ĐT 741, xã Đồng Phú",
     ),
     Org(
         "3800111222",
-        "Trung tâm Khuyến công và Tư vấn phát triển công nghiệp tỉnh Bình Phước",
+        "Trung tâm Khuyến công và Tư vấn phát triển công nghiệp tỉnh Đồng Nai",
         Organisation.Kind.PUBLIC_SERVICE,
         "25195",
         "Hoàng Minh Đức",
         "+84918765432",
-        "ttkc.binhphuoc@example.vn",
-        "Đường Trần Hưng Đạo, phường Tân Phú, thành phố Đồng Xoài",
+        "ttkc.dongnai@example.vn",
+        "Đường Trần Hưng Đạo, phường Bình Phước",
     ),
 )
 LAN, HTX_MAYTRE, DIEU_LN, COKHI, TRUNGTAM = (o.tax_code for o in ORGS)
 
+# fmt: off
 PEOPLE = (
     Person("applicant", "Nguyễn Thị", "Lan", Role.APPLICANT, org=LAN, phone="+84912345678"),
     Person("htx.ducphong", "Điểu Thị", "Hạnh", Role.APPLICANT, org=HTX_MAYTRE, phone="+84913456789"),
     Person("dieu.locninh", "Trần Văn", "Bình", Role.APPLICANT, org=DIEU_LN, phone="+84987654321"),
     Person("cokhi.tanphu", "Lê Văn", "Phúc", Role.APPLICANT, org=COKHI, phone="+84903123456"),
     Person("trungtam", "Hoàng Minh", "Đức", Role.APPLICANT, org=TRUNGTAM, phone="+84918765432"),
-    Person("district", "Trần Văn", "Minh", Role.DISTRICT_OFFICER, unit="696", phone="+84911111111"),
-    Person("district.locninh", "Phạm Thị", "Thu", Role.DISTRICT_OFFICER, unit="692", phone="+84911111112"),
-    Person("district.dongxoai", "Ngô Văn", "Sơn", Role.DISTRICT_OFFICER, unit="689", phone="+84911111113"),
-    Person("district.dongphu", "Bùi Thị", "Ngọc", Role.DISTRICT_OFFICER, unit="695", phone="+84911111114"),
+    # Today's commune officers (Phòng Kinh tế of the xã; Phòng Kinh tế, Hạ tầng và Đô thị of the phường): one in
+    # each commune of today that the đề án below use. The code is the old commune's; the unit is its successor
+    # ("district": Xã Nghĩa Trung, which Xã Đức Liễu became).
+    Person("district", "Trần Văn", "Minh", Role.DISTRICT_OFFICER, unit="25417", phone="+84911111111"),
+    Person("xa.budang", "Hoàng Văn", "Quang", Role.DISTRICT_OFFICER, unit="25396", phone="+84911111115"),
+    Person("xa.locninh", "Phạm Thị", "Thu", Role.DISTRICT_OFFICER, unit="25270", phone="+84911111112"),
+    Person("phuong.binhphuoc", "Ngô Văn", "Sơn", Role.DISTRICT_OFFICER, unit="25195", phone="+84911111113"),
+    Person("xa.dongphu", "Bùi Thị", "Ngọc", Role.DISTRICT_OFFICER, unit="25363", phone="+84911111114"),
+    Person("xa.locthanh", "Đỗ Văn", "Hải", Role.DISTRICT_OFFICER, unit="25273", phone="+84911111116"),
+    Person("xa.daknhau", "Điểu Thị", "Hương", Role.DISTRICT_OFFICER, unit="25399", phone="+84911111117"),
+    Person("xa.tanloi", "Vũ Thị", "Lệ", Role.DISTRICT_OFFICER, unit="25378", phone="+84911111118"),
+    Person("xa.dongtam", "Trịnh Văn", "Long", Role.DISTRICT_OFFICER, unit="25369", phone="+84911111119"),
+    Person("xa.bombo", "Lê Văn", "Cường", Role.DISTRICT_OFFICER, unit="25404", phone="+84911111120"),
+    Person("xa.tantien", "Nguyễn Thị", "Hằng", Role.DISTRICT_OFFICER, unit="25276", phone="+84911111121"),
+    Person("xa.thuanloi", "Huỳnh Văn", "Phát", Role.DISTRICT_OFFICER, unit="25366", phone="+84911111122"),
+    Person("xa.locquang", "Mai Thị", "Yến", Role.DISTRICT_OFFICER, unit="25282", phone="+84911111123"),
+    # Today's Tỉnh Đồng Nai.
     Person("appraiser", "Lê Thị", "Hoa", Role.APPRAISER, unit=PROVINCE, phone="+84912222221"),
     Person("head", "Võ Thị", "Mai", Role.DEPARTMENT_HEAD, unit=PROVINCE, phone="+84912222222"),
     Person("finance", "Phạm Văn", "Tuấn", Role.FINANCE_OFFICER, unit=PROVINCE, phone="+84912222223"),
     Person("approver", "Nguyễn Văn", "Hùng", Role.APPROVER, unit=PROVINCE, phone="+84912222224"),
     Person("auditor", "Đặng Quốc", "Khánh", Role.AUDITOR, unit=PROVINCE, phone="+84912222225"),
     Person("admin", "Quản trị", "hệ thống", Role.ADMINISTRATOR, unit=PROVINCE, phone="+84912222226"),
+    # Former Bình Phước, until 30/6/2025: the district officers and the Sở of that time (inactive today).
+    Person("binhphuoc.budang", "Trần Quốc", "Việt", Role.DISTRICT_OFFICER, unit="696", phone="+84913333331", former=True),
+    Person("binhphuoc.locninh", "Lý Thị Kim", "Oanh", Role.DISTRICT_OFFICER, unit="692", phone="+84913333332", former=True),
+    Person("binhphuoc.dongxoai", "Hà Thị", "Thanh", Role.DISTRICT_OFFICER, unit="689", phone="+84913333333", former=True),
+    Person("binhphuoc.dongphu", "Đinh Văn", "Toàn", Role.DISTRICT_OFFICER, unit="695", phone="+84913333334", former=True),
+    Person("binhphuoc.appraiser", "Lương Thị", "Nhung", Role.APPRAISER, unit=FORMER_PROVINCE, phone="+84913333335", former=True),
+    Person("binhphuoc.finance", "Tạ Văn", "Dũng", Role.FINANCE_OFFICER, unit=FORMER_PROVINCE, phone="+84913333336", former=True),
+    Person("binhphuoc.approver", "Châu Văn", "Lợi", Role.APPROVER, unit=FORMER_PROVINCE, phone="+84913333337", former=True),
 )
-DISTRICT_OFFICER = {
-    "696": "district",
-    "692": "district.locninh",
-    "689": "district.dongxoai",
-    "695": "district.dongphu",
-}
+# fmt: on
+FORMER = tuple(p.username for p in PEOPLE if p.former)
 APPLICANT_OF = {p.org: p.username for p in PEOPLE if p.org}
 LOGINS = ("applicant", "district", "appraiser", "head", "finance", "approver", "auditor", "admin")
 
 
 @dataclass(frozen=True)
 class Spec:
-    """One demo đề án: sub-programme, content type, sector, organisation, commune, total cost (million đồng),
-    the path it takes and how many days ago its last step happened."""
+    """One demo đề án of today: sub-programme, content type, sector, organisation, commune (the old map's code;
+    the đề án is placed in its successor of today), total cost (million đồng), the path it takes and how many days
+    ago its last step happened."""
 
     title: str
     sub: int
@@ -168,13 +214,13 @@ class Spec:
 # fmt: off
 SPECS = (
     # 1. Đào tạo nghề
-    Spec("Đào tạo nghề mây tre đan cho lao động nông thôn xã Đức Phong", 1, "training", "dd", HTX_MAYTRE, "25396", 180, "settled", 12),
-    Spec("Đào tạo nghề chế biến hạt điều cho lao động nông thôn huyện Lộc Ninh", 1, "training", "a", TRUNGTAM, "25273", 240, "approved", 5),
+    Spec("Đào tạo nghề mây tre đan cho lao động nông thôn xã Bù Đăng", 1, "training", "dd", HTX_MAYTRE, "25396", 180, "settled", 12),
+    Spec("Đào tạo nghề chế biến hạt điều cho lao động nông thôn xã Lộc Thạnh", 1, "training", "a", TRUNGTAM, "25273", 240, "approved", 5),
     Spec("Truyền nghề dệt thổ cẩm cho đồng bào dân tộc thiểu số xã Đak Nhau", 1, "training", "dd", TRUNGTAM, "25399", 150, "district_submitted", 28),
     Spec("Đào tạo nghề may công nghiệp cho lao động nữ xã Tân Lợi", 1, "training", "b", TRUNGTAM, "25378", 200, "drafted", 2),
     Spec("Đào tạo thợ mộc mỹ nghệ cho lao động nông thôn xã Đồng Tâm", 1, "training", "dd", TRUNGTAM, "25369", 160, "rejected_by_appraiser", 20),
     # 2. Năng lực quản lý
-    Spec("Tập huấn quản trị doanh nghiệp cho cơ sở công nghiệp nông thôn huyện Bù Đăng", 2, "management", "b", TRUNGTAM, "25404", 120, "implemented", 6),
+    Spec("Tập huấn quản trị doanh nghiệp cho cơ sở công nghiệp nông thôn xã Bom Bo", 2, "management", "b", TRUNGTAM, "25404", 120, "implemented", 6),
     Spec("Hội thảo sản xuất sạch hơn trong chế biến hạt điều tại Lộc Ninh", 2, "management", "a", DIEU_LN, "25270", 90, "appraised", 4),
     Spec("Tham quan, khảo sát mô hình hợp tác xã mây tre đan tiêu biểu các tỉnh phía Nam", 2, "management", "dd", HTX_MAYTRE, "25396", 80, "lodged", 1),
     # 3. Mô hình trình diễn, chuyển giao công nghệ, máy móc thiết bị
@@ -188,7 +234,7 @@ SPECS = (
     Spec("Hỗ trợ ứng dụng máy ép dầu vỏ hạt điều", 3, "machinery", "a", LAN, "25417", 380, "withdrawn_lodged", 8),
     Spec("Hỗ trợ ứng dụng máy đóng gói hạt điều hút chân không", 3, "machinery", "a", DIEU_LN, "25270", 600, "stopped", 10),
     Spec("Hỗ trợ ứng dụng máy sấy nông sản bằng năng lượng mặt trời", 3, "machinery", "a", COKHI, "25366", 480, "appraised", 14),
-    Spec("Mô hình trình diễn sản xuất gạch không nung từ đất đồi xã Tân Phước", 3, "demonstration", "c", COKHI, "25372", 2000, "rejected_by_approver", 7),
+    Spec("Mô hình trình diễn sản xuất gạch không nung từ đất đồi xã Đồng Tâm", 3, "demonstration", "c", COKHI, "25372", 2000, "rejected_by_approver", 7),
     Spec("Hỗ trợ ứng dụng máy xay xát và đánh bóng hạt tiêu", 3, "machinery", "a", DIEU_LN, "25282", 500, "approved_with_advance", 20, trimmed=True),
     # 4. Sản phẩm công nghiệp nông thôn tiêu biểu
     Spec("Hỗ trợ cơ sở công nghiệp nông thôn tham gia Hội chợ hàng công nghiệp nông thôn tiêu biểu khu vực phía Nam", 4, "fair", "b", TRUNGTAM, "25195", 350, "settled", 45),
@@ -198,17 +244,69 @@ SPECS = (
     Spec("Hỗ trợ cơ sở tham gia Hội chợ Công Thương vùng Đông Nam Bộ", 4, "fair", "b", TRUNGTAM, "25198", 280, "drafted", 1),
     # 5. Tư vấn, thông tin
     Spec("Tư vấn thiết kế mẫu mã, bao bì sản phẩm hạt điều rang muối", 5, "consultancy", "a", LAN, "25417", 60, "approved", 12, trimmed=True),
-    Spec("Chuyên mục khuyến công trên Đài Phát thanh – Truyền hình và Báo Bình Phước", 5, "media", "b", TRUNGTAM, "25195", 240, "appraised", 1),
+    Spec("Chuyên mục khuyến công trên Báo và Phát thanh, Truyền hình Đồng Nai", 5, "media", "b", TRUNGTAM, "25195", 240, "appraised", 1),
     Spec("Tư vấn lập dự án đầu tư mở rộng xưởng cơ khí nông nghiệp", 5, "consultancy", "d", COKHI, "25363", 64, "withdrawn_draft", 5),
     # 6. Liên doanh liên kết, cụm công nghiệp
-    Spec("Hỗ trợ thành lập Hội ngành nghề chế biến điều huyện Lộc Ninh", 6, "association", "a", DIEU_LN, "25270", 300, "implemented", 3),
+    Spec("Hỗ trợ thành lập Hội ngành nghề chế biến điều xã Lộc Ninh", 6, "association", "a", DIEU_LN, "25270", 300, "implemented", 3),
     Spec("Lập quy hoạch chi tiết cụm công nghiệp Tân Phú", 6, "ccn_planning", "c", TRUNGTAM, "25363", 900, "district_submitted", 9),
     Spec("Liên kết sản phẩm mây tre đan với điểm du lịch sinh thái Bù Đăng", 6, "association", "dd", HTX_MAYTRE, "25396", 200, "lodged", 16),
     # 7. Năng lực tổ chức thực hiện
-    Spec("Tập huấn nghiệp vụ khuyến công cho cán bộ cấp huyện, xã và cộng tác viên", 7, "capacity", "b", TRUNGTAM, "25195", 150, "finance_verified", 6),
+    Spec("Tập huấn nghiệp vụ khuyến công cho cán bộ cấp xã và cộng tác viên", 7, "capacity", "b", TRUNGTAM, "25195", 150, "finance_verified", 6),
     Spec("Tham quan học tập kinh nghiệm khuyến công tại các tỉnh Đông Nam Bộ", 7, "capacity", "b", TRUNGTAM, "25201", 120, "settled", 20),
 )
 # fmt: on
+
+
+@dataclass(frozen=True)
+class Past:
+    """One đề án of former Bình Phước, lodged before 1/7/2025 in the units of its day (the old province, district
+    and commune: ``commune`` is the old commune's code), created on ``created`` and taken through ``steps``,
+    each (step, ISO date) at office hours."""
+
+    title: str
+    sub: int
+    content_type: str
+    sector: str
+    org: str
+    commune: str
+    total: int
+    plan_year: int
+    created: str
+    steps: tuple[tuple[str, str], ...]
+    production_line: bool = False
+    trimmed: bool = False
+
+
+# fmt: off
+HISTORY = (
+    Past("Hỗ trợ ứng dụng máy phân loại hạt điều nhân theo kích cỡ", 3, "machinery", "a", LAN, "25417", 540, 2024, "2024-01-08", (
+        ("lodge", "2024-01-10"), ("district_submit", "2024-01-17"), ("appraise", "2024-02-05"),
+        ("verify_finance", "2024-02-26"), ("approve", "2024-03-11"), ("advance", "2024-04-08"),
+        ("accept", "2024-09-16"), ("settle", "2024-10-01"),
+    )),
+    Past("Tổ chức Hội chợ hàng công nghiệp nông thôn tiêu biểu tỉnh Bình Phước năm 2024", 4, "fair", "b", TRUNGTAM, "25195", 450, 2024, "2024-03-04", (
+        ("lodge", "2024-03-06"), ("district_submit", "2024-03-13"), ("appraise", "2024-03-27"),
+        ("verify_finance", "2024-04-10"), ("approve", "2024-04-24"), ("advance", "2024-05-13"),
+        ("accept", "2024-11-25"), ("settle", "2024-12-10"),
+    )),
+    Past("Đào tạo nghề hàn, gia công cơ khí cho lao động nông thôn huyện Đồng Phú", 1, "training", "d", COKHI, "25363", 150, 2025, "2024-11-04", (
+        ("lodge", "2024-11-06"), ("district_submit", "2024-11-13"), ("appraise", "2024-11-27"),
+        ("verify_finance", "2024-12-09"), ("approve", "2024-12-23"), ("advance", "2025-02-17"),
+        ("accept", "2025-05-26"), ("settle", "2025-06-09"),
+    )),
+    Past("Mô hình trình diễn kỹ thuật xử lý khói lò rang hạt điều tại thị trấn Lộc Ninh", 3, "demonstration", "g", DIEU_LN, "25270", 1200, 2025, "2025-02-10", (
+        ("lodge", "2025-02-12"), ("district_submit", "2025-02-19"), ("reject", "2025-03-12"),
+    )),
+    # Sent back by the Sở of Bình Phước in June 2025, lodged again in September: appraised, verified and approved
+    # by today's Sở of Đồng Nai (the resubmission goes back to the step that returned it), under way in 2026.
+    Past("Hỗ trợ ứng dụng máy đan lát mây tre bán tự động", 3, "machinery", "dd", HTX_MAYTRE, "25396", 450, 2026, "2025-04-14", (
+        ("lodge", "2025-04-16"), ("district_submit", "2025-04-23"), ("return_for_revision", "2025-06-18"),
+        ("lodge", "2025-09-08"), ("appraise", "2025-10-06"), ("verify_finance", "2025-11-10"),
+        ("approve", "2025-12-15"), ("advance", "2026-03-09"), ("report", "2026-04-20"),
+    )),
+)
+# fmt: on
+HISTORY_UNTIL = max(dt.date.fromisoformat(day) for past in HISTORY for _step, day in past.steps)
 
 # Day (from creation) of each step on the main path.
 DAY = {
@@ -275,33 +373,94 @@ class SeedResult:
 
 def seed_demo(*, now: dt.datetime, password: str) -> SeedResult:
     """Create what is missing of the demo data; every step of every đề án happens before ``now``."""
+    today = now.astimezone(VN_TZ).date()
+    if today <= HISTORY_UNTIL:
+        raise ValueError(f"Dữ liệu mẫu cần thời điểm sau ngày {HISTORY_UNTIL:%d/%m/%Y} (lịch sử đề án).")
     result = SeedResult()
-    result.units_created = load_units().created
-    units = {u.code: u for u in AdministrativeUnit.objects.filter(code__in=_unit_codes())}
+    result.units_created = load_units(province="75").created
+    units = _units()
     with transaction.atomic():
-        orgs = {o.tax_code: _org(o, units, result) for o in ORGS}
-        users = {p.username: _person(p, units, orgs, password, result) for p in PEOPLE}
+        orgs = {o.tax_code: _org(o, units, today, result) for o in ORGS}
+        users = {p.username: _person(p, units, today, orgs, password, result) for p in PEOPLE}
+    holders = _holders(users)
+    missing = [
+        past
+        for past in HISTORY
+        if not Proposal.objects.filter(implementing_org=orgs[past.org], title=past.title).exists()
+    ]
+    if missing:
+        with _at_work(FORMER):
+            for past in missing:
+                _past_proposal(past, orgs[past.org], units, users, holders)
+                result.proposals_created += 1
     for spec in SPECS:
         org = orgs[spec.org]
         if Proposal.objects.filter(implementing_org=org, title=spec.title).exists():
             continue
-        _proposal(spec, org, units, users, now)
+        _proposal(spec, org, units, users, holders, now)
         result.proposals_created += 1
     result.statuses = {s: Proposal.objects.filter(status=s).count() for s in Status.values}
     return result
 
 
-def _unit_codes() -> set[str]:
-    return {PROVINCE, *DISTRICT_OFFICER, *(o.commune for o in ORGS), *(s.commune for s in SPECS)}
+def _units() -> dict[str, AdministrativeUnit]:
+    """The units the demo names, by code (the old map's and today's)."""
+    codes = {
+        PROVINCE,
+        FORMER_PROVINCE,
+        *(p.unit for p in PEOPLE if p.unit),
+        *(o.commune for o in ORGS),
+        *(s.commune for s in SPECS),
+        *(past.commune for past in HISTORY),
+    }
+    units = {
+        u.code: u
+        for u in AdministrativeUnit.objects.select_related("parent__parent", "successor").filter(
+            code__in=codes
+        )
+    }
+    if missing := sorted(codes - set(units)):
+        raise LookupError(f"Chưa có các đơn vị hành chính mã {', '.join(missing)} (chạy load_units).")
+    return units
 
 
-def _org(o: Org, units, result: SeedResult) -> Organisation:
+def _today(unit: AdministrativeUnit, day: dt.date) -> AdministrativeUnit:
+    """The unit holding ``unit``'s territory on ``day``: itself while it exists, else its successor (followed
+    through ``AdministrativeUnit.successor``)."""
+    seen: set[int] = set()
+    while not unit.is_valid_on(day):
+        if unit.successor_id is None or unit.pk in seen:
+            raise LookupError(
+                f"{unit.name} (mã {unit.code}) không có đơn vị kế thừa vào ngày {day:%d/%m/%Y}."
+            )
+        seen.add(unit.pk)
+        unit = unit.successor  # type: ignore[assignment]
+    return unit
+
+
+def _holders(users: dict[str, User]) -> dict[tuple[str, int], str]:
+    """(role, unit id) → the demo staff member holding that role in that unit."""
+    return {(str(p.role), users[p.username].unit_id): p.username for p in PEOPLE if p.unit}
+
+
+@contextmanager
+def _at_work(usernames: tuple[str, ...]) -> Iterator[None]:
+    """The staff of former Bình Phước worked until 30/6/2025: active while the history is written, inactive
+    afterwards (their units no longer exist; no task of today waits for them)."""
+    User.objects.filter(username__in=usernames).update(is_active=True)
+    try:
+        yield
+    finally:
+        User.objects.filter(username__in=usernames).update(is_active=False)
+
+
+def _org(o: Org, units, today: dt.date, result: SeedResult) -> Organisation:
     org, created = Organisation.objects.get_or_create(
         tax_code=o.tax_code,
         defaults={
             "name": o.name,
             "kind": o.kind,
-            "address_unit": units[o.commune],
+            "address_unit": _today(units[o.commune], today),
             "address": o.address,
             "representative": o.representative,
             "phone": o.phone,
@@ -312,19 +471,23 @@ def _org(o: Org, units, result: SeedResult) -> Organisation:
     return org
 
 
-def _person(p: Person, units, orgs, password: str, result: SeedResult) -> User:
+def _person(p: Person, units, today: dt.date, orgs, password: str, result: SeedResult) -> User:
     user = User.objects.filter(username=p.username).first()
     if user is None:
+        unit = None
+        if p.unit:
+            unit = units[p.unit] if p.former else _today(units[p.unit], today)
         user = User(
             username=p.username,
             first_name=p.family,
             last_name=p.given,
             email=f"{p.username.replace('.', '-')}@khuyencong.example.vn",
             phone=p.phone,
-            unit=units[p.unit] if p.unit else None,
+            unit=unit,
             organisation=orgs[p.org] if p.org else None,
             is_staff=p.role == Role.ADMINISTRATOR,
             is_superuser=p.role == Role.ADMINISTRATOR,
+            is_active=not p.former,
         )
         user.set_password(password)
         user.save()
@@ -340,7 +503,7 @@ def _round_m(amount: int) -> int:
     return amount // MILLION * MILLION
 
 
-def _split(spec: Spec, proposal_on: dt.date, province) -> tuple[int, int, int]:
+def _split(spec: Spec | Past, proposal_on: dt.date, province) -> tuple[int, int, int]:
     """National, local and counterpart amounts of the whole đề án: the sub-programme's proportions, with the
     support lowered to the cap in force (percentage and maximum) where the proportions would exceed it."""
     nat, loc, other = SUB_PROGRAMMES[spec.sub][1]
@@ -365,7 +528,7 @@ def _split(spec: Spec, proposal_on: dt.date, province) -> tuple[int, int, int]:
     return national, support - national, total - support
 
 
-def _funding_kind(spec: Spec) -> str:
+def _funding_kind(spec: Spec | Past) -> str:
     nat, loc, _other = SUB_PROGRAMMES[spec.sub][1]
     return "national" if nat > loc else "local"
 
@@ -374,7 +537,13 @@ def _at(start: dt.datetime, day: int, n: int = 0) -> dt.datetime:
     return start + dt.timedelta(days=day, minutes=15 * n)
 
 
-def _proposal(spec: Spec, org: Organisation, units, users, now: dt.datetime) -> Proposal:
+def _office_hours(day: str, hour: int = 9) -> dt.datetime:
+    return dt.datetime.combine(dt.date.fromisoformat(day), dt.time(hour), tzinfo=VN_TZ)
+
+
+def _proposal(spec: Spec, org: Organisation, units, users, holders, now: dt.datetime) -> Proposal:
+    """A đề án of today in today's commune (the successor of the spec's), its steps in the months before
+    ``now``."""
     steps = PATHS[spec.path]
     last = steps[-1][1] if steps else 0
     local_now = now.astimezone(VN_TZ)
@@ -384,10 +553,49 @@ def _proposal(spec: Spec, org: Organisation, units, users, now: dt.datetime) -> 
     approve_on = (start + dt.timedelta(days=DAY["approve"])).date()
     in_progress = spec.path in ("approved", "approved_with_advance", "implemented", "settled", "stopped")
     plan_year = approve_on.year if in_progress else local_now.year + 1
-    commune = units[spec.commune]
+    commune = _today(units[spec.commune], start_day)
+    proposal, driver = _create(
+        spec, org, users, holders, (units[PROVINCE], None, commune), plan_year=plan_year, start=start
+    )
+    for n, (step, day) in enumerate(steps):
+        driver.run(step, _at(start, day, n))
+    return proposal
+
+
+def _past_proposal(past: Past, org: Organisation, units, users, holders) -> Proposal:
+    """A đề án of former Bình Phước in the units of its day, each step on its date."""
+    commune = units[past.commune]
+    district = commune.parent
+    start = _office_hours(past.created, 8)
+    proposal, driver = _create(
+        past, org, users, holders, (district.parent, district, commune), plan_year=past.plan_year, start=start
+    )
+    for n, (step, day) in enumerate(past.steps):
+        driver.run(step, _office_hours(day) + dt.timedelta(minutes=15 * n))
+    return proposal
+
+
+def _create(
+    spec: Spec | Past,
+    org: Organisation,
+    users,
+    holders,
+    place: tuple[AdministrativeUnit, AdministrativeUnit | None, AdministrativeUnit],
+    *,
+    plan_year: int,
+    start: dt.datetime,
+) -> tuple[Proposal, _Driver]:
+    province, district, commune = place
     applicant = users[APPLICANT_OF[spec.org]]
-    national, local, counterpart = _split(spec, start.date(), units[PROVINCE])
+    national, local, counterpart = _split(spec, start.date(), province)
     sub_name = SUB_PROGRAMMES[spec.sub][0]
+    where = ", ".join([commune.name, *(_named(u) for u in (district, province) if u is not None)])
+    if district is not None:
+        endorsing = f"Phòng Kinh tế {_named(district)}"
+    elif commune.name.startswith("Phường"):
+        endorsing = f"Phòng Kinh tế, Hạ tầng và Đô thị {_named(commune)}"
+    else:
+        endorsing = f"Phòng Kinh tế {_named(commune)}"
     proposal = create_proposal(
         actor=applicant,
         now=start,
@@ -398,19 +606,19 @@ def _proposal(spec: Spec, org: Organisation, units, users, now: dt.datetime) -> 
         content_type=spec.content_type,
         sector=spec.sector,
         is_production_line=spec.production_line,
-        province=units[PROVINCE],
-        district=commune.parent,
+        province=province,
+        district=district,
         commune=commune,
-        location_detail=f"{commune.name}, {commune.parent.name}, tỉnh Bình Phước",
-        partners=f"Đơn vị thực hiện: {org.name}. Đơn vị phối hợp: Phòng Kinh tế {commune.parent.name}, "
-        f"UBND {commune.name}. Địa điểm: {commune.name}.",
-        need=f"Thuộc chương trình “{sub_name}” của tỉnh; cơ sở công nghiệp nông thôn tại {commune.name} "
+        location_detail=where,
+        partners=f"Đơn vị thực hiện: {org.name}. Đơn vị phối hợp: {endorsing}, UBND {_named(commune)}. "
+        f"Địa điểm: {_named(commune)}.",
+        need=f"Thuộc chương trình “{sub_name}” của tỉnh; cơ sở công nghiệp nông thôn tại {_named(commune)} "
         "cần hỗ trợ để nâng cao năng suất, chất lượng sản phẩm và tạo việc làm cho lao động địa phương.",
         objectives="Nâng cao năng suất lao động ít nhất 20 %, tạo việc làm ổn định cho lao động nông thôn.",
         scale=f"Tổng kinh phí {spec.total} triệu đồng, thực hiện trong năm {plan_year}.",
         content_plan="Khảo sát, chuẩn bị; tổ chức thực hiện các nội dung chính; nghiệm thu, báo cáo kết quả.",
-        organisation_plan=f"{org.name} chủ trì, phối hợp với Trung tâm Khuyến công và UBND {commune.name}.",
-        effectiveness="Tăng thu nhập cho người lao động, nhân rộng mô hình sang các cơ sở khác trong huyện.",
+        organisation_plan=f"{org.name} chủ trì, phối hợp với Trung tâm Khuyến công và UBND {_named(commune)}.",
+        effectiveness="Tăng thu nhập cho người lao động, nhân rộng mô hình sang các cơ sở khác trên địa bàn.",
         target_learners=30 if spec.content_type == "training" else 0,
         target_models=1 if spec.content_type == "demonstration" else 0,
         target_machines=1 if spec.content_type == "machinery" else 0,
@@ -418,10 +626,12 @@ def _proposal(spec: Spec, org: Organisation, units, users, now: dt.datetime) -> 
         target_products=10 if spec.content_type == "typical_product" else 0,
     )
     _dossier(proposal, applicant, start, plan_year, national, local, counterpart)
-    data = _Driver(proposal, spec, users, start, national, local, counterpart)
-    for n, (step, day) in enumerate(steps):
-        data.run(step, _at(start, day, n))
-    return proposal
+    return proposal, _Driver(proposal, spec, users, holders, national, local, counterpart)
+
+
+def _named(unit: AdministrativeUnit) -> str:
+    """A unit's name inside a sentence: "xã Nghĩa Trung", "thị trấn Đức Phong", "tỉnh Bình Phước"."""
+    return unit.name[:1].lower() + unit.name[1:]
 
 
 def _dossier(
@@ -532,12 +742,13 @@ OPINIONS = {
 
 @dataclass
 class _Driver:
-    """Fires each step of a path with the data the step needs."""
+    """Fires each step of a path with the data the step needs, as the demo person holding the step's role in
+    the unit that has the đề án's task that day (the district or the commune, the old province or today's)."""
 
     proposal: Proposal
-    spec: Spec
+    spec: Spec | Past
     users: dict[str, User]
-    start: dt.datetime
+    holders: dict[tuple[str, int], str]
     national: int
     local: int
     counterpart: int
@@ -549,6 +760,17 @@ class _Driver:
     def user(self, username: str) -> User:
         return User.objects.get(pk=self.users[username].pk)  # fresh: role names are cached per instance
 
+    def staff(self, role: str, now: dt.datetime) -> str:
+        scope = "endorsing" if role == Role.DISTRICT_OFFICER else "province"
+        unit_id = task_unit_id(self.proposal, scope, now)
+        try:
+            return self.holders[(str(role), unit_id)]
+        except KeyError:
+            raise LookupError(
+                f"Dữ liệu mẫu không có người giữ vai trò {role} tại đơn vị {unit_id} "
+                f"({self.proposal.title}, {now:%d/%m/%Y})."
+            ) from None
+
     def fire(
         self, trigger: str, who: str, now: dt.datetime, *, comment: str = "", data: dict | None = None
     ) -> None:
@@ -558,21 +780,21 @@ class _Driver:
     def run(self, step: str, now: dt.datetime) -> None:
         p, spec = self.proposal, self.spec
         applicant = APPLICANT_OF[spec.org]
-        district = DISTRICT_OFFICER[self.proposal.district.code]
         if step == "lodge":
             self.fire("lodge", applicant, now)
         elif step == "district_submit":
             self.fire(
                 "district_submit",
-                district,
+                self.staff(Role.DISTRICT_OFFICER, now),
                 now,
-                comment="Đề án phù hợp quy hoạch của huyện; đề nghị Sở Công Thương xem xét hỗ trợ.",
+                comment="Đề án phù hợp quy hoạch, kế hoạch phát triển công nghiệp nông thôn của địa phương; "
+                "đề nghị Sở Công Thương xem xét hỗ trợ.",
             )
         elif step == "appraise":
             recommended = _round_m(self.support * 9 // 10) if spec.trimmed else self.support
             self.fire(
                 "appraise",
-                "appraiser",
+                self.staff(Role.APPRAISER, now),
                 now,
                 data={
                     "verdict": "pass",
@@ -586,7 +808,7 @@ class _Driver:
             national = _round_m(recommended * self.national // self.support) if self.support else 0
             self.fire(
                 "verify_finance",
-                "finance",
+                self.staff(Role.FINANCE_OFFICER, now),
                 now,
                 data={"national_amount": national, "local_amount": recommended - national},
             )
@@ -595,7 +817,7 @@ class _Driver:
             number = f"{(day - dt.date(2020, 1, 1)).days % 900 + 100}/QĐ-UBND"
             self.fire(
                 "approve",
-                "approver",
+                self.staff(Role.APPROVER, now),
                 now,
                 data={
                     "decision_number": number,
@@ -613,9 +835,9 @@ class _Driver:
                     amount=amount,
                     note="Tạm ứng đợt 1 theo hợp đồng",
                 )
-                decide_advance(
-                    advance.pk, actor=self.user("finance"), now=now + dt.timedelta(days=2), pay=True
-                )
+                decided = now + dt.timedelta(days=2)
+                finance = self.user(self.staff(Role.FINANCE_OFFICER, decided))
+                decide_advance(advance.pk, actor=finance, now=decided, pay=True)
                 p.refresh_from_db()
         elif step == "report":
             submit_progress_report(
@@ -629,7 +851,7 @@ class _Driver:
         elif step == "accept":
             self.fire(
                 "accept",
-                "appraiser",
+                self.staff(Role.APPRAISER, now),
                 now,
                 data={
                     "accepted_on": (now.astimezone(VN_TZ).date() - dt.timedelta(days=2)).isoformat(),
@@ -642,7 +864,7 @@ class _Driver:
             national = _round_m(settled * self.national // self.support) if self.support else 0
             self.fire(
                 "settle",
-                "finance",
+                self.staff(Role.FINANCE_OFFICER, now),
                 now,
                 data={
                     "national_amount": national,
@@ -653,12 +875,13 @@ class _Driver:
         elif step == "stop":
             self.fire(
                 "stop",
-                "approver",
+                self.staff(Role.APPROVER, now),
                 now,
                 comment="Đơn vị thực hiện đề nghị dừng do nhà cung cấp không giao được thiết bị đúng hạn.",
             )
         elif step == "return_for_revision":
-            who = district if p.status == Status.LODGED else "appraiser"
+            role = Role.DISTRICT_OFFICER if p.status == Status.LODGED else Role.APPRAISER
+            who = self.staff(role, now)
             self.fire(
                 "return_for_revision",
                 who,
@@ -666,7 +889,8 @@ class _Driver:
                 comment="Đề nghị bổ sung báo giá của ít nhất ba nhà cung cấp và thuyết minh rõ hiệu quả.",
             )
         elif step == "reject":
-            who = "appraiser" if p.status == Status.DISTRICT_SUBMITTED else "approver"
+            role = Role.APPRAISER if p.status == Status.DISTRICT_SUBMITTED else Role.APPROVER
+            who = self.staff(role, now)
             self.fire(
                 "reject",
                 who,
