@@ -73,7 +73,7 @@ def orphan_queue_check(app_configs=None, databases=None, **kwargs):
         checks.Warning(
             f"{q.tasks} open task(s) for role {q.role!r} in unit {q.unit_name!r} (id {q.unit_id}): "
             "no active user holds that role in that unit.",
-            hint="Assign a user to the unit and role, or reassign the tasks (Sở head: Giao lại).",
+            hint="Assign a user to the unit and role; tasks of units that ended: manage.py move_tasks_to_successors.",
             id="workflow.W001",
         )
         for q in queues

@@ -202,3 +202,33 @@ def test_a_queue_nobody_can_open_is_reported_by_the_check_and_the_admin(m):
     client.force_login(admin)
     page = client.get("/admin/workflow/task/").content.decode()
     assert "1 việc đang chờ ở “Huyện Bù Đăng” (vai trò Cán bộ cấp huyện / xã)" in page
+
+
+def test_tasks_left_at_ended_units_move_to_todays_units(m):
+    """A đề án lodged in June 2025 waits at Huyện Bù Đăng when the district ends; the command moves the task to
+    Xã Nghĩa Trung with an audit row, and today's commune officer endorses it."""
+    p = on_map(m, district=m.bu_dang, commune=m.duc_lieu, now=moment(2025, 6, 23))
+    fire(p.pk, "lodge", actor=m.user("applicant"), now=moment(2025, 6, 23))
+    task = open_task(p)
+    assert task.unit_id == m.bu_dang.pk
+    m.bu_dang_officer.is_active = False
+    m.bu_dang_officer.save()
+    assert [q.unit_id for q in orphan_queues()] == [m.bu_dang.pk]
+
+    from io import StringIO
+
+    out = StringIO()
+    call_command("move_tasks_to_successors", "--now", "2025-07-01T08:00", stdout=out)
+    assert "Đã chuyển 1 việc sang đơn vị kế thừa." in out.getvalue()
+    task.refresh_from_db()
+    assert (task.unit_id, task.assignee_id, task.completed_at) == (m.nghia_trung.pk, None, None)
+    row = p.events.get(trigger="move_to_successor")
+    assert (row.kind, row.actor_id, row.unit_id) == ("action", None, m.nghia_trung.pk)
+    assert row.data == {"task": task.pk, "from_unit": m.bu_dang.pk, "to_unit": m.nghia_trung.pk}
+    assert orphan_queues() == []
+    # A second run moves nothing.
+    out = StringIO()
+    call_command("move_tasks_to_successors", "--now", "2025-07-02T08:00", stdout=out)
+    assert "Đã chuyển 0 việc" in out.getvalue()
+    fire(p.pk, "district_submit", actor=m.nghia_trung_officer, now=moment(2025, 7, 2), comment="Đồng ý")
+    assert open_task(p).unit_id == m.dn.pk

@@ -14,7 +14,7 @@ from core.config_cache import cached
 from core.models import TWO_LEVEL_FROM, User
 from core.roles import Role
 from core.statements import insert, update
-from workflow.lifecycle import Lifecycle, Sla
+from workflow.lifecycle import STATUS_RULES, Lifecycle, Sla
 from workflow.models import Delegation, Proposal, SlaPolicy, Task
 
 from .audit import append_event, record_action
@@ -265,3 +265,51 @@ def _log(
         data={"task": task.pk, **data},
         ip=ip,
     )
+
+
+def move_to_successors(*, now: dt.datetime, actor: User | None = None) -> list[Task]:
+    """Open tasks waiting at a unit that no longer exists on ``now`` (a district or a province or commune merged
+    on 1/7/2025) move to the unit that opens that step today (``task_unit_id``), unassigned when their holder
+    is not of that unit. One audit row per task ("move_to_successor", old and new unit); nothing else changes."""
+    moved = []
+    day = now.astimezone(VN_TZ).date()
+    open_tasks = Task.objects.filter(completed_at__isnull=True).values_list("id", "proposal_id", "unit_id")
+    gone = [
+        (pk, proposal_id)
+        for pk, proposal_id, unit_id in open_tasks
+        if succession.current(unit_id, day) != unit_id
+    ]
+    for pk, proposal_id in gone:
+        with transaction.atomic():
+            # The đề án first, as fire() locks it: the two never wait on each other in opposite orders.
+            Proposal.objects.select_for_update().filter(pk=proposal_id).first()
+            task = (
+                Task.objects.select_for_update(of=("self",))
+                .select_related("proposal", "assignee")
+                .filter(pk=pk, completed_at__isnull=True)
+                .first()
+            )
+            if task is None:
+                continue
+            rule = STATUS_RULES[task.status]
+            unit_id = task_unit_id(task.proposal, rule.task_scope, now)
+            if unit_id is None or unit_id == task.unit_id:
+                continue
+            previous = task.unit_id
+            task.unit_id = unit_id
+            fields = ["unit"]
+            if task.assignee_id and task.assignee.unit_id != unit_id:
+                task.assignee, task.claimed_at = None, None
+                fields += ["assignee", "claimed_at"]
+            task.save(update_fields=fields)
+            record_action(
+                task.proposal,
+                "move_to_successor",
+                actor=actor,
+                role=task.role,
+                unit_id=unit_id,
+                now=now,
+                data={"task": task.pk, "from_unit": previous, "to_unit": unit_id},
+            )
+            moved.append(task)
+    return moved
