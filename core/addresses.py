@@ -3,8 +3,8 @@
 The units decide which officers see and endorse the đề án, so the three must describe one place: the district
 lies in the province, the commune in the district (or directly in the province, for a commune of today's
 two-level map or a đề án without a district). ``check_address`` is the one check every path calls (the
-dossier services behind the API and the portal, the admin through ``Proposal.clean``); the database repeats
-it in a trigger (workflow migration 0002 ``proposal_address_consistent``) for writes that bypass them.
+dossier services behind the API, the portal and the demo; the admin shows đề án read-only); the database
+repeats it in a trigger (workflow migration 0002 ``proposal_address_consistent``) for writes that bypass them.
 """
 
 from __future__ import annotations

@@ -2,10 +2,11 @@
 
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
-from viewflow.urls import Application
 
 from core.roles import Role
 
+from .apps_shell import GatedApplication
+from .services import portal as portal_services
 from .views import portal as v
 
 
@@ -13,12 +14,18 @@ def _is_applicant(user) -> bool:
     return user.is_authenticated and user.has_role(Role.APPLICANT) and bool(user.organisation_id)
 
 
-class PortalApp(Application):
+class PortalApp(GatedApplication):
     title = _("Đơn vị đề nghị")
     icon = "storefront"
     app_name = "portal"
     menu_template_name = "portal/app_menu.html"
     permission = staticmethod(_is_applicant)
+    refusal = _("Trang này chỉ dành cho tài khoản của đơn vị đề nghị.")
+
+    def scope(self, user):
+        # The organisation's own đề án: for anyone the portal does not admit (staff), none — every portal
+        # URL naming a đề án or one of its files is a 404 for them.
+        return portal_services.own_proposals(user)
 
     index_path = path("", v.PortalIndexView.as_view(), name="index")
     start_path = path("lap-moi/", v.ProposalStartView.as_view(), name="start")

@@ -10,7 +10,7 @@ from django.test import Client
 from rest_framework.authtoken.models import Token
 
 from core.addresses import check_address
-from core.models import AdministrativeUnit
+from core.models import AdministrativeUnit, User
 from workflow.models import Proposal, TransitionEvent
 from workflow.services.errors import InvalidAddress
 from workflow.services.proposals import update_dossier
@@ -148,12 +148,17 @@ def test_the_service_behind_the_portal_refuses_it_too(w):
     assert state(draft) == before
 
 
-def test_the_model_clean_used_by_admin_forms_names_the_field(w):
-    draft = complete_proposal(w)
-    draft.commune = w.new_commune
-    with pytest.raises(ValidationError) as caught:
-        draft.clean()
-    assert caught.value.message_dict == {"commune": ["Xã Nghĩa Trung không thuộc Huyện Bù Đăng."]}
+def test_the_admin_cannot_change_a_proposal(w):
+    """No admin form writes a đề án (it is read-only there), so the services and the trigger are every path."""
+    from django.contrib import admin
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/admin/")
+    request.user = User.objects.create_superuser(
+        username="root", password="x-password-1", email="r@example.vn"
+    )
+    model_admin = admin.site._registry[Proposal]
+    assert not model_admin.has_change_permission(request) and not model_admin.has_add_permission(request)
 
 
 def test_the_database_refuses_a_write_that_bypasses_the_services(w):

@@ -3,13 +3,16 @@ be forgotten) × every role × a đề án inside and outside the user's unit ×
 
 Rules checked on every cell:
 * never a 5xx;
-* outside the user's unit (or another applicant organisation): 404 (the API: 404 in its error shape) — the
-  đề án's existence is not told; an anonymous visitor is sent to the login page (the API: 401);
+* a đề án the user may not see — outside the user's unit, another applicant organisation's, or any đề án on
+  the applicant portal for a staff member: exactly 404 on every URL that names it (or its task or file), GET
+  and POST, the same answer (status, redirect, messages) as for an id that does not exist (the API: 404 in its
+  error shape) — the đề án's existence is not told; an anonymous visitor is refused before anything is looked
+  up (403, or sent to the login page; the API: 401);
 * a refused request (3xx/4xx) shows neither the đề án's tracking code nor its title, and changes nothing:
   status, audit rows, tasks, attachments, outbox;
-* inside the unit: the people whose page it is see it (200 with the tracking code); others get 404 for pages
-  that are not theirs (documented: StaffMixin answers 404 to non-staff, the portal answers 404 to staff) or
-  403 for an action their role may not take.
+* inside the unit: the people whose page it is see it (200 with the tracking code); a signed-in user refused
+  with a 403 on a web page is told why (the page carries the reason, ``data-reason``): a page of another role
+  (workflow/apps_shell.py's gate) or an action their role may not take (permissions.can_fire).
 
 Each request runs in a savepoint that is rolled back, so the cells are independent.
 """
@@ -243,6 +246,13 @@ def run_cell(p: Proposal, route, method, path, username):
     return response, body, notes, before, after
 
 
+def outsider(route: Route, role: str, scope: str) -> bool:
+    """May the user not see the đề án the route names: outside the unit, or a staff member on the portal."""
+    if not bound_to_proposal(route) or role == "anonymous":
+        return False
+    return scope == "out" or (route.name.startswith("portal:") and role != "applicant")
+
+
 def answer(response, notes) -> tuple:
     """What a client learns from a refusal: the status, where it is sent, the message it will see."""
     return (response.status_code, response.get("Location", ""), tuple(notes))
@@ -266,7 +276,7 @@ def expected_problem(route, method, role, scope, cell, unknown, p, may_view) -> 
         if not (login or status in ((401,) if route.api else (403, 404))):
             return f"anonymous got {status}"
         return None
-    if scope == "out" and bound_to_proposal(route):
+    if outsider(route, role, scope):
         if status in (200, 201) or (status == 302 and before != after):
             return f"outside the unit got {status}"
         if unknown is not None and answer(response, notes) != answer(unknown[0], unknown[2]):
@@ -274,8 +284,10 @@ def expected_problem(route, method, role, scope, cell, unknown, p, may_view) -> 
                 f"outside the unit answers {answer(response, notes)}, a missing id "
                 f"{answer(unknown[0], unknown[2])}: tells that the đề án exists"
             )
-        if role in OWNERS.get(route.name, ()) and status != 404:
+        if status != 404:
             return f"outside the unit got {status} (want 404)"
+    if status == 403 and not route.api and b"data-reason" not in body:
+        return "403 without its reason"
     if scope == "in" and method == "get" and role in OWNERS.get(route.name, ()):
         if status != 200:
             return f"owner got {status}"
@@ -303,6 +315,7 @@ PUBLIC = {
     "signup",
     "signup_activate",
     "index",
+    "api-not-found",  # any other path under /api/: a 404 in the API's error shape, signed in or not
 }
 SHOWS_CODE = {
     "proposals:detail",
@@ -347,7 +360,7 @@ def test_every_url_every_role_inside_and_outside(scene):
     for route, method, path, role, scope, username in cells(scene):
         cell = run_cell(p, route, method, path, username)
         unknown = None
-        if scope == "out" and bound_to_proposal(route):
+        if outsider(route, role, scope):
             unknown = run_cell(p, route, method, fill(route, missing), username)
         user = User.objects.get(username=username) if username else None
         may_view = bool(user and can_view(user, p))

@@ -207,7 +207,8 @@ def test_a_renamed_or_new_unit_shows_under_its_new_name(w):
     )[0]
     from workflow.models import Proposal
 
-    Proposal.objects.filter(title="Lò sấy 100%_an toàn").update(commune=unit)
+    # Only the đề án of that district: a commune outside the đề án's district is refused by the database.
+    Proposal.objects.filter(title="Lò sấy 100%_an toàn", district=w.district).update(commune=unit)
     rows = task_page(district, "queue", now=NOW, filters=TaskFilters(q="Lò sấy")).rows
     assert rows and {r.place for r in rows} == {"Xã Thống Nhất"}
 

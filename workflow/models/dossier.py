@@ -11,7 +11,6 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from core.addresses import check_address
 from core.models import AdministrativeUnit, Organisation
 from workflow.lifecycle import Status
 
@@ -153,11 +152,6 @@ class Proposal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tracking_code} — {self.title}"
-
-    def clean(self) -> None:
-        """The admin's check (the services make the same one): the units describe one place."""
-        super().clean()
-        check_address(province=self.province_id, district=self.district_id, commune=self.commune_id)
 
     @property
     def endorsing_unit_id(self) -> int | None:

@@ -16,6 +16,7 @@ from django.views.generic import TemplateView
 
 from core.calendar import VN_TZ
 from core.roles import Role
+from core.validators import parse_date, parse_int
 from workflow.lifecycle import Status
 from workflow.models import Task, TransitionEvent
 from workflow.reports import audit_header, audit_rows, csv_bytes, xlsx_bytes
@@ -46,24 +47,17 @@ class AuditorMixin(StaffMixin):
         return super().dispatch(request, *args, **kwargs)
 
 
-def _date(value: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
 def filters_from(params) -> EventFilters:
     unit = params.get("unit", "")
     status = params.get("status", "")
     return EventFilters(
         proposal=params.get("proposal", "").strip()[:100],
         actor=params.get("actor", "").strip()[:150],
-        unit=int(unit) if unit.isdigit() else None,
+        unit=parse_int(unit),
         trigger=params.get("trigger", "").strip()[:32],
         status=status if status in Status.values else "",
-        date_from=_date(params.get("from", "")),
-        date_to=_date(params.get("to", "")),
+        date_from=parse_date(params.get("from")),
+        date_to=parse_date(params.get("to")),
     )
 
 
@@ -133,6 +127,7 @@ class TimelineView(AuditorMixin, TemplateView):
     """One đề án's full history: every row with its data, and the time spent in each status and by whom."""
 
     template_name = "audit/timeline.html"
+    subject = ("proposal", "pk")
 
     def get_context_data(self, pk, **kwargs):
         p = visible_proposal_or_404(self.request.user, pk)
@@ -214,7 +209,8 @@ class VerifyView(AuditorMixin, TemplateView):
     def get_context_data(self, **kwargs):
         user, now = self.request.user, self.now
         raw = self.request.GET.get("proposal", "")
-        p = visible_proposal_or_404(user, int(raw)) if raw.isdigit() else None
+        number = parse_int(raw)
+        p = visible_proposal_or_404(user, number) if number is not None else None
         report = verify_scope(user, p.pk if p else None)
         broken = None
         if not report.ok:

@@ -12,6 +12,7 @@ from django.views.generic import TemplateView
 from core.calendar import VN_TZ
 from core.money import format_vnd
 from core.roles import Role
+from core.validators import parse_date, parse_int
 from workflow.reports import annual_plan, annual_plan_workbook, quarterly_report, quarterly_workbook
 from workflow.selectors_stats import (
     dashboard_proposals,
@@ -41,14 +42,8 @@ class LeaderMixin(StaffMixin):
 
 
 def _int(value: str, default: int | None, lo: int, hi: int) -> int | None:
-    return int(value) if value.isdigit() and lo <= int(value) <= hi else default
-
-
-def _date(value: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
+    number = parse_int(value, lo=lo, hi=hi)
+    return default if number is None else number
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -110,7 +105,7 @@ class DashboardView(LeaderMixin, TemplateView):
     def get_context_data(self, **kwargs):
         user, now = self.request.user, self.now
         year = _int(self.request.GET.get("year", ""), None, 2000, 2100)
-        done_from, done_to = _date(self.request.GET.get("from", "")), _date(self.request.GET.get("to", ""))
+        done_from, done_to = parse_date(self.request.GET.get("from")), parse_date(self.request.GET.get("to"))
         proposals = dashboard_proposals(user, plan_year=year)
         matrix = status_by_unit(proposals)
         overdue = overdue_by_unit(proposals, now=now)

@@ -35,6 +35,8 @@ PIN_SESSION_KEY = "portal-receipt-pin-%s"
 class ApplicantMixin(LoginRequiredMixin):
     """A signed-in user of an applicant organisation; anybody else gets 404."""
 
+    subject = ("proposal", "pk")  # for the portal's gate (workflow/portal_shell.py)
+
     def dispatch(self, request, *args, **kwargs):
         user = request.user
         if user.is_authenticated and not (user.has_role(Role.APPLICANT) and user.organisation_id):
@@ -253,7 +255,10 @@ class AttachmentDeleteView(ApplicantMixin, View):
 
 
 class AttachmentDownloadView(LoginRequiredMixin, View):
-    """A private file for anyone who may see its đề án (applicant or staff in scope); the download is audited."""
+    """A private file of one of the organisation's đề án (staff download from their own page,
+    proposals:attachment; on the portal they get the 404 of any other portal page); the download is audited."""
+
+    subject = ("attachment", "attachment_pk")
 
     def get(self, request, attachment_pk):
         try:

@@ -4,25 +4,28 @@ private attachment downloads."""
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
 from core.calendar import VN_TZ
+from core.validators import parse_int
 from workflow.forms import ACTION_FORMS, ApproveForm, MoneyField
 from workflow.lifecycle import PUBLIC_NAMES, REVIEW, Status, get_lifecycle, mermaid
 from workflow.models import Attachment, Task
-from workflow.permissions import visible_proposals
+from workflow.permissions import can_fire, visible_proposals
 from workflow.selectors import history, time_in_status
 from workflow.services.audit import record_action
-from workflow.services.errors import WorkflowError
+from workflow.services.errors import NotAllowedFromStatus, NotPermitted, WorkflowError
 from workflow.services.transitions import available_triggers, fire, fire_batch
 
-from .common import StaffMixin, client_ip, visible_proposal_or_404
+from .common import StaffMixin, client_ip, is_staff, visible_proposal_or_404
 
 MAIN_PATH = [
     "drafted",
@@ -69,6 +72,7 @@ class ProposalListView(StaffMixin, TemplateView):
 
 class ProposalDetailView(StaffMixin, TemplateView):
     template_name = "workflow/proposal_detail.html"
+    subject = ("proposal", "pk")
 
     def get_context_data(self, pk, **kwargs):
         user, now = self.request.user, self.now
@@ -106,10 +110,21 @@ class ProposalDetailView(StaffMixin, TemplateView):
         }
 
 
-class ActionView(StaffMixin, View):
-    """The form of one trigger (GET) and its firing through the transition service (POST)."""
+class ActionView(LoginRequiredMixin, View):
+    """The form of one trigger (GET) and its firing through the transition service (POST).
+
+    Anyone signed in gets an answer here (the application's gate lets them through, ``answers_outsiders``): a
+    đề án they may not see, or an unknown trigger, is a 404 as for an id that does not exist; a đề án they may
+    see but on which the trigger is not theirs now is refused with the reason — 403 (``can_fire``) or 409 (not
+    from the current status), as the transition service would answer — before any input is read."""
 
     template_name = "workflow/action.html"
+    subject = ("proposal", "pk")
+    answers_outsiders = True
+
+    @property
+    def now(self):
+        return timezone.now()
 
     def _setup(self, request, pk, trigger):
         p = visible_proposal_or_404(request.user, pk)
@@ -117,6 +132,28 @@ class ActionView(StaffMixin, View):
         if t is None or trigger not in ACTION_FORMS:
             raise Http404
         return p, t, ACTION_FORMS[trigger]
+
+    def refusal(self, user, p, t) -> WorkflowError | None:
+        """Why ``user`` may not fire ``t`` on the đề án as it is now (fire's checks, in its order), or None."""
+        lifecycle = get_lifecycle()
+        if lifecycle.resume_target(t.name, p.status, p.returned_from) is None:
+            return NotAllowedFromStatus(
+                _("Không thể “%(action)s” khi đề án đang ở trạng thái “%(status)s”.")
+                % {"action": t.label, "status": Status(p.status).label}
+            )
+        task = Task.objects.filter(proposal=p, completed_at__isnull=True).first()
+        decision = can_fire(user, p, t.name, task=task, now=self.now)
+        if not decision:
+            return NotPermitted(decision.reason)
+        if not is_staff(user):
+            return NotPermitted(
+                _("Đơn vị đề nghị thực hiện thao tác này trên trang hồ sơ của mình (Cổng đơn vị đề nghị).")
+            )
+        return None
+
+    def _refused(self, request, p, t, form, exc: WorkflowError):
+        context = {"p": p, "t": t, "form": form, "allowed": False, "reason": exc.message}
+        return render(request, self.template_name, context, status=exc.status)
 
     def _initial(self, p, trigger) -> dict:
         initial = {"expected_status": p.status}
@@ -132,12 +169,20 @@ class ActionView(StaffMixin, View):
 
     def get(self, request, pk, trigger):
         p, t, form_class = self._setup(request, pk, trigger)
-        allowed = t in available_triggers(request.user, p, now=self.now)
+        refused = self.refusal(request.user, p, t)
+        if refused is not None:
+            return self._refused(request, p, t, None, refused)
         form = form_class(initial=self._initial(p, trigger))
-        return render(request, self.template_name, {"p": p, "t": t, "form": form, "allowed": allowed})
+        return render(request, self.template_name, {"p": p, "t": t, "form": form, "allowed": True})
 
     def post(self, request, pk, trigger):
         p, t, form_class = self._setup(request, pk, trigger)
+        # A form filled in on an older status goes to the service, which reports the conflict; otherwise a
+        # trigger that is not the user's now is refused before the input is read. Non-staff never reach fire.
+        if request.POST.get("expected_status", p.status) == p.status or not is_staff(request.user):
+            refused = self.refusal(request.user, p, t)
+            if refused is not None:
+                return self._refused(request, p, t, None, refused)
         form = form_class(request.POST)
         status = 400
         if form.is_valid():
@@ -205,7 +250,7 @@ class BatchView(StaffMixin, View):
 
     def post(self, request, trigger):
         rows = {p.pk: p for p in self._candidates(request, trigger)}
-        selected = [int(v) for v in request.POST.getlist("proposal") if v.isdigit() and int(v) in rows]
+        selected = [n for n in map(parse_int, request.POST.getlist("proposal")) if n in rows]
         money = MoneyField(required=False)
         items, errors = [], []
         header = {}
@@ -251,6 +296,8 @@ class BatchView(StaffMixin, View):
 class AttachmentDownloadView(View):
     """A private file, served only to someone who may see its đề án; the download is an audit row."""
 
+    subject = ("attachment", "pk")
+
     def get(self, request, pk):
         if not request.user.is_authenticated:
             raise Http404
@@ -261,7 +308,6 @@ class AttachmentDownloadView(View):
         ):
             raise Http404
         from django.db import transaction
-        from django.utils import timezone
 
         from workflow.models import Proposal
 

@@ -25,9 +25,9 @@ from workflow.lifecycle import Status
 from workflow.models import ContentType, Task
 from workflow.selectors import TaskFilters, due_soon_limit, task_page
 from workflow.services import tasks as task_services
-from workflow.services.errors import WorkflowError
+from workflow.services.errors import NotFound, NotPermitted, WorkflowError
 
-from .common import StaffMixin, client_ip
+from .common import StaffMixin, client_ip, forbidden
 
 BOX_TITLES = {
     "inbox": gettext_lazy("Việc của tôi"),
@@ -281,9 +281,14 @@ class ArchiveView(TaskBoxView):
 
 
 class TaskVerbView(StaffMixin, View):
-    """POST claim / release of one task, or a bulk claim of the selected tasks of the queue."""
+    """POST claim / release of one task, or a bulk claim of the selected tasks of the queue.
+
+    One task named in the URL: a task of a đề án the user may not see is a 404, as a missing one; one the user
+    may see but not take is a 403 with the reason; any other refusal (someone acted first) is a message on the
+    page the user came from. A bulk claim reports each refused task in a message."""
 
     verb = "claim"
+    subject = ("task", "pk")
 
     def post(self, request, pk=None):
         ids = [pk] if pk else [i for i in (_int(v) for v in request.POST.getlist("task")) if i]
@@ -296,6 +301,14 @@ class TaskVerbView(StaffMixin, View):
                     task_id, actor=request.user, now=self.now, ip=client_ip(request)
                 )
                 done += 1
+            except NotFound as exc:
+                if pk:
+                    raise Http404 from exc
+                refused.append(str(exc))
+            except NotPermitted as exc:
+                if pk:
+                    return forbidden(request, exc.message)
+                refused.append(str(exc))
             except WorkflowError as exc:
                 refused.append(str(exc))
         if done:
@@ -313,6 +326,7 @@ class TaskVerbView(StaffMixin, View):
 
 class ReassignView(StaffMixin, View):
     template_name = "workflow/reassign.html"
+    subject = ("task", "pk")
 
     def _task(self, request, pk):
         task = get_object_or_404(
