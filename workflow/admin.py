@@ -18,16 +18,39 @@ from .models import (
 
 @admin.register(SupportCap)
 class SupportCapAdmin(admin.ModelAdmin):
+    """The caps the lodging check applies (workflow/validation.py; defaults and sources in docs/configuration.md).
+    A content type with no row in force cannot be lodged."""
+
     list_display = [
         "content_type",
         "funding_kind",
         "province",
         "percent_cap",
+        "percent_basis",
         "max_amount",
+        "max_per_year",
         "regulation",
         "effective_from",
+        "effective_to",
     ]
-    list_filter = ["content_type", "funding_kind"]
+    list_filter = [
+        "content_type",
+        "funding_kind",
+        "percent_basis",
+        ("province", admin.RelatedOnlyFieldListFilter),
+    ]
+    search_fields = ["regulation"]
+    fields = [
+        "content_type",
+        "funding_kind",
+        "province",
+        ("percent_cap", "percent_basis"),
+        "max_amount",
+        "max_per_year",
+        "priority_multiplier_percent",
+        "regulation",
+        ("effective_from", "effective_to"),
+    ]
 
 
 @admin.register(AttachmentRequirement)

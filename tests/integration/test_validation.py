@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from core.money import format_vnd
-from workflow.models import BudgetLine, SupportCap
+from workflow.models import BudgetLine, Proposal, SupportCap
 from workflow.validation import cap_problems, cap_summary, missing_parts
 
 from .world import build_world, complete_proposal
@@ -49,6 +49,56 @@ def test_a_production_line_lifts_the_cap_to_450_million(w):
     p.save(update_fields=["is_production_line"])
     assert cap_problems(p, on=TODAY) == []
     assert cap_summary(p, on=TODAY).max_amount == 450_000_000
+
+
+@pytest.mark.parametrize(
+    ("content_type", "support", "total", "maximum", "label"),
+    [
+        (
+            "demonstration",
+            1_200_000_000,
+            4_000_000_000,
+            1_000_000_000,
+            "3. Mô hình trình diễn kỹ thuật sản xuất sản phẩm mới, công nghệ mới",
+        ),
+        ("brand", 40_000_000, 100_000_000, 35_000_000, "4. Xây dựng, đăng ký thương hiệu"),
+        (
+            "ccn_infrastructure",
+            7_000_000_000,
+            9_000_000_000,
+            6_000_000_000,
+            "7. Đầu tư hạ tầng cụm công nghiệp",
+        ),
+    ],
+)
+def test_a_production_line_lifts_only_the_machinery_cap(w, content_type, support, total, maximum, label):
+    """TT 28/2018 Điều 8 khoản 4: the 1.5× for a technology line belongs to the machinery line only."""
+    p = complete_proposal(w, support=support, total=total)
+    Proposal.objects.filter(pk=p.pk).update(content_type=content_type, is_production_line=True)
+    p.refresh_from_db()
+    [problem] = cap_problems(p, on=TODAY)
+    assert f"vượt mức tối đa {format_vnd(maximum)} cho nội dung “{label}” (" in problem
+    assert "hệ số ưu tiên" not in problem
+    s = cap_summary(p, on=TODAY)
+    assert (s.max_amount, s.multiplied, s.fits) == (maximum, False, False)
+
+
+@pytest.mark.parametrize("flag", ["priority_area", "priority_sector"])
+def test_a_priority_area_or_sector_still_lifts_every_cap(w, flag):
+    p = complete_proposal(w, support=1_200_000_000, total=4_000_000_000)
+    Proposal.objects.filter(pk=p.pk).update(content_type="demonstration", **{flag: True})
+    p.refresh_from_db()
+    assert cap_problems(p, on=TODAY) == []
+    s = cap_summary(p, on=TODAY)
+    assert (s.max_amount, s.multiplied, s.fits) == (1_500_000_000, True, True)
+
+
+def test_a_priority_machinery_line_is_lifted_once_not_twice(w):
+    p = complete_proposal(w, support=460_000_000, total=1_000_000_000)
+    Proposal.objects.filter(pk=p.pk).update(is_production_line=True, priority_area=True)
+    p.refresh_from_db()
+    assert cap_summary(p, on=TODAY).max_amount == 450_000_000
+    assert len(cap_problems(p, on=TODAY)) == 1
 
 
 def test_the_fifty_percent_rule(w):

@@ -1,5 +1,6 @@
 """Reference lists from the law: content types (NĐ 45/2012 Điều 4, with the lines that carry their own
-spending cap), sectors (NĐ 45 Điều 5), funding sources."""
+spending cap: one content type per line of TT 28/2018/TT-BTC and TTLT 26/2014, domain.md §5.2), sectors (NĐ 45
+Điều 5), funding sources, and what a cap's percentage is taken of."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -14,19 +15,58 @@ class ContentType(models.TextChoices):
     REPLICATION_MODEL = "replication_model", _("3. Mô hình trình diễn tại cơ sở đang sản xuất có hiệu quả")
     MACHINERY = "machinery", _("3. Ứng dụng máy móc thiết bị tiên tiến, chuyển giao công nghệ")
     CLEANER_PRODUCTION = "cleaner_production", _("3. Mô hình thí điểm sản xuất sạch hơn")
-    TYPICAL_PRODUCT = "typical_product", _("4. Bình chọn sản phẩm công nghiệp nông thôn tiêu biểu")
-    FAIR = "fair", _("4. Hội chợ triển lãm, xúc tiến thương mại, phòng trưng bày")
+    # Product awards: one content type per round level (TT 28/2018: khu vực ≤ 200, quốc gia ≤ 400 trđ a round;
+    # the provincial round's cap is the HĐND's). "typical_product" was the one award line before 0008.
+    TYPICAL_PRODUCT = "typical_product", _("4. Bình chọn sản phẩm công nghiệp nông thôn tiêu biểu cấp tỉnh")
+    TYPICAL_PRODUCT_REGION = (
+        "typical_product_region",
+        _("4. Bình chọn sản phẩm công nghiệp nông thôn tiêu biểu cấp khu vực"),
+    )
+    TYPICAL_PRODUCT_NATION = (
+        "typical_product_nation",
+        _("4. Bình chọn sản phẩm công nghiệp nông thôn tiêu biểu cấp quốc gia"),
+    )
+    # Fairs: a domestic fair's participants (80 % of the booth rent) and organiser (100 %), overseas fairs (100 %,
+    # at most twice a year per cơ sở). "fair" was the one fair line before 0008.
+    FAIR = "fair", _("4. Hỗ trợ cơ sở tham gia hội chợ triển lãm trong nước")
+    FAIR_ORGANISER = "fair_organiser", _("4. Tổ chức hội chợ triển lãm trong nước")
+    FAIR_OVERSEAS = "fair_overseas", _("4. Tổ chức, tham gia hội chợ triển lãm ở nước ngoài")
     BRAND = "brand", _("4. Xây dựng, đăng ký thương hiệu")
     CONSULTANCY = "consultancy", _("5. Tư vấn, trợ giúp cơ sở công nghiệp nông thôn")
     MEDIA = "media", _("6. Thông tin tuyên truyền")
-    ASSOCIATION = "association", _("7. Liên doanh, liên kết, thành lập hiệp hội, cụm liên kết")
+    # Associations (≤ 30 %: khu vực ≤ 70, quốc gia ≤ 100 trđ) apart from linkage clusters (≤ 50 %, ≤ 150 trđ).
+    # "association" was the one line for both before 0008.
+    ASSOCIATION = "association", _("7. Thành lập hiệp hội, hội ngành nghề cấp khu vực, địa phương")
+    ASSOCIATION_NATIONAL = "association_national", _("7. Thành lập hiệp hội, hội ngành nghề cấp quốc gia")
+    LINKAGE_CLUSTER = "linkage_cluster", _("7. Thành lập cụm liên kết doanh nghiệp công nghiệp")
     POLLUTION_TREATMENT = "pollution_treatment", _("7. Sửa chữa, nâng cấp hệ thống xử lý ô nhiễm tại cơ sở")
     CCN_POLLUTION = "ccn_pollution", _("7. Hệ thống xử lý ô nhiễm tại cụm công nghiệp")
     CCN_PLANNING = "ccn_planning", _("7. Lập quy hoạch chi tiết cụm công nghiệp")
     CCN_INFRASTRUCTURE = "ccn_infrastructure", _("7. Đầu tư hạ tầng cụm công nghiệp")
+    RELOCATION_INTEREST = (
+        "relocation_interest",
+        _("7. Hỗ trợ lãi suất vốn vay di dời cơ sở gây ô nhiễm môi trường"),
+    )
     INTERNATIONAL = "international", _("8. Hợp tác quốc tế về khuyến công")
     DIGITAL = "digital", _("Chuyển đổi số, sản xuất và tiêu dùng bền vững (NĐ 235/2025)")
     CAPACITY = "capacity", _("9. Nâng cao năng lực tổ chức thực hiện hoạt động khuyến công")
+    # Management overhead, capped as a share of other đề án's money (CapBasis below).
+    OVERHEAD_AGENCY = (
+        "overhead_agency",
+        _("9. Chi quản lý chương trình, kế hoạch khuyến công của cơ quan quản lý"),
+    )
+    OVERHEAD_UNIT = "overhead_unit", _("9. Chi quản lý đề án của đơn vị thực hiện")
+
+
+class CapBasis(models.TextChoices):
+    """What a cap's percentage is taken of (the words complete "vượt 50 % …" in the lodging check)."""
+
+    PROJECT = "project", _("tổng kinh phí đề án")
+    # The year's khuyến công funds of the province in the đề án's funding source: the support asked by the
+    # province's other đề án of the plan year that are lodged or further (not drafts, rejected or withdrawn).
+    PROVINCE_YEAR = "province_year", _("tổng kinh phí khuyến công của tỉnh trong năm kế hoạch, cùng nguồn")
+    # The estimates (every source) of the implementing unit's other đề án of the plan year, lodged or further.
+    UNIT_YEAR = "unit_year", _("tổng dự toán các đề án của đơn vị thực hiện trong năm kế hoạch")
 
 
 class Sector(models.TextChoices):

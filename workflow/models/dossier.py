@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from core.models import AdministrativeUnit, Organisation
 from workflow.lifecycle import Status
 
-from .choices import AttachmentKind, ContentType, FundingKind, Sector
+from .choices import AttachmentKind, CapBasis, ContentType, FundingKind, Sector
 
 
 class Proposal(models.Model):
@@ -275,8 +275,33 @@ class AttachmentRequirement(models.Model):
         return f"{self.get_content_type_display() or '*'}: {self.get_kind_display()}"
 
 
+def _whole(value):
+    """50.00 → 50 (an int, as the percentage always was), 1.50 → Decimal("1.5")."""
+    if value is None or isinstance(value, int):
+        return value
+    return int(value) if value == value.to_integral_value() else value.normalize()
+
+
+class PercentField(models.DecimalField):
+    """A percentage with up to two decimals (the 1,5 % and 2,5 % overhead caps). Read back as an int when whole, so
+    arithmetic on whole percentages (50, 80 …) stays in integer đồng."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_digits", 5)
+        kwargs.setdefault("decimal_places", 2)
+        super().__init__(*args, **kwargs)
+
+    def from_db_value(self, value, expression, connection):
+        return _whole(value)
+
+    def to_python(self, value):
+        return _whole(super().to_python(value))
+
+
 class SupportCap(models.Model):
-    """A spending cap (mức chi): percentage of the total cost and/or an absolute amount per đề án."""
+    """A spending cap (mức chi): a percentage (of the đề án's total cost, or of the year's money for the overhead
+    lines), an absolute amount per đề án, and/or a number of đề án a year per cơ sở. A content type without a cap
+    in force cannot be lodged (workflow/validation.py)."""
 
     content_type = models.CharField(_("nội dung hoạt động"), max_length=24, choices=ContentType.choices)
     funding_kind = models.CharField(
@@ -294,12 +319,39 @@ class SupportCap(models.Model):
         on_delete=models.CASCADE,
         help_text=_("Để trống: mức chi quốc gia."),
     )
-    percent_cap = models.PositiveSmallIntegerField(_("tỷ lệ hỗ trợ tối đa (%)"), null=True, blank=True)
+    percent_cap = PercentField(
+        _("tỷ lệ hỗ trợ tối đa (%)"),
+        null=True,
+        blank=True,
+        help_text=_("Có thể có phần lẻ, ví dụ 1,5. Để trống: không giới hạn theo tỷ lệ."),
+    )
+    percent_basis = models.CharField(
+        _("tỷ lệ tính trên"),
+        max_length=16,
+        choices=CapBasis.choices,
+        default=CapBasis.PROJECT,
+        help_text=_(
+            "Tổng kinh phí đề án; hoặc, cho chi quản lý, kinh phí khuyến công năm của tỉnh hay dự toán các đề án "
+            "của đơn vị thực hiện trong năm (tính trên các đề án đã nộp, trừ bị từ chối và đã rút)."
+        ),
+    )
     max_amount = models.BigIntegerField(_("mức hỗ trợ tối đa (đồng)"), null=True, blank=True)
+    max_per_year = models.PositiveSmallIntegerField(
+        _("số đề án tối đa mỗi năm cho một cơ sở"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Để trống: không giới hạn. Đếm các đề án cùng nội dung, cùng năm kế hoạch của cùng cơ sở thụ hưởng "
+            "(đã nộp trở đi, trừ bị từ chối và đã rút)."
+        ),
+    )
     priority_multiplier_percent = models.PositiveSmallIntegerField(
         _("hệ số ưu tiên (%)"),
         default=150,
-        help_text=_("Địa bàn / ngành nghề ưu tiên, dây chuyền công nghệ: tối đa 1,5 lần."),
+        help_text=_(
+            "Nhân mức hỗ trợ tối đa khi đề án thuộc địa bàn hoặc ngành nghề ưu tiên (mọi nội dung), hoặc là dây "
+            "chuyền công nghệ (chỉ nội dung máy móc thiết bị, TT 28/2018 Điều 8 khoản 4): tối đa 1,5 lần."
+        ),
     )
     regulation = models.CharField(_("căn cứ"), max_length=255)
     effective_from = models.DateField(_("hiệu lực từ"))
@@ -311,7 +363,8 @@ class SupportCap(models.Model):
         ordering = ["content_type", "-effective_from"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(percent_cap__isnull=True) | Q(percent_cap__lte=100), name="cap_percent_le_100"
+                condition=Q(percent_cap__isnull=True) | Q(percent_cap__gte=0, percent_cap__lte=100),
+                name="cap_percent_le_100",
             ),
             models.CheckConstraint(
                 condition=Q(max_amount__isnull=True) | Q(max_amount__gte=0), name="cap_max_ge0"
