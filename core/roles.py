@@ -12,6 +12,8 @@ class Role(models.TextChoices):
     FINANCE_OFFICER = "finance_officer", _("Cán bộ Sở Tài chính")
     APPROVER = "approver", _("Lãnh đạo phê duyệt")
     AUDITOR = "auditor", _("Thanh tra / kiểm tra")
+    # The ministry's Cục (khuyến công quốc gia): reads the national đề án of every province and their reports.
+    MINISTRY = "ministry_officer", _("Cán bộ Cục, Bộ Công Thương")
     ADMINISTRATOR = "administrator", _("Quản trị hệ thống")
 
 
@@ -23,6 +25,7 @@ STAFF_ROLES = frozenset(
         Role.FINANCE_OFFICER,
         Role.APPROVER,
         Role.AUDITOR,
+        Role.MINISTRY,
         Role.ADMINISTRATOR,
     }
 )

@@ -47,6 +47,10 @@ def in_unit(unit: AdministrativeUnit | None, proposal: Proposal) -> bool:
     return getattr(proposal, f"{unit.level}_id") in succession.lineage(unit.pk)
 
 
+# What the ministry's Cục sees in every province: the national đề án, once lodged.
+NATIONAL_LODGED = Q(funding_kind="national", lodged_at__isnull=False)
+
+
 def is_applicant_of(user: User, proposal: Proposal) -> bool:
     if not user.has_role(Role.APPLICANT):
         return False
@@ -70,6 +74,8 @@ def visible_proposals(user: User) -> QuerySet[Proposal]:
         cond |= Q(implementing_org_id=user.organisation_id) | Q(beneficiary_id=user.organisation_id)
     if STAFF_ROLES & user.role_names and user.unit_id:
         cond |= unit_filter(user.unit) & Q(lodged_at__isnull=False)
+    if user.has_role(Role.MINISTRY):
+        cond |= NATIONAL_LODGED
     from guardian.shortcuts import get_objects_for_user
 
     granted = get_objects_for_user(user, "workflow.view_proposal", klass=Proposal, accept_global_perms=False)
@@ -83,6 +89,8 @@ def can_view(user: User, proposal: Proposal) -> Decision:
     if user.is_superuser or is_applicant_of(user, proposal):
         return Decision(True)
     if STAFF_ROLES & user.role_names and proposal.lodged_at and in_unit(user.unit, proposal):
+        return Decision(True)
+    if user.has_role(Role.MINISTRY) and proposal.lodged_at and proposal.funding_kind == "national":
         return Decision(True)
     if user.has_perm("workflow.view_proposal", proposal):
         return Decision(True)

@@ -110,3 +110,40 @@ def test_the_other_provinces_own_officer_does_see_it(two):
     assert p.tracking_code in client.get(f"/de-an/?q={p.tracking_code}").content.decode()
     api = client.get("/api/proposals/").json()
     assert p.tracking_code in {row["tracking_code"] for row in api["results"]}
+
+
+def test_the_cuc_sees_every_provinces_national_proposals_and_nothing_local(two):
+    """The ministry's Cục (no unit: the whole country) reads national đề án of both provinces, lists and reports
+    included, never a local one, and acts on none."""
+    w, p_b = two
+    Proposal.objects.filter(pk=p_b.pk).update(funding_kind="national")
+    p_a = Proposal.objects.get(title="Đề án của tỉnh A")
+    Proposal.objects.filter(pk=p_a.pk).update(funding_kind="national")
+    local = drive(w, complete_proposal(w, title="Đề án địa phương của tỉnh A"), "lodge")
+    draft = complete_proposal(w, title="Bản nháp quốc gia chưa nộp")
+    Proposal.objects.filter(pk=draft.pk).update(funding_kind="national")
+    cuc = User.objects.create_user(username="cuc", password="x-password-1", first_name="Cục")
+    cuc.groups.add(Group.objects.get(name="ministry_officer"))
+
+    from workflow.permissions import can_fire, can_view, visible_proposals
+
+    assert set(visible_proposals(cuc).values_list("title", flat=True)) == {SECRET_TITLE, "Đề án của tỉnh A"}
+    for p in (p_a, p_b):
+        p.refresh_from_db()
+        assert can_view(cuc, p)
+        task = p.tasks.filter(completed_at__isnull=True).first()
+        assert not can_fire(cuc, p, "verify_finance", task=task, now=at(10))
+    local.refresh_from_db()
+    assert not can_view(cuc, local)
+
+    client = Client()
+    client.force_login(cuc)
+    listing = client.get("/de-an/").content.decode()
+    assert (
+        p_a.tracking_code in listing and p_b.tracking_code in listing and local.tracking_code not in listing
+    )
+    api = {row["tracking_code"] for row in client.get("/api/proposals/").json()["results"]}
+    assert api == {p_a.tracking_code, p_b.tracking_code}
+    plan = client.get("/thong-ke/ke-hoach-nam/?year=2026")
+    assert plan.status_code == 200 and "Toàn quốc" in plan.content.decode()
+    assert client.get(f"/de-an/{local.pk}/").status_code == 404

@@ -27,7 +27,7 @@ from workflow.selectors_stats import (
 from .audit import file_response, record_export, scope_label
 from .common import StaffMixin
 
-LEADER_ROLES = (Role.DEPARTMENT_HEAD, Role.APPROVER)
+LEADER_ROLES = (Role.DEPARTMENT_HEAD, Role.APPROVER, Role.MINISTRY)
 
 
 def may_lead(user) -> bool:
