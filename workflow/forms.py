@@ -156,16 +156,41 @@ class ApproveForm(ActionForm):
         }
 
 
+class CountField(forms.IntegerField):
+    """A whole number of people or things, in ASCII digits (Django's IntegerField would read "١٢" as 12)."""
+
+    def to_python(self, value):
+        if isinstance(value, str) and value.strip() and not value.strip().isascii():
+            raise forms.ValidationError(_("Hãy nhập số bằng chữ số 0–9."), code="invalid")
+        return super().to_python(value)
+
+
+def _achieved_field(label: str) -> CountField:
+    return CountField(label=label, required=False, min_value=0, max_value=10**9)
+
+
 class AcceptForm(ActionForm):
     accepted_on = forms.DateField(label=_("Ngày nghiệm thu"), widget=forms.DateInput(attrs={"type": "date"}))
     results = forms.CharField(
         label=_("Kết quả so với mục tiêu"), max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 4})
     )
+    # What the minutes record as achieved, per indicator of the quarterly report (empty: not recorded).
+    achieved_learners = _achieved_field(_("Số học viên đạt được"))
+    achieved_models = _achieved_field(_("Số mô hình đạt được"))
+    achieved_machines = _achieved_field(_("Số cơ sở được hỗ trợ máy móc đạt được"))
+    achieved_fairs = _achieved_field(_("Số hội chợ đạt được"))
+    achieved_products = _achieved_field(_("Số sản phẩm được công nhận đạt được"))
 
     def to_data(self) -> dict:
+        achieved = {
+            name.removeprefix("achieved_"): value
+            for name, value in self.cleaned_data.items()
+            if name.startswith("achieved_") and value is not None
+        }
         return {
             "accepted_on": self.cleaned_data["accepted_on"].isoformat(),
             "results": self.cleaned_data["results"],
+            **({"achieved": achieved} if achieved else {}),
         }
 
 

@@ -1,6 +1,8 @@
 """The statutory reports (the annual plan by content and funding source, the quarterly report to the Ministry)
-and the exports of the auditor console: each builder returns rows aggregated in SQL, and a function turns
-them into the bytes of an Excel workbook (openpyxl) or a CSV file."""
+and the exports of the auditor console: each report reads one row per đề án, with its sums computed in SQL,
+adds them up in Python (the split of approved money by source is a rule per đề án, in whole đồng:
+selectors_stats.approved_by_source), and a function turns them into the bytes of an Excel workbook (openpyxl)
+or a CSV file."""
 
 from __future__ import annotations
 
@@ -13,20 +15,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import (
-    BigIntegerField,
-    Case,
-    Count,
-    F,
-    OuterRef,
-    Q,
-    QuerySet,
-    Subquery,
-    Sum,
-    Value,
-    When,
-)
-from django.db.models.functions import Coalesce
+from django.db.models import BigIntegerField, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast, Coalesce
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
@@ -35,7 +26,8 @@ from openpyxl.utils import get_column_letter
 
 from core.calendar import VN_TZ
 from workflow.lifecycle import Status
-from workflow.models import Advance, BudgetLine, ContentType, FundingSource, Proposal, TransitionEvent
+from workflow.models import Advance, ContentType, FundingSource, Proposal, Settlement, TransitionEvent
+from workflow.selectors_stats import RECORDED_AMOUNTS, approved_by_source, split_amount, with_recorded_amounts
 
 MONEY_FORMAT = "#,##0"
 PLAN_EXCLUDED = (Status.DRAFTED, Status.REJECTED, Status.WITHDRAWN)
@@ -69,14 +61,6 @@ class AnnualPlan:
     detail: list[dict]
 
 
-def _sums(prefix: str = "") -> dict:
-    return {
-        "national": Coalesce(Sum(f"{prefix}national_amount"), 0),
-        "local": Coalesce(Sum(f"{prefix}local_amount"), 0),
-        "counterpart": Coalesce(Sum(f"{prefix}counterpart_amount"), 0),
-    }
-
-
 def plan_proposals(
     proposals: QuerySet[Proposal], *, year: int, approved_only: bool = False
 ) -> QuerySet[Proposal]:
@@ -87,56 +71,44 @@ def plan_proposals(
     return qs.exclude(status__in=PLAN_EXCLUDED)
 
 
+def _unit_name():
+    return Coalesce("district__name", "commune__name", "province__name")
+
+
 def annual_plan(proposals: QuerySet[Proposal], *, year: int, approved_only: bool = False) -> AnnualPlan:
-    """Budget lines summed by content type and source; the total row is summed by the database too."""
+    """Money by content type and source. For the lodged plan: what the đề án request (their dự toán lines). For
+    the approved plan: what was approved, split between the national and local sources as Sở Tài chính verified
+    it (selectors_stats.approved_by_source), with the counterpart as committed in the dự toán."""
     selected = plan_proposals(proposals, year=year, approved_only=approved_only).values("pk")
-    lines = BudgetLine.objects.filter(proposal__in=selected).order_by()
-    found = {
-        r["proposal__content_type"]: r
-        for r in lines.values("proposal__content_type").annotate(
-            n=Count("proposal", distinct=True), **_sums()
-        )
-    }
-    rows = [
-        PlanRow(
-            ct.value,
-            str(ct.label),
-            found[ct.value]["n"],
-            found[ct.value]["national"],
-            found[ct.value]["local"],
-            found[ct.value]["counterpart"],
-        )
-        for ct in ContentType
-        if ct.value in found
-    ]
-    t = lines.aggregate(n=Count("proposal", distinct=True), **_sums())
-    total = PlanRow("", _("Tổng cộng"), t["n"], t["national"], t["local"], t["counterpart"])
     detail = list(
-        Proposal.objects.filter(pk__in=selected)
-        .annotate(
-            **_sums("budget_lines__"), unit_name=Coalesce("district__name", "commune__name", "province__name")
-        )
+        with_recorded_amounts(Proposal.objects.filter(pk__in=selected))
+        .annotate(unit_name=_unit_name())
         .order_by("content_type", "tracking_code")
-        .values(
-            "pk",
-            "tracking_code",
-            "title",
-            "content_type",
-            "status",
-            "unit_name",
-            "national",
-            "local",
-            "counterpart",
-        )
+        .values("pk", "tracking_code", "title", "content_type", "status", "unit_name", *RECORDED_AMOUNTS)
     )
     labels = dict(ContentType.choices)
     statuses = dict(Status.choices)
+    sums: dict[str, list[int]] = {}
     for d in detail:
+        if approved_only:
+            d["national"], d["local"] = approved_by_source(d)
+        else:
+            d["national"], d["local"] = d["line_national"], d["line_local"]
+        d["counterpart"] = d["line_counterpart"]
+        d["total"] = d["national"] + d["local"] + d["counterpart"]
         d["content_label"], d["status_label"] = (
             str(labels.get(d["content_type"], "")),
             str(statuses[d["status"]]),
         )
-        d["total"] = d["national"] + d["local"] + d["counterpart"]
+        s = sums.setdefault(d["content_type"], [0, 0, 0, 0])
+        for i, value in enumerate((1, d["national"], d["local"], d["counterpart"])):
+            s[i] += value
+    rows = [PlanRow(ct.value, str(ct.label), *sums[ct.value]) for ct in ContentType if ct.value in sums]
+    total = PlanRow(
+        "",
+        _("Tổng cộng"),
+        *(sum(r[i] for r in sums.values()) for i in range(4)),
+    )
     return AnnualPlan(year, approved_only, rows, total, detail)
 
 
@@ -202,24 +174,44 @@ def _event_at(trigger: str):
     )
 
 
-def _line_sum(column: str):
+def _achieved(indicator: str, *, before: dt.datetime):
+    """What the acceptance recorded against an indicator (the accept step's ``achieved`` in its audit row,
+    workflow/services/steps.py check_accept), if it was recorded before ``before``; 0 when nothing was."""
+    key = indicator.removeprefix("target_")
     return Coalesce(
         Subquery(
-            BudgetLine.objects.filter(proposal=OuterRef("pk"))
-            .order_by()
-            .values("proposal")
-            .annotate(s=Sum(column))
-            .values("s")[:1],
-            output_field=BigIntegerField(),
+            TransitionEvent.objects.filter(proposal=OuterRef("pk"), trigger="accept", created_at__lt=before)
+            .order_by("-seq")
+            .annotate(value=Cast(KT(f"data__achieved__{key}"), IntegerField()))
+            .values("value")[:1],
+            output_field=IntegerField(),
         ),
         0,
-        output_field=BigIntegerField(),
+        output_field=IntegerField(),
+    )
+
+
+def in_report(proposals: QuerySet[Proposal], *, year: int, start: dt.datetime, end: dt.datetime):
+    """The đề án of a quarterly report: approved before the end of the quarter, of the plan year, or of an earlier
+    plan year and still open at the start of the quarter (carried over: not yet settled — implementation,
+    acceptance and settlement of a year's đề án run into the next year, TT 36/2013 Điều 18)."""
+    settled_before = Settlement.objects.filter(proposal=OuterRef("pk"), created_at__lt=start)
+    return (
+        proposals.filter(Q(plan_year=year) | Q(plan_year__lt=year) & ~Exists(settled_before))
+        .annotate(approved_at=_event_at("approve"))
+        .filter(approved_at__lt=end)
     )
 
 
 def quarterly_report(proposals: QuerySet[Proposal], *, year: int, quarter: int) -> QuarterlyReport:
-    """The đề án of the plan year approved by the end of the quarter, cumulative to that day (lũy kế), with what
-    happened during the quarter. Disbursed: the settlement when settled by then, else the advances paid by then."""
+    """The đề án in the report (``in_report``), cumulative to the end of the quarter (lũy kế), with what happened
+    during the quarter.
+
+    Money by source as recorded, never by the đề án's own source: planned = the dự toán lines; approved = the
+    approved amount split as Sở Tài chính verified it (selectors_stats.approved_by_source); disbursed = the
+    settlement's national and local amounts when settled by then, else the advances paid by then, which carry no
+    source and are split in the proportion of the approved split. Indicators: planned = the đề án's targets;
+    achieved = what the acceptance recorded (0 when it recorded nothing), never the targets."""
     start, end = quarter_bounds(year, quarter)
     paid = Subquery(
         Advance.objects.filter(proposal=OuterRef("pk"), state=Advance.State.PAID, decided_at__lt=end)
@@ -229,114 +221,135 @@ def quarterly_report(proposals: QuerySet[Proposal], *, year: int, quarter: int) 
         .values("s")[:1],
         output_field=BigIntegerField(),
     )
-    settled_by_end = Case(
-        When(
-            settlement__created_at__lt=end,
-            then=Coalesce(F("settlement__national_amount"), 0) + Coalesce(F("settlement__local_amount"), 0),
-        ),
-        default=None,
-        output_field=BigIntegerField(),
-    )
     qs = (
-        proposals.filter(plan_year=year)
-        .annotate(approved_at=_event_at("approve"), accepted_at=_event_at("accept"))
-        .filter(approved_at__lt=end)
+        with_recorded_amounts(in_report(proposals, year=year, start=start, end=end))
         .annotate(
-            disbursed_value=Coalesce(settled_by_end, paid, Value(0), output_field=BigIntegerField()),
-            counterpart_value=Case(
-                When(settlement__created_at__lt=end, then=F("settlement__counterpart_amount")),
-                default=Value(0),
-                output_field=BigIntegerField(),
-            ),
-            line_national=_line_sum("national_amount"),
-            line_local=_line_sum("local_amount"),
-            line_counterpart=_line_sum("counterpart_amount"),
-            approved_value=Coalesce(F("approved_amount"), Value(0), output_field=BigIntegerField()),
+            accepted_at=_event_at("accept"),
+            settled_at=F("settlement__created_at"),
+            settled_national=F("settlement__national_amount"),
+            settled_local=F("settlement__local_amount"),
+            settled_counterpart=F("settlement__counterpart_amount"),
+            paid=Coalesce(paid, 0, output_field=BigIntegerField()),
+            unit_name=_unit_name(),
+            **{f"achieved_{f}": _achieved(f, before=end) for f, _label in INDICATORS},
         )
-        .order_by()
+        .order_by("content_type", "tracking_code")
     )
-    in_quarter = Q(approved_at__gte=start)
-    measures = {
-        "count": Count("id"),
-        "approved_in_quarter": Count("id", filter=in_quarter),
-        "accepted_in_quarter": Count("id", filter=Q(accepted_at__gte=start, accepted_at__lt=end)),
-        "settled_in_quarter": Count(
-            "id", filter=Q(settlement__created_at__gte=start, settlement__created_at__lt=end)
-        ),
-        "approved": Sum("approved_value"),
-        "disbursed": Sum("disbursed_value"),
-    }
+    rows = list(
+        qs.values(
+            "pk",
+            "tracking_code",
+            "title",
+            "plan_year",
+            "content_type",
+            "status",
+            "unit_name",
+            "approved_at",
+            "accepted_at",
+            "settled_at",
+            "settled_national",
+            "settled_local",
+            "settled_counterpart",
+            "paid",
+            *RECORDED_AMOUNTS,
+            *(f for f, _label in INDICATORS),
+            *(f"achieved_{f}" for f, _label in INDICATORS),
+        )
+    )
     labels = dict(ContentType.choices)
-    by_type = {r["content_type"]: r for r in qs.values("content_type").annotate(**measures)}
-    activities = [
-        {**by_type[ct.value], "label": str(labels[ct.value])} for ct in ContentType if ct.value in by_type
-    ]
-    agg = qs.aggregate(
-        **measures,
-        planned_national=Sum("line_national"),
-        planned_local=Sum("line_local"),
-        planned_counterpart=Sum("line_counterpart"),
-        approved_national=Sum("approved_value", filter=Q(funding_kind="national")),
-        approved_local=Sum("approved_value", filter=Q(funding_kind="local")),
-        disbursed_national=Sum("disbursed_value", filter=Q(funding_kind="national")),
-        disbursed_local=Sum("disbursed_value", filter=Q(funding_kind="local")),
-        counterpart_spent=Sum("counterpart_value"),
-        **{f"planned_{f}": Sum(f) for f, _label in INDICATORS},
-        **{f"achieved_{f}": Sum(f, filter=Q(accepted_at__lt=end)) for f, _label in INDICATORS},
+    statuses = dict(Status.choices)
+    measures = (
+        "count",
+        "approved_in_quarter",
+        "accepted_in_quarter",
+        "settled_in_quarter",
+        "approved",
+        "disbursed",
     )
-    agg = {k: v or 0 for k, v in agg.items()}
+    by_type: dict[str, dict] = {}
+    money = dict.fromkeys(
+        (
+            "planned_national",
+            "planned_local",
+            "planned_counterpart",
+            "approved_national",
+            "approved_local",
+            "disbursed_national",
+            "disbursed_local",
+            "counterpart_spent",
+        ),
+        0,
+    )
+    planned = dict.fromkeys((f for f, _label in INDICATORS), 0)
+    achieved = dict(planned)
+    for r in rows:
+        national, local = approved_by_source(r)
+        if r["settled_at"] is not None and r["settled_at"] < end:
+            paid_national, paid_local = r["settled_national"], r["settled_local"]
+            counterpart_spent = r["settled_counterpart"]
+        else:
+            paid_national, paid_local = split_amount(r["paid"], national, local, fallback=r["funding_kind"])
+            counterpart_spent = 0
+        r["approved_value"], r["disbursed_value"] = national + local, paid_national + paid_local
+        r["content_label"], r["status_label"] = str(labels[r["content_type"]]), str(statuses[r["status"]])
+        t = by_type.setdefault(r["content_type"], dict.fromkeys(measures, 0))
+        t["count"] += 1
+        t["approved_in_quarter"] += r["approved_at"] >= start
+        t["accepted_in_quarter"] += r["accepted_at"] is not None and start <= r["accepted_at"] < end
+        t["settled_in_quarter"] += r["settled_at"] is not None and start <= r["settled_at"] < end
+        t["approved"] += r["approved_value"]
+        t["disbursed"] += r["disbursed_value"]
+        for key, value in (
+            ("planned_national", r["line_national"]),
+            ("planned_local", r["line_local"]),
+            ("planned_counterpart", r["line_counterpart"]),
+            ("approved_national", national),
+            ("approved_local", local),
+            ("disbursed_national", paid_national),
+            ("disbursed_local", paid_local),
+            ("counterpart_spent", counterpart_spent),
+        ):
+            money[key] += value
+        for f in planned:
+            planned[f] += r[f]
+            achieved[f] += r[f"achieved_{f}"]
+    activities = [
+        {**by_type[ct.value], "content_type": ct.value, "label": str(labels[ct.value])}
+        for ct in ContentType
+        if ct.value in by_type
+    ]
+    total = {k: sum(t[k] for t in by_type.values()) for k in measures}
     funds = [
         FundLine(
             FundingSource.NATIONAL,
             str(FundingSource.NATIONAL.label),
-            agg["planned_national"],
-            agg["approved_national"],
-            agg["disbursed_national"],
+            money["planned_national"],
+            money["approved_national"],
+            money["disbursed_national"],
         ),
         FundLine(
             FundingSource.LOCAL,
             str(FundingSource.LOCAL.label),
-            agg["planned_local"],
-            agg["approved_local"],
-            agg["disbursed_local"],
+            money["planned_local"],
+            money["approved_local"],
+            money["disbursed_local"],
         ),
         FundLine(
             FundingSource.COUNTERPART,
             str(FundingSource.COUNTERPART.label),
-            agg["planned_counterpart"],
+            money["planned_counterpart"],
             None,
-            agg["counterpart_spent"],
+            money["counterpart_spent"],
         ),
     ]
     funds_total = FundLine(
         "",
         _("Kinh phí khuyến công (quốc gia + địa phương)"),
-        agg["planned_national"] + agg["planned_local"],
-        agg["approved"],
-        agg["disbursed"],
+        money["planned_national"] + money["planned_local"],
+        total["approved"],
+        total["disbursed"],
     )
-    indicators = [(f, str(label), agg[f"planned_{f}"], agg[f"achieved_{f}"]) for f, label in INDICATORS]
-    statuses = dict(Status.choices)
-    rows = list(
-        qs.annotate(unit_name=Coalesce("district__name", "commune__name", "province__name"))
-        .order_by("content_type", "tracking_code")
-        .values(
-            "pk",
-            "tracking_code",
-            "title",
-            "content_type",
-            "funding_kind",
-            "status",
-            "unit_name",
-            "approved_value",
-            "disbursed_value",
-            "approved_at",
-            "accepted_at",
-        )
-    )
-    for r in rows:
-        r["content_label"], r["status_label"] = str(labels[r["content_type"]]), str(statuses[r["status"]])
-    total = {k: agg[k] for k in measures}
+    indicators = [(f, str(label), planned[f], achieved[f]) for f, label in INDICATORS]
     return QuarterlyReport(year, quarter, start, end, activities, total, funds, funds_total, indicators, rows)
 
 
@@ -415,7 +428,14 @@ def annual_plan_workbook(plan: AnnualPlan, *, scope: str, now: dt.datetime) -> b
     wb = Workbook()
     ws = wb.active
     ws.title = _("Kế hoạch")
-    basis = _("đề án đã được phê duyệt") if plan.approved_only else _("đề án đã nộp, chưa bị từ chối hay rút")
+    basis = (
+        _(
+            "đề án đã được phê duyệt: kinh phí được phê duyệt, chia theo nguồn như Sở Tài chính thẩm tra; "
+            "vốn đối ứng theo dự toán"
+        )
+        if plan.approved_only
+        else _("đề án đã nộp, chưa bị từ chối hay rút: kinh phí theo dự toán đề nghị")
+    )
     _write_table(
         ws,
         [
@@ -555,7 +575,7 @@ def quarterly_workbook(report: QuarterlyReport, *, scope: str, now: dt.datetime)
     _write_table(
         indicators,
         [period],
-        [_("Chỉ tiêu"), _("Kế hoạch (đề án đã phê duyệt)"), _("Đã nghiệm thu")],
+        [_("Chỉ tiêu"), _("Kế hoạch (đề án đã phê duyệt)"), _("Đạt được (theo biên bản nghiệm thu)")],
         [(label, planned, achieved) for _f, label, planned, achieved in report.indicators],
     )
     _autosize(indicators, (40, 26, 16))
@@ -565,6 +585,7 @@ def quarterly_workbook(report: QuarterlyReport, *, scope: str, now: dt.datetime)
         [],
         [
             _("Mã hồ sơ"),
+            _("Năm kế hoạch"),
             _("Tên đề án"),
             _("Nội dung hoạt động"),
             _("Địa bàn"),
@@ -575,6 +596,7 @@ def quarterly_workbook(report: QuarterlyReport, *, scope: str, now: dt.datetime)
         [
             (
                 r["tracking_code"],
+                r["plan_year"],
                 r["title"],
                 r["content_label"],
                 r["unit_name"],
@@ -584,9 +606,9 @@ def quarterly_workbook(report: QuarterlyReport, *, scope: str, now: dt.datetime)
             )
             for r in report.proposals
         ],
-        money_columns=(6, 7),
+        money_columns=(7, 8),
     )
-    _autosize(listing, (16, 50, 40, 20, 24, 18, 18))
+    _autosize(listing, (16, 12, 50, 40, 20, 24, 18, 18))
     return _workbook_bytes(wb, now)
 
 

@@ -1,6 +1,7 @@
 """Queries behind the auditor console and the leaders' dashboards. Every figure is aggregated in SQL over the
 đề án a user may see (permissions.visible_proposals); only working-day arithmetic, which needs the holiday
-calendar, is done in Python over one result set."""
+calendar, and the split of approved money between the sources (a rule per đề án, in whole đồng, see
+``approved_by_source``) are done in Python over one result set."""
 
 from __future__ import annotations
 
@@ -8,13 +9,21 @@ import datetime as dt
 import math
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Min, Q, QuerySet, Sum, Window
+from django.db.models import BigIntegerField, Count, F, Min, OuterRef, Q, QuerySet, Subquery, Sum, Window
 from django.db.models.functions import Coalesce, Lead, TruncDate
 
 from core.calendar import VN_TZ, WorkingCalendar
 from core.models import User
 from workflow.lifecycle import Status
-from workflow.models import BudgetLine, FundingSource, Proposal, Settlement, Task, TransitionEvent
+from workflow.models import (
+    BudgetLine,
+    FinanceVerification,
+    FundingSource,
+    Proposal,
+    Settlement,
+    Task,
+    TransitionEvent,
+)
 from workflow.permissions import visible_proposals
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -281,6 +290,82 @@ def status_durations(
     ]
 
 
+# ---------------------------------------------------------------------------------------------------------------
+# Money by funding source, as recorded
+
+
+def line_sum(column: str):
+    """The đề án's dự toán lines summed for one source column (0 without lines)."""
+    return Coalesce(
+        Subquery(
+            BudgetLine.objects.filter(proposal=OuterRef("pk"))
+            .order_by()
+            .values("proposal")
+            .annotate(s=Sum(column))
+            .values("s")[:1],
+            output_field=BigIntegerField(),
+        ),
+        0,
+        output_field=BigIntegerField(),
+    )
+
+
+def with_recorded_amounts(proposals: QuerySet[Proposal]) -> QuerySet[Proposal]:
+    """Each đề án with what ``approved_by_source`` reads: the dự toán by source (line_national, line_local,
+    line_counterpart) and the split of Sở Tài chính's latest verification (verified_national, verified_local;
+    None when the đề án was never verified)."""
+    latest = FinanceVerification.objects.filter(proposal=OuterRef("pk")).order_by("-created_at", "-pk")
+    return proposals.annotate(
+        line_national=line_sum("national_amount"),
+        line_local=line_sum("local_amount"),
+        line_counterpart=line_sum("counterpart_amount"),
+        verified_national=Subquery(latest.values("national_amount")[:1], output_field=BigIntegerField()),
+        verified_local=Subquery(latest.values("local_amount")[:1], output_field=BigIntegerField()),
+    )
+
+
+RECORDED_AMOUNTS = (
+    "funding_kind",
+    "approved_amount",
+    "line_national",
+    "line_local",
+    "line_counterpart",
+    "verified_national",
+    "verified_local",
+)
+
+
+def split_amount(amount: int, national: int, local: int, *, fallback: str) -> tuple[int, int]:
+    """``amount`` shared between the national and the local source in the proportion ``national : local``, in
+    whole đồng: the national share rounded down, the local share the rest (the two add up to ``amount``). With
+    no proportion to follow (both 0), all of it goes to the ``fallback`` source."""
+    if not amount:
+        return 0, 0
+    weight = national + local
+    if weight <= 0:
+        return (amount, 0) if fallback == FundingSource.NATIONAL else (0, amount)
+    share = amount * national // weight
+    return share, amount - share
+
+
+def approved_by_source(row: dict) -> tuple[int, int]:
+    """The approved khuyến công support of one đề án (a row of ``with_recorded_amounts``), split into
+    (national, local).
+
+    The rule: the approval decision records one amount (``Approval.amount``, at most the verified total); the
+    split between the national and local budgets is what Sở Tài chính recorded when it verified the đề án
+    (``FinanceVerification``, the latest one). An approval of the verified total keeps the verified split
+    exactly; a smaller approval reduces both sources in the verified proportion (``split_amount``). Only a đề án
+    with no verification on record (data from before the step) follows the proportion of its dự toán lines, and
+    with neither, its own source (``funding_kind``). The beneficiary's counterpart is not decided by the approval:
+    it stays as committed in the dự toán."""
+    approved = row["approved_amount"] or 0
+    national, local = row["verified_national"], row["verified_local"]
+    if national is None or local is None or national + local <= 0:
+        national, local = row["line_national"], row["line_local"]
+    return split_amount(approved, national, local, fallback=row["funding_kind"])
+
+
 @dataclass
 class FundsRow:
     source: str
@@ -293,21 +378,27 @@ class FundsRow:
 
 
 def funds_by_source(proposals: QuerySet[Proposal]) -> list[FundsRow]:
-    """Funds requested (the dự toán lines), approved and advanced (attributed to the đề án's khuyến công source:
-    a decision approves one amount from one source) and settled (the settlement's own split), per source."""
+    """Funds requested (the dự toán lines), approved (split by source as recorded: ``approved_by_source``),
+    advanced (advances carry no source: split in the proportion of the approved split) and settled (the
+    settlement's own split), per source."""
     pks = proposals.values("pk")
     requested = BudgetLine.objects.filter(proposal__in=pks).aggregate(
         national=Coalesce(Sum("national_amount"), 0),
         local=Coalesce(Sum("local_amount"), 0),
         counterpart=Coalesce(Sum("counterpart_amount"), 0),
     )
-    decided = {
-        r["funding_kind"]: r
-        for r in Proposal.objects.filter(pk__in=pks, approved_amount__isnull=False)
-        .order_by()
-        .values("funding_kind")
-        .annotate(approved=Sum("approved_amount"), advanced=Sum("advanced_amount"))
-    }
+    approved = {FundingSource.NATIONAL: 0, FundingSource.LOCAL: 0}
+    advanced = dict(approved)
+    decided = with_recorded_amounts(Proposal.objects.filter(pk__in=pks, approved_amount__isnull=False))
+    for row in decided.order_by().values(*RECORDED_AMOUNTS, "advanced_amount"):
+        national, local = approved_by_source(row)
+        paid_national, paid_local = split_amount(
+            row["advanced_amount"], national, local, fallback=row["funding_kind"]
+        )
+        approved[FundingSource.NATIONAL] += national
+        approved[FundingSource.LOCAL] += local
+        advanced[FundingSource.NATIONAL] += paid_national
+        advanced[FundingSource.LOCAL] += paid_local
     settled = Settlement.objects.filter(proposal__in=pks).aggregate(
         national=Coalesce(Sum("national_amount"), 0),
         local=Coalesce(Sum("local_amount"), 0),
@@ -319,8 +410,7 @@ def funds_by_source(proposals: QuerySet[Proposal]) -> list[FundsRow]:
             source.value, str(source.label), requested[source.value], settled=settled[source.value]
         )
         if source != FundingSource.COUNTERPART:
-            d = decided.get(source.value, {})
-            row.approved, row.advanced = d.get("approved") or 0, d.get("advanced") or 0
+            row.approved, row.advanced = approved[source], advanced[source]
         rows.append(row)
     return rows
 

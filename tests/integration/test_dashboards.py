@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from core.calendar import VN_TZ
-from workflow.models import Task
+from workflow.models import BudgetLine, Task
 from workflow.selectors_stats import (
     dashboard_proposals,
     funds_by_source,
@@ -19,6 +19,7 @@ from workflow.selectors_stats import (
 )
 from workflow.services.transitions import fire
 
+from .test_reports import approve_with, pay_advance
 from .world import _user, build_world, complete_proposal, drive
 
 pytestmark = pytest.mark.django_db
@@ -119,3 +120,32 @@ def test_the_dashboard_page_shows_the_numbers_and_svg_charts(client, tet):
     assert "Huyện Bù Đăng" not in client.get(reverse("dashboards:index")).content.decode()
     client.force_login(w.user("auditor"))
     assert client.get(reverse("dashboards:index")).status_code == 403
+
+
+def test_funds_approved_and_advanced_follow_the_recorded_sources(client):
+    """A đề án of the local source whose dự toán asks 100.000.000 national + 200.000.000 local (+ 300.000.000
+    counterpart): verified 100.000.000 national + 150.000.000 local, approved 200.000.000 → 80.000.000 national +
+    120.000.000 local (the verified proportion); advance 50.000.000 → 20.000.000 + 30.000.000. Not all local."""
+    w = build_world()
+    p = complete_proposal(w, support=200_000_000, total=500_000_000)
+    BudgetLine.objects.create(proposal=p, item="Máy thứ hai", national_amount=100_000_000)
+    approve_with(w, p, recommended=250_000_000, national=100_000_000, local=150_000_000, amount=200_000_000)
+    pay_advance(w, p, 50_000_000, requested=vn(2026, 5, 10, 9), paid=vn(2026, 5, 15, 9))
+    funds = {
+        f.source: (f.requested, f.approved, f.advanced, f.settled)
+        for f in funds_by_source(dashboard_proposals(w.user("head")))
+    }
+    assert funds == {
+        "national": (100_000_000, 80_000_000, 20_000_000, 0),
+        "local": (200_000_000, 120_000_000, 30_000_000, 0),
+        "counterpart": (300_000_000, None, None, 0),
+    }
+    client.force_login(w.user("head"))
+    html = client.get(reverse("dashboards:index")).content.decode()
+    row = re.search(r'<tr data-source="national">(.*?)</tr>', html, flags=re.S).group(1)
+    assert re.findall(r'<td class="kc-num">([^<]*)</td>', row) == [
+        "100.000.000\u00a0₫",
+        "80.000.000\u00a0₫",
+        "20.000.000\u00a0₫",
+        "0\u00a0₫",
+    ]

@@ -240,9 +240,16 @@ def attempt(state: Callable[[], tuple], send) -> tuple:
     return response, before, after
 
 
+def at_the_door(response) -> bool:
+    """Refused before any view (core/errors.py: a NUL or a lone surrogate): no form was built."""
+    return "message" in response.context and "form" not in response.context
+
+
 def errors_of(response, *names: str) -> list[str]:
     """Every error the view put on its forms and formsets (field, non-field and formset errors)."""
     found = []
+    if at_the_door(response):  # the reason is on the page instead of the form's errors
+        return [str(response.context["message"])]
     for name in names:
         obj = response.context[name]
         if hasattr(obj, "forms"):  # a formset
@@ -587,6 +594,9 @@ def check_dossier(w, options: list[st.SearchStrategy[dict]], cases: list[dict]) 
         data = {**post_data(good, changes), button: "1"}
         response, before, after = attempt(state, lambda: client.post(url, data))
         assert_refused(response, changes, "form", "works", "lines")
+        if at_the_door(response):
+            assert before == after, changes
+            return
         # Never more rows built (and rendered again) than the 200 a dossier may have, whatever TOTAL_FORMS says.
         assert max(len(response.context["works"].forms), len(response.context["lines"].forms)) <= 200
         # The view's own notice, above the fields marked in red.
@@ -801,6 +811,9 @@ def test_withdraw_with_a_stale_or_garbled_status_changes_nothing(w):
         response, before, after = attempt(
             state, lambda: client.post(url, {"expected_status": expected}, follow=True)
         )
+        if at_the_door(response):  # a NUL in the status: refused before the view, with its reason
+            assert response.status_code == 400 and before == after, expected
+            return
         assert response.redirect_chain == [(target, 302)], expected
         notices = page_messages(response)
         assert notices and all(VIETNAMESE.search(n) for n in notices), (expected, notices)
@@ -969,7 +982,8 @@ def test_settlement_dossier_form_refuses_bad_input(w):
     def check(changes):
         response, before, after = attempt(state, lambda: client.post(url, post_data(good, changes)))
         assert_refused(response, changes, "form", "vouchers")
-        assert len(response.context["vouchers"].forms) <= 500
+        if not at_the_door(response):
+            assert len(response.context["vouchers"].forms) <= 500
         assert before == after, changes
 
     check()

@@ -238,3 +238,29 @@ def test_queue_filters_and_search(client, w):
         len(client.get(reverse("tasks:queue") + "?content_type=machinery&status=lodged").context["page"].rows)
         == 2
     )
+
+
+def test_the_acceptance_form_records_what_was_achieved(client, w):
+    """The appraiser's acceptance page takes the achieved counts of the minutes (the quarterly report's
+    "achieved"); counts left empty are not recorded, and digits of other scripts are refused."""
+    from workflow.models import TransitionEvent
+
+    p = drive(w, complete_proposal(w), "approve")
+    login(client, w, "appraiser")
+    url = reverse("proposals:action", args=[p.pk, "accept"])
+    form = {
+        "expected_status": "approved",
+        "accepted_on": "2026-06-30",
+        "results": "Máy vận hành đạt công suất",
+        "achieved_machines": "1",
+        "achieved_learners": "",
+    }
+    refused = client.post(url, {**form, "achieved_machines": "١"})
+    assert refused.status_code == 400 and "Hãy nhập số bằng chữ số 0–9." in refused.content.decode()
+    assert not TransitionEvent.objects.filter(proposal=p, trigger="accept").exists()
+    response = client.post(url, form)
+    assert response.status_code == 302
+    row = TransitionEvent.objects.get(proposal=p, trigger="accept")
+    assert row.data["achieved"] == {"machines": 1}
+    p.refresh_from_db()
+    assert p.status == "implemented"

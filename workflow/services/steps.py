@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from core.calendar import VN_TZ
@@ -315,17 +316,59 @@ def record_approve(ctx: StepContext, cleaned: dict) -> None:
 # --- accept ------------------------------------------------------------------------------------------------
 
 
+# The indicators of the quarterly report (domain.md §7) an acceptance records as achieved: the names of the đề án's
+# targets without "target_" (``target_learners`` → ``learners``).
+ACHIEVED = ("learners", "models", "machines", "fairs", "products")
+COUNT_MAX = 10**9
+
+
+def _achieved(ctx: StepContext) -> dict[str, int]:
+    """``data["achieved"]``: what the minutes record as achieved, per indicator, e.g. ``{"learners": 38}``;
+    optional, and only the indicators given. Kept in the step's audit row, where the quarterly report reads it."""
+    raw = ctx.data.get("achieved")
+    if raw in (None, "", {}):
+        return {}
+    if not isinstance(raw, dict):
+        ctx.problems.append(_("Kết quả đạt được phải ghi theo từng chỉ tiêu."))
+        return {}
+    unknown = sorted(str(k) for k in raw if k not in ACHIEVED)
+    if unknown:
+        ctx.problems.append(_("Chỉ tiêu không có trong đề án: %(names)s.") % {"names": ", ".join(unknown)})
+    achieved = {}
+    for key in ACHIEVED:
+        value = raw.get(key)
+        if value in (None, ""):
+            continue
+        label = capfirst(Proposal._meta.get_field(f"target_{key}").verbose_name)
+        text = str(value).strip()
+        if isinstance(value, bool) or not (isinstance(value, int) or text.isascii() and text.isdigit()):
+            ctx.problems.append(_("%(label)s đạt được phải là số nguyên không âm.") % {"label": label})
+            continue
+        number = int(value)
+        if not 0 <= number <= COUNT_MAX:
+            ctx.problems.append(_("%(label)s đạt được phải là số nguyên không âm.") % {"label": label})
+            continue
+        achieved[key] = number
+    return achieved
+
+
 def check_accept(ctx: StepContext) -> dict:
     accepted_on = _date(ctx, "accepted_on", _("ngày nghiệm thu"))
     results = _text(ctx, "results", _("kết quả nghiệm thu so với mục tiêu"))
     if accepted_on and accepted_on > _today(ctx):
         ctx.problems.append(_("Ngày nghiệm thu không được sau ngày hôm nay."))
     due = accepted_on + dt.timedelta(days=settings.KHUYENCONG["SETTLEMENT_DUE_DAYS"]) if accepted_on else None
-    return {"accepted_on": accepted_on, "results": results, "settlement_due_on": due}
+    cleaned = {"accepted_on": accepted_on, "results": results, "settlement_due_on": due}
+    achieved = _achieved(ctx)
+    if achieved:
+        cleaned["achieved"] = achieved
+    return cleaned
 
 
 def record_accept(ctx: StepContext, cleaned: dict) -> None:
-    Acceptance.objects.create(proposal=ctx.proposal, recorded_by=ctx.actor, created_at=ctx.now, **cleaned)
+    # The achieved values stay in the audit row (TransitionEvent.data), not on the minutes' row.
+    minutes = {k: v for k, v in cleaned.items() if k != "achieved"}
+    Acceptance.objects.create(proposal=ctx.proposal, recorded_by=ctx.actor, created_at=ctx.now, **minutes)
     ctx.due_on = cleaned["settlement_due_on"]
 
 
