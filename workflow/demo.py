@@ -43,6 +43,7 @@ from workflow.lifecycle import Status
 from workflow.models import Attachment, AttachmentRequirement, BudgetLine, Proposal, WorkItem
 from workflow.services.implementation import decide_advance, request_advance, submit_progress_report
 from workflow.services.proposals import create_proposal
+from workflow.services.steps import ACHIEVED
 from workflow.services.tasks import task_unit_id
 from workflow.services.transitions import fire
 from workflow.validation import applicable_cap
@@ -856,6 +857,10 @@ class _Driver:
                 data={
                     "accepted_on": (now.astimezone(VN_TZ).date() - dt.timedelta(days=2)).isoformat(),
                     "results": "Hoàn thành các chỉ tiêu của đề án; máy móc, mô hình vận hành đạt yêu cầu.",
+                    # The minutes record each target as reached (the quarterly report's "achieved").
+                    "achieved": {
+                        key: getattr(p, f"target_{key}") for key in ACHIEVED if getattr(p, f"target_{key}")
+                    },
                 },
             )
         elif step == "settle":
