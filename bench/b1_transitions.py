@@ -10,6 +10,11 @@ and cost far more to plan than the baseline's). SQL statements inside ``fire`` a
 exactly with CaptureQueriesContext in a warm process (the second transition it fires; on-commit work included;
 BEGIN and COMMIT, which the raw baseline sends too, are listed but not counted). Targets: service ≥ 0.5 × raw at 2 processes;
 ≤ 8 statements per transition.
+
+The timing and the counting are shared with P1 (bench/p1_peer.py), which compares the same ``fire`` with a
+peer: each way of doing the step is a ``Side``; ``measured`` times every side of the run once per repeat, in
+turn (the service, the raw baseline when B1 runs, the peer when P1 runs), and B1 and P1 report from the same
+measurement of the service.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import psycopg
 from psycopg.types.json import Jsonb
@@ -29,7 +36,10 @@ TRIGGER = "district_submit"
 COMMENT = "Đề nghị Sở Công Thương xem xét hỗ trợ"
 
 
-def _lodged(refs, count: int) -> list[tuple[int, int, int]]:
+Item = tuple[int, int, int]  # (đề án, district officer, applicant)
+
+
+def _lodged(refs, count: int) -> list[Item]:
     """(proposal, district officer, applicant) for ``count`` lodged đề án, lowest ids first."""
     from django.db import connection
 
@@ -47,22 +57,29 @@ def _lodged(refs, count: int) -> list[tuple[int, int, int]]:
     return rows
 
 
-def _fresh_heap() -> None:
+def fresh_heap() -> None:
     """In a forked worker: the harness's own objects (the data set's generation, earlier benchmarks) are set
     aside from the garbage collector, as a server's worker starts without them; both sides do it."""
     gc.freeze()
 
 
-def _service_worker(items, warmup, barrier, results) -> None:
-    _fresh_heap()
+def load_actors(items: list[Item]) -> dict:
+    """The officers of these items, each with the roles every staff view's permission check loads once per
+    request (both sides of P1 read them the same way)."""
     from core.models import User
+
+    actors = {u.pk: u for u in User.objects.select_related("unit").filter(pk__in={a for _, a, _ in items})}
+    for actor in actors.values():
+        _ = actor.role_names
+    return actors
+
+
+def _service_worker(items, warmup, barrier, results, plan) -> None:
+    fresh_heap()
     from notifications.services import wait_for_publisher
     from workflow.services.transitions import fire
 
-    everyone = items + warmup
-    actors = {u.pk: u for u in User.objects.select_related("unit").filter(pk__in={a for _, a, _ in everyone})}
-    for actor in actors.values():
-        _ = actor.role_names  # loaded once per request by the staff views' permission check
+    actors = load_actors(items + warmup)
     for pid, actor, _ in warmup:
         fire(pid, TRIGGER, actor=actors[actor], now=NOW, comment=COMMENT)
     wait_for_publisher(60)
@@ -77,7 +94,7 @@ def _service_worker(items, warmup, barrier, results) -> None:
 def _raw_worker(items, warmup, barrier, results, plan) -> None:
     from workflow.models import GENESIS, event_hash
 
-    _fresh_heap()
+    fresh_heap()
     due_at, province, appraisers = plan
     with psycopg.connect(env.dsn()) as conn:
         start = 0.0
@@ -167,7 +184,37 @@ def _raw_worker(items, warmup, barrier, results, plan) -> None:
         results.put((start, time.perf_counter()))
 
 
-def _run(mode: str, batches: list[list], warmups: list[list], plan) -> float:
+@dataclass(frozen=True)
+class Source:
+    """Where a side's lodged đề án come from: ``lodged(ctx, count)``. Sides of one source share its list."""
+
+    name: str
+    lodged: Callable[[Context, int], list[Item]]
+
+
+@dataclass(frozen=True)
+class Side:
+    """One way of doing the step: ``worker(items, warmup, barrier, results, plan)`` runs in a forked process
+    (``plan(ctx)`` is computed once, before the clock); ``step(item)`` does one step in this process, to count
+    its statements (None: not counted here)."""
+
+    name: str
+    source: Source
+    worker: Callable[..., None]
+    plan: Callable[[Context], object] = lambda ctx: None
+    step: Callable[[Item], Callable[[], object]] | None = None
+
+
+@dataclass
+class Measured:
+    """Per side: the median transitions/s at 1 and 2 processes; the SQL of one step in a warm process
+    (BEGIN/COMMIT included)."""
+
+    tps: dict[str, tuple[float, float]] = field(default_factory=dict)
+    statements: dict[str, list[str]] = field(default_factory=dict)
+
+
+def _run(side: Side, batches: list[list], warmups: list[list], plan) -> float:
     """Transitions per second of ``len(batches)`` processes, each firing its own batch, started together once
     each has fired its warm-up batch."""
     from django.db import connections
@@ -179,10 +226,7 @@ def _run(mode: str, batches: list[list], warmups: list[list], plan) -> float:
     mp = multiprocessing.get_context("fork")
     barrier, results = mp.Barrier(len(batches)), mp.Queue()
     procs = [
-        mp.Process(
-            target=_service_worker if mode == "service" else _raw_worker,
-            args=(b, w, barrier, results) + (() if mode == "service" else (plan,)),
-        )
+        mp.Process(target=side.worker, args=(b, w, barrier, results, plan))
         for b, w in zip(batches, warmups, strict=True)
     ]
     for p in procs:
@@ -191,58 +235,103 @@ def _run(mode: str, batches: list[list], warmups: list[list], plan) -> float:
     for p in procs:
         p.join()
         if p.exitcode:
-            raise RuntimeError(f"B1 {mode} worker failed (exit code {p.exitcode})")
+            raise RuntimeError(f"{side.name} worker failed (exit code {p.exitcode})")
     return sum(len(b) for b in batches) / (max(e for _, e in spans) - min(s for s, _ in spans))
 
 
-def count_statements(ctx: Context, warmup: tuple[int, int, int], item: tuple[int, int, int]) -> list[str]:
-    """The statements of one ``fire`` in a warm process: the first transition of a process also loads its
-    copies of the SLA policies, the calendar and the message templates (core/config_cache.py)."""
+def count_statements(step: Callable[[Item], Callable[[], object]], warmup: Item, item: Item) -> list[str]:
+    """The statements of one step in a warm process, the second it does: the first also loads what a process
+    keeps (for ``fire``, its copies of the SLA policies, the calendar and the message templates,
+    core/config_cache.py; for the peer, its content type). ``step(item)`` prepares outside the count (the
+    actor and roles a request has already loaded) and returns the call that is counted."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from core.models import User
-    from workflow.services.transitions import fire
-
-    for pid, officer, _ in (warmup, item):
-        actor = User.objects.select_related("unit").get(pk=officer)
-        _ = actor.role_names
+    for one in (warmup, item):
+        call = step(one)
         with CaptureQueriesContext(connection) as captured:
-            fire(pid, TRIGGER, actor=actor, now=NOW, comment=COMMENT)
+            call()
     return [q["sql"] for q in captured.captured_queries]
 
 
-def run(ctx: Context) -> None:
+def without_begin_commit(captured: list[str]) -> list[str]:
+    return [q for q in captured if q.strip().upper() not in ("BEGIN", "COMMIT")]
+
+
+_MEASURED: dict[int, Measured] = {}
+
+
+def measured(ctx: Context, sides: list[Side]) -> Measured:
+    """Every side of the run measured once (B1 and P1 both ask; the first measures what both need)."""
+    if id(ctx) not in _MEASURED:
+        _MEASURED[id(ctx)] = measure(ctx, sides)
+    return _MEASURED[id(ctx)]
+
+
+def measure(ctx: Context, sides: list[Side]) -> Measured:
+    """Per repeat, each side in turn at 1 then 2 processes, ``b1_transitions`` timed per process after
+    ``b1_warmup``; the median of the repeats. Every step is on a lodged đề án of its side's source that no
+    step used before."""
+    n, k = ctx.scale.b1_transitions, ctx.scale.b1_warmup
+    sources = {s.source.name: s.source for s in sides}
+    pools = {}
+    for name, source in sources.items():
+        mine = [s for s in sides if s.source.name == name]
+        count = stats.REPEATS * 3 * (n + k) * len(mine) + 2 * sum(s.step is not None for s in mine)
+        pools[name] = iter(source.lodged(ctx, count))
+    out = Measured()
+    for side in sides:
+        if side.step is not None:
+            pool = pools[side.source.name]
+            out.statements[side.name] = count_statements(side.step, next(pool), next(pool))
+    plans = {side.name: side.plan(ctx) for side in sides}
+    runs: dict[str, list[tuple[float, float]]] = {side.name: [] for side in sides}
+    for _ in range(stats.REPEATS):
+        for side in sides:
+            pool, rates = pools[side.source.name], []
+            for procs in (1, 2):
+                chunks = [[next(pool) for _ in range(n + k)] for _ in range(procs)]
+                rates.append(_run(side, [c[:n] for c in chunks], [c[n:] for c in chunks], plans[side.name]))
+            runs[side.name].append((rates[0], rates[1]))
+    for name, per_repeat in runs.items():
+        out.tps[name] = (stats.median([r[0] for r in per_repeat]), stats.median([r[1] for r in per_repeat]))
+    return out
+
+
+def _fire_step(item: Item) -> Callable[[], object]:
+    from core.models import User
+    from workflow.services.transitions import fire
+
+    pid, officer, _ = item
+    actor = User.objects.select_related("unit").get(pk=officer)
+    _ = actor.role_names
+    return lambda: fire(pid, TRIGGER, actor=actor, now=NOW, comment=COMMENT)
+
+
+def _raw_plan(ctx: Context):
     from core.models import User
     from workflow.lifecycle import get_lifecycle
     from workflow.services.tasks import compute_due
 
-    n, k = ctx.scale.b1_transitions, ctx.scale.b1_warmup
-    per_repeat = 6 * (n + k)  # service 1 + 2 processes, raw 1 + 2 processes, each with its warm-up
-    items = _lodged(ctx.refs, stats.REPEATS * per_repeat + 2)
     appraisers = list(
         User.objects.filter(unit_id=ctx.refs.province, groups__name="appraiser")
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-    plan = (compute_due("district_submitted", get_lifecycle(), NOW), ctx.refs.province, appraisers)
-    captured = count_statements(ctx, items.pop(), items.pop())
-    statements = [q for q in captured if q.strip().upper() not in ("BEGIN", "COMMIT")]
-    runs = []
-    for r in range(stats.REPEATS):
-        chunk = items[r * per_repeat : (r + 1) * per_repeat]
-        timed, warm = chunk[: 6 * n], chunk[6 * n :]
-        batches = [timed[i * n : (i + 1) * n] for i in range(6)]
-        warmups = [warm[i * k : (i + 1) * k] for i in range(6)]
-        runs.append(
-            (
-                _run("service", batches[0:1], warmups[0:1], plan),
-                _run("service", batches[1:3], warmups[1:3], plan),
-                _run("raw", batches[3:4], warmups[3:4], plan),
-                _run("raw", batches[4:6], warmups[4:6], plan),
-            )
-        )
-    svc1, svc2, raw1, raw2 = (stats.median([run[i] for run in runs]) for i in range(4))
+    return (compute_due("district_submitted", get_lifecycle(), NOW), ctx.refs.province, appraisers)
+
+
+PROJECT = Source("project", lambda ctx, count: _lodged(ctx.refs, count))
+SERVICE = Side("service", PROJECT, _service_worker, step=_fire_step)
+RAW = Side("raw", PROJECT, _raw_worker, plan=_raw_plan)
+
+
+def run(ctx: Context, sides: list[Side] | None = None) -> None:
+    n, k = ctx.scale.b1_transitions, ctx.scale.b1_warmup
+    m = measured(ctx, sides or [SERVICE, RAW])
+    (svc1, svc2), (raw1, raw2) = m.tps["service"], m.tps["raw"]
+    captured = m.statements["service"]
+    statements = without_begin_commit(captured)
     f = ctx.figures
     f |= {
         "b1_service_tps_1proc": stats.r(svc1, 1),

@@ -1,4 +1,5 @@
-"""``make bench``: build the data set, run B1–B5 and B7, print a table per benchmark, end with one JSON line.
+"""``make bench``: build the data set, run B1–B5, B7 and P1, print a table per benchmark, end with one JSON
+line.
 
 BENCH_SCALE=smoke (default, a minute or two) | full (the issue's sizes) | tiny (the test suite's correctness run).
 The figures are also written to bench/results/<timestamp>.json.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import json
 import os
 import platform
@@ -19,7 +21,13 @@ from pathlib import Path
 from . import env, stats
 
 RESULTS = Path(__file__).resolve().parent / "results"
-BENCHMARKS = ("b1", "b3", "b4", "b7", "b5")  # B2 runs while the data set grows
+BENCHMARKS = ("b1", "p1", "b3", "b4", "b7", "b5")  # B2 runs while the data set grows
+# Figures shown beside a target in the targets table.
+TARGET_FIGURES = {
+    "B1 service >= 0.5 x raw at 2 processes": ("b1_ratio_2proc", "b1_ratio_1proc"),
+    "B1 <= 8 SQL statements per transition": ("b1_statements_per_transition",),
+    "P1 fire() >= 1.0 x the peer at 2 processes": ("p1_ratio_2proc", "p1_ratio_1proc"),
+}
 
 
 def figure_keys() -> list[str]:
@@ -92,7 +100,18 @@ def figure_keys() -> list[str]:
         )
     ] + ["b5_inbox_rows", "b5_python_calls_inbox", "b5_python_calls_signed_in", "b5_python_calls_trivial"]
     b7 = ["b7_messages", "b7_delivered_per_s", "b7_p95_lag_s", "b7_raw_lpush_per_s", "b7_delivery_over_lpush"]
-    return ["data_proposals", "data_seconds", *b2, *b1, *b3, *b4, *b5, *b7, "total_seconds"]
+    p1 = [
+        "p1_peer_proposals",
+        "p1_fire_tps_1proc",
+        "p1_fire_tps_2proc",
+        "p1_peer_tps_1proc",
+        "p1_peer_tps_2proc",
+        "p1_ratio_1proc",
+        "p1_ratio_2proc",
+        "p1_fire_statements_per_step",
+        "p1_peer_statements_per_step",
+    ]
+    return ["data_proposals", "data_seconds", *b2, *b1, *p1, *b3, *b4, *b5, *b7, "total_seconds"]
 
 
 def machine() -> dict:
@@ -124,7 +143,16 @@ def main() -> int:
     scale = env.scale()
     only = set(filter(None, os.environ.get("BENCH_ONLY", "").split(","))) or {"b2", *BENCHMARKS}
     env.setup()
-    from . import b1_transitions, b2_task_queries, b3_reminders, b4_audit, b5_http, b7_outbox, datagen
+    from . import (
+        b1_transitions,
+        b2_task_queries,
+        b3_reminders,
+        b4_audit,
+        b5_http,
+        b7_outbox,
+        datagen,
+        p1_peer,
+    )
     from .context import Context
 
     print(f"Benchmarks at scale {scale.name!r} on {env.database_url()} and {env.redis_url()}", flush=True)
@@ -159,23 +187,47 @@ def main() -> int:
     ctx.figures["data_seconds"] = round(gen_seconds, 1)
     if "b2" in only:
         b2_task_queries.summarize(ctx)
-    modules = {"b1": b1_transitions, "b3": b3_reminders, "b4": b4_audit, "b7": b7_outbox, "b5": b5_http}
+    # B1 and P1 share one measurement of fire(): each repeat times it, then the raw baseline (B1), then the
+    # peer (P1).
+    sides = [
+        b1_transitions.SERVICE,
+        *([b1_transitions.RAW] if "b1" in only else []),
+        *([p1_peer.PEER] if "p1" in only else []),
+    ]
+    modules = {
+        "b1": functools.partial(b1_transitions.run, sides=sides),
+        "p1": functools.partial(p1_peer.run, sides=sides),
+        "b3": b3_reminders.run,
+        "b4": b4_audit.run,
+        "b7": b7_outbox.run,
+        "b5": b5_http.run,
+    }
     errors = {}
     for name in BENCHMARKS:
         if name not in only:
             continue
         t = time.perf_counter()
         try:
-            modules[name].run(ctx)
+            modules[name](ctx)
         except Exception as exc:  # noqa: BLE001 - one broken benchmark must not hide the others' figures
             traceback.print_exc()
             errors[name] = f"{type(exc).__name__}: {exc}"
-        print(f"({name.upper()} took {time.perf_counter() - t:.1f} s)", flush=True)
+        shared = " (the measurement it shares with P1 included)" if name == "b1" and "p1" in only else ""
+        print(f"({name.upper()} took {time.perf_counter() - t:.1f} s{shared})", flush=True)
     total = time.perf_counter() - started
     ctx.figures["total_seconds"] = round(total, 1)
     ctx.emit(
         stats.table(
-            "Targets", ["target", "result"], [[name, stats.verdict(ok)] for name, ok in ctx.targets.items()]
+            "Targets",
+            ["target", "result", "figures"],
+            [
+                [
+                    name,
+                    stats.verdict(ok),
+                    ", ".join(f"{k} {ctx.figures.get(k)}" for k in TARGET_FIGURES.get(name, ())),
+                ]
+                for name, ok in ctx.targets.items()
+            ],
         )
     )
     result = {

@@ -1,5 +1,6 @@
 """Settings of the benchmark run: the project's settings on a separate database and Redis DB, plus a trivial
-view (the B5 baseline). The harness sets the environment before Django reads it (bench/env.py)."""
+view (the B5 baseline) and the peer app of P1 (bench/peers/, with django-fsm-2 and django-fsm-log). The
+harness sets the environment before Django reads it (bench/env.py)."""
 
 import os
 
@@ -21,6 +22,8 @@ os.environ.update(
 
 from config.settings import *  # noqa: E402,F403
 
+# Benchmark P1's peer (bench/peers/): django-fsm-2 and django-fsm-log, in the benchmark database only.
+INSTALLED_APPS = [*INSTALLED_APPS, "django_fsm", "django_fsm_log", "bench.peers"]  # noqa: F405
 ROOT_URLCONF = "bench.urls"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"

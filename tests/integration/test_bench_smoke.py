@@ -2,7 +2,8 @@
 
 Runs ``python -m bench`` in a child process on its own database (khuyencong_bench_test) and checks the JSON line:
 every figure is there, the second reminder sweep writes nothing, EXPLAIN of the inbox and queue pages reads the
-task table through its partial index with no sequential scan of the large tables and no OFFSET.
+task table through its partial index with no sequential scan of the large tables and no OFFSET, and P1's peer
+(django-fsm-2 + django-fsm-log, bench/peers/) ran on its copy of the data set.
 """
 
 from __future__ import annotations
@@ -83,6 +84,17 @@ def test_statements_are_counted_and_chains_verify(result):
     assert figures["b1_statements_per_transition"] > 0
     assert figures["b4_chains_ok"] is True
     assert figures["b4_events"] > 0
+
+
+def test_p1_compares_the_same_fire_with_the_peer(result):
+    figures = result[0]["figures"]
+    assert figures["p1_peer_proposals"] == figures["data_proposals"]
+    assert figures["p1_fire_tps_2proc"] == figures["b1_service_tps_2proc"]  # one measurement, two baselines
+    assert figures["p1_fire_statements_per_step"] == figures["b1_statements_per_transition"]
+    # lock, StateLog insert, save(), open task read, task closed, next task, notification
+    assert figures["p1_peer_statements_per_step"] == 7
+    assert figures["p1_peer_tps_1proc"] > 0 and figures["p1_peer_tps_2proc"] > 0
+    assert figures["p1_ratio_1proc"] is not None and figures["p1_ratio_2proc"] is not None
 
 
 def test_results_file_is_written(result):
