@@ -42,6 +42,7 @@ from core.units import load_units
 from workflow.lifecycle import Status
 from workflow.models import Attachment, AttachmentRequirement, BudgetLine, Proposal, WorkItem
 from workflow.services.implementation import decide_advance, request_advance, submit_progress_report
+from workflow.services.portal import VoucherData, submit_settlement_dossier
 from workflow.services.proposals import create_proposal
 from workflow.services.steps import ACHIEVED
 from workflow.services.tasks import task_unit_id
@@ -229,7 +230,7 @@ SPECS = (
     Spec("Hỗ trợ ứng dụng dây chuyền sấy và phân loại hạt điều tự động", 3, "machinery", "a", DIEU_LN, "25270", 1000, "finance_verified", 15, production_line=True),
     Spec("Mô hình trình diễn kỹ thuật sản xuất viên nén mùn cưa từ phụ phẩm gỗ cao su", 3, "demonstration", "c", COKHI, "25363", 2400, "approved_with_advance", 4),
     Spec("Hỗ trợ ứng dụng máy chẻ nan và vót tăm mây tre", 3, "machinery", "dd", HTX_MAYTRE, "25396", 420, "settled", 30),
-    Spec("Hỗ trợ ứng dụng máy cắt CNC trong sản xuất cơ khí nông nghiệp", 3, "machinery", "d", COKHI, "25363", 560, "implemented", 9),
+    Spec("Hỗ trợ ứng dụng máy cắt CNC trong sản xuất cơ khí nông nghiệp", 3, "machinery", "d", COKHI, "25363", 560, "settlement_filed", 9),
     Spec("Hỗ trợ ứng dụng lò hơi tiết kiệm năng lượng trong chế biến hạt điều", 3, "machinery", "a", DIEU_LN, "25276", 700, "district_submitted", 3),
     Spec("Mô hình trình diễn sản xuất phân bón hữu cơ vi sinh từ vỏ hạt điều", 3, "demonstration", "c", LAN, "25417", 1500, "returned", 3),
     Spec("Hỗ trợ ứng dụng máy ép dầu vỏ hạt điều", 3, "machinery", "a", LAN, "25417", 380, "withdrawn_lodged", 8),
@@ -320,6 +321,7 @@ DAY = {
     "report": 60,
     "stop": 75,
     "accept": 150,
+    "file_settlement": 160,
     "settle": 165,
 }
 MAIN = ("lodge", "district_submit", "appraise", "verify_finance", "approve", "accept", "settle")
@@ -343,6 +345,12 @@ PATHS: dict[str, list[tuple[str, int]]] = {
         ("report", DAY["report"]),
     ],
     "implemented": [*_main_until("approve"), ("advance", DAY["advance"]), ("accept", DAY["accept"])],
+    "settlement_filed": [
+        *_main_until("approve"),
+        ("advance", DAY["advance"]),
+        ("accept", DAY["accept"]),
+        ("file_settlement", DAY["file_settlement"]),
+    ],
     "settled": [
         *_main_until("approve"),
         ("advance", DAY["advance"]),
@@ -552,7 +560,14 @@ def _proposal(spec: Spec, org: Organisation, units, users, holders, now: dt.date
     start_day = local_now.date() - dt.timedelta(days=last + spec.idle_days)
     start = dt.datetime.combine(start_day, dt.time(8, 30), tzinfo=VN_TZ)
     approve_on = (start + dt.timedelta(days=DAY["approve"])).date()
-    in_progress = spec.path in ("approved", "approved_with_advance", "implemented", "settled", "stopped")
+    in_progress = spec.path in (
+        "approved",
+        "approved_with_advance",
+        "implemented",
+        "settlement_filed",
+        "settled",
+        "stopped",
+    )
     plan_year = approve_on.year if in_progress else local_now.year + 1
     commune = _today(units[spec.commune], start_day)
     proposal, driver = _create(
@@ -778,6 +793,27 @@ class _Driver:
         fire(self.proposal.pk, trigger, actor=self.user(who), now=now, comment=comment, data=data)
         self.proposal.refresh_from_db()
 
+    def file_settlement(self, filed: dt.datetime, settled: int, national: int) -> None:
+        """The unit files its settlement dossier in the portal (its own task, within 15 days of acceptance);
+        the Sở Công Thương then settles what its vouchers show."""
+        spent = {"national": national, "local": settled - national, "counterpart": self.counterpart}
+        day = filed.astimezone(VN_TZ).date()
+        submit_settlement_dossier(
+            self.proposal.pk,
+            actor=self.user(APPLICANT_OF[self.spec.org]),
+            now=filed,
+            national_spent=spent["national"],
+            local_spent=spent["local"],
+            counterpart_spent=spent["counterpart"],
+            vouchers=[
+                VoucherData(f"PC{i:03d}/{day:%Y}", day, f"Chi {source}", source, amount)
+                for i, (source, amount) in enumerate(spent.items(), 1)
+                if amount
+            ],
+            note="Hồ sơ quyết toán theo Mẫu 7, kèm bảng kê chứng từ chi.",
+        )
+        self.proposal.refresh_from_db()
+
     def run(self, step: str, now: dt.datetime) -> None:
         p, spec = self.proposal, self.spec
         applicant = APPLICANT_OF[spec.org]
@@ -867,15 +903,22 @@ class _Driver:
             approved = p.approved_amount or 0
             settled = _round_m(approved * 97 // 100)
             national = _round_m(settled * self.national // self.support) if self.support else 0
+            if p.status != Status.SETTLEMENT_FILED:
+                self.file_settlement(now - dt.timedelta(days=5), settled, national)
             self.fire(
                 "settle",
-                self.staff(Role.FINANCE_OFFICER, now),
+                self.staff(Role.APPRAISER, now),
                 now,
                 data={
                     "national_amount": national,
                     "local_amount": settled - national,
                     "counterpart_amount": self.counterpart,
                 },
+            )
+        elif step == "file_settlement":
+            settled = _round_m((p.approved_amount or 0) * 97 // 100)
+            self.file_settlement(
+                now, settled, _round_m(settled * self.national // self.support) if self.support else 0
             )
         elif step == "stop":
             self.fire(

@@ -25,6 +25,7 @@ class Status(models.TextChoices):
     FINANCE_VERIFIED = "finance_verified", _("Sở Tài chính đã thẩm tra")
     APPROVED = "approved", _("Đã phê duyệt, đang thực hiện")
     IMPLEMENTED = "implemented", _("Đã nghiệm thu, chờ quyết toán")
+    SETTLEMENT_FILED = "settlement_filed", _("Đã nộp hồ sơ quyết toán")
     SETTLED = "settled", _("Đã quyết toán")
     REJECTED = "rejected", _("Không được phê duyệt")
     WITHDRAWN = "withdrawn", _("Đã rút hồ sơ")
@@ -39,7 +40,8 @@ PUBLIC_NAMES: dict[str, str] = {
     Status.APPRAISED: _("Sở Tài chính đang thẩm tra kinh phí"),
     Status.FINANCE_VERIFIED: _("Đang chờ phê duyệt"),
     Status.APPROVED: _("Đã phê duyệt — đang thực hiện"),
-    Status.IMPLEMENTED: _("Đã nghiệm thu — đang quyết toán"),
+    Status.IMPLEMENTED: _("Đã nghiệm thu — đơn vị lập hồ sơ quyết toán"),
+    Status.SETTLEMENT_FILED: _("Sở Công Thương đang quyết toán"),
     Status.SETTLED: _("Đã hoàn thành quyết toán"),
     Status.REJECTED: _("Không được phê duyệt"),
     Status.WITHDRAWN: _("Đơn vị đã rút hồ sơ"),
@@ -64,7 +66,8 @@ class StatusRule:
     """Who acts next when a đề án enters this status, in which unit, and the default deadline."""
 
     task_role: str | None  # None: nobody owes an action (terminal, or the applicant's own draft)
-    task_scope: str  # "endorsing" (the đề án's district/commune) or "province"
+    # "endorsing" (the đề án's commune/district), "province", or "applicant" (the implementing organisation)
+    task_scope: str
     sla: str = Sla.NONE
     sla_days: int = 0
 
@@ -93,8 +96,11 @@ STATUS_RULES: dict[str, StatusRule] = {
     Status.APPRAISED:          StatusRule(Role.FINANCE_OFFICER,  "province",  Sla.WORKING_DAYS, 10),
     Status.FINANCE_VERIFIED:   StatusRule(Role.APPROVER,         "province",  Sla.WORKING_DAYS, 10),
     Status.APPROVED:           StatusRule(Role.APPRAISER,        "province"),          # acceptance when work ends
-    Status.IMPLEMENTED:        StatusRule(Role.FINANCE_OFFICER,  "province",  Sla.CALENDAR_DAYS, 15),  # TT36 Đ18.1
-    Status.STOPPED:            StatusRule(Role.FINANCE_OFFICER,  "province",  Sla.CALENDAR_DAYS, 15),
+    # The unit's own obligation: its settlement dossier within 15 days of acceptance (TT36 Đ18.1).
+    Status.IMPLEMENTED:        StatusRule(Role.APPLICANT,        "applicant", Sla.CALENDAR_DAYS, 15),
+    Status.STOPPED:            StatusRule(Role.APPLICANT,        "applicant", Sla.CALENDAR_DAYS, 15),
+    # Units settle with the Sở Công Thương (TTLT 26/TT 28 Đ8.3.c); its day count is provincial.
+    Status.SETTLEMENT_FILED:   StatusRule(Role.APPRAISER,        "province",  Sla.WORKING_DAYS, 15),
     Status.SETTLED:            StatusRule(None, "none"),
     Status.REJECTED:           StatusRule(None, "none"),
     Status.WITHDRAWN:          StatusRule(None, "none"),
@@ -115,8 +121,11 @@ TRIGGERS: tuple[Trigger, ...] = (
             guards=("decision_recorded",), public_label=_("Phê duyệt")),
     Trigger("accept", (S.APPROVED,), S.IMPLEMENTED, Role.APPRAISER, _("Nghiệm thu"),
             guards=("acceptance_recorded",), public_label=_("Nghiệm thu")),
-    Trigger("settle", (S.IMPLEMENTED, S.STOPPED), S.SETTLED, Role.FINANCE_OFFICER, _("Quyết toán"),
-            guards=("settled_within_approved",), public_label=_("Quyết toán")),
+    Trigger("file_settlement", (S.IMPLEMENTED, S.STOPPED), S.SETTLEMENT_FILED, Role.APPLICANT,
+            _("Nộp hồ sơ quyết toán"), guards=("settlement_dossier_filed",),
+            public_label=_("Đơn vị nộp hồ sơ quyết toán")),
+    Trigger("settle", (S.SETTLEMENT_FILED,), S.SETTLED, Role.APPRAISER, _("Quyết toán"),
+            guards=("settled_within_dossier",), public_label=_("Sở Công Thương quyết toán")),
     Trigger("return_for_revision", REVIEW, S.DRAFTED, HOLDER, _("Trả lại để bổ sung"),
             reason_required=True, public_label=_("Trả lại để bổ sung, hoàn thiện")),
     Trigger("reject", REVIEW, S.REJECTED, HOLDER, _("Không chấp thuận"),

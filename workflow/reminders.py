@@ -18,6 +18,7 @@ from collections import defaultdict
 from django.conf import settings
 from django.db import transaction
 
+from core import succession
 from core.calendar import VN_TZ, WorkingCalendar
 from core.models import User
 from core.roles import Role
@@ -33,7 +34,9 @@ REMINDER_COLUMNS = (
     *(f.name for f in Task._meta.concrete_fields),
     "proposal__tracking_code",
     "proposal__title",
+    "proposal__province",
     "unit__name",
+    "organisation__name",
     "assignee__username",
     "assignee__first_name",
     "assignee__last_name",
@@ -73,7 +76,7 @@ def task_notices(calendar: WorkingCalendar, today: dt.date) -> list[Notice]:
     # every đề án was most of the sweep's reading.
     tasks = list(
         Task.objects.filter(completed_at__isnull=True, due_at__lt=horizon)
-        .select_related("proposal", "assignee", "unit")
+        .select_related("proposal", "assignee", "unit", "organisation")
         .only(*REMINDER_COLUMNS)
         .order_by("due_at", "id")
     )
@@ -94,13 +97,21 @@ def task_notices(calendar: WorkingCalendar, today: dt.date) -> list[Notice]:
     if not plan:
         return []
 
+    # An implementing unit's own task (its settlement dossier) reminds its people; late, it escalates to the
+    # heads of the Sở it settles with (today's province of the đề án).
+    head_unit = {
+        t.pk: succession.current(t.proposal.province_id, today)
+        for t, _k in plan
+        if t.organisation_id is not None
+    }
     # Everyone who may receive one of these, in one query: the queues (role in unit) and the unit heads.
     wanted = {
-        (t.unit_id, Role.DEPARTMENT_HEAD if k == ESCALATED else t.role)
+        (t.unit_id or head_unit[t.pk], Role.DEPARTMENT_HEAD if k == ESCALATED else t.role)
         for t, k in plan
-        if k == ESCALATED or t.assignee_id is None
+        if k == ESCALATED or (t.assignee_id is None and t.unit_id is not None)
     }
     members = _members(wanted)
+    org_people = _organisation_people({t.organisation_id for t, _k in plan if t.organisation_id is not None})
     # The step's display name once per status, not once per reminder (each get_FOO_display() call rebuilds the
     # field's choices and translates the label: most of the sweep's own time at tens of thousands of tasks).
     step_names: dict[str, str] = {}
@@ -115,7 +126,9 @@ def task_notices(calendar: WorkingCalendar, today: dt.date) -> list[Notice]:
     notices = []
     for task, kind in plan:
         if kind == ESCALATED:
-            recipients = members.get((task.unit_id, Role.DEPARTMENT_HEAD), [])
+            recipients = members.get((task.unit_id or head_unit[task.pk], Role.DEPARTMENT_HEAD), [])
+        elif task.organisation_id is not None:
+            recipients = org_people.get(task.organisation_id, [])
         elif task.assignee is not None and task.assignee.is_active:
             recipients = [task.assignee]
         else:
@@ -133,7 +146,7 @@ def task_notices(calendar: WorkingCalendar, today: dt.date) -> list[Notice]:
                     "title": p.title,
                     "step": step_names.get(task.status)
                     or step_names.setdefault(task.status, task.get_status_display()),
-                    "unit": task.unit.name,
+                    "unit": task.unit.name if task.unit_id else task.organisation.name,
                     "due_at": local_datetime(task.due_at),
                     "holder": str(task.assignee) if task.assignee_id else "",
                     "working_days_late": late_by(due) if today > due else 0,
@@ -196,6 +209,16 @@ def _already_reminded(task_ids: list[int]) -> set[tuple[int, str]]:
         .values_list("context__task", "template")
         .distinct()
     )
+
+
+def _organisation_people(orgs: set[int]) -> dict[int, list[User]]:
+    """The active applicant users of each organisation."""
+    out: dict[int, list[User]] = defaultdict(list)
+    for user in User.objects.filter(
+        organisation_id__in=orgs, is_active=True, groups__name=Role.APPLICANT
+    ).order_by("username"):
+        out[user.organisation_id].append(user)
+    return out
 
 
 def _members(wanted: set[tuple[int, str]]) -> dict[tuple[int, str], list[User]]:

@@ -31,7 +31,13 @@ from workflow.selectors_stats import RECORDED_AMOUNTS, approved_by_source, split
 
 MONEY_FORMAT = "#,##0"
 PLAN_EXCLUDED = (Status.DRAFTED, Status.REJECTED, Status.WITHDRAWN)
-APPROVED_STATUSES = (Status.APPROVED, Status.IMPLEMENTED, Status.STOPPED, Status.SETTLED)
+APPROVED_STATUSES = (
+    Status.APPROVED,
+    Status.IMPLEMENTED,
+    Status.STOPPED,
+    Status.SETTLEMENT_FILED,
+    Status.SETTLED,
+)
 
 
 # ---------------------------------------------------------------------------------------------------------------

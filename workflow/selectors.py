@@ -491,7 +491,7 @@ def orphan_queues() -> list[OrphanQueue]:
     in the inbox of an active person (a unit that ended with the 2025 reform, a role left vacant)."""
     holders = User.objects.filter(is_active=True, unit_id=OuterRef("unit_id"), groups__name=OuterRef("role"))
     rows = (
-        Task.objects.filter(completed_at__isnull=True)
+        Task.objects.filter(completed_at__isnull=True, unit__isnull=False)
         .exclude(assignee__is_active=True)
         .annotate(held=Exists(holders))
         .filter(held=False)

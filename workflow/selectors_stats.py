@@ -151,6 +151,10 @@ def status_by_unit(proposals: QuerySet[Proposal]) -> Matrix:
     return Matrix(columns, rows, totals, sum(totals))
 
 
+# Who holds a task: the unit (a queue of officers) or, for its own obligations, the implementing organisation.
+HOLDER = Coalesce("unit__name", "organisation__name")
+
+
 @dataclass(frozen=True)
 class OverdueRow:
     unit: str
@@ -163,11 +167,12 @@ def overdue_by_unit(proposals: QuerySet[Proposal], *, now: dt.datetime) -> list[
     rows = (
         Task.objects.filter(proposal__in=proposals.values("pk"), completed_at__isnull=True, due_at__lt=now)
         .order_by()
-        .values("unit__name")
+        .annotate(holder=HOLDER)
+        .values("holder")
         .annotate(n=Count("id"), oldest=Min("due_at"))
-        .order_by("-n", "unit__name")
+        .order_by("-n", "holder")
     )
-    return [OverdueRow(r["unit__name"], r["n"], r["oldest"]) for r in rows]
+    return [OverdueRow(r["holder"], r["n"], r["oldest"]) for r in rows]
 
 
 @dataclass(frozen=True)
@@ -207,15 +212,16 @@ def on_time_by_unit(
     rows = (
         qs.order_by()
         .alias(done_day=TruncDate("completed_at", tzinfo=VN_TZ), due_day=TruncDate("due_at", tzinfo=VN_TZ))
-        .values("unit__name")
+        .annotate(holder=HOLDER)
+        .values("holder")
         .annotate(
             after=Count("id", filter=Q(completed_at__gt=F("due_at"))),
             before=Count("id", filter=Q(completed_at__lte=F("due_at"), done_day__lt=F("due_day"))),
             on=Count("id", filter=Q(completed_at__lte=F("due_at"), done_day__gte=F("due_day"))),
         )
-        .order_by("unit__name")
+        .order_by("holder")
     )
-    return [OnTimeRow(r["unit__name"], r["before"], r["on"], r["after"]) for r in rows]
+    return [OnTimeRow(r["holder"], r["before"], r["on"], r["after"]) for r in rows]
 
 
 @dataclass(frozen=True)

@@ -4,9 +4,10 @@ for revision, a reject, a batch approval, and an officer of another district who
 import re
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
-from tests.integration.world import build_world, complete_proposal, drive
+from tests.integration.world import build_world, complete_proposal, drive, file_settlement
 from workflow.models import Proposal
 from workflow.services.transitions import fire
 
@@ -107,17 +108,23 @@ def test_one_proposal_from_lodged_to_settled(world, login_as):
         "Nghiệm thu",
         {"Ngày nghiệm thu": "2026-11-10", "Kết quả so với mục tiêu": "Máy chạy đạt công suất"},
     )
+    # The unit files its settlement dossier (its own task, the portal's journey); the Sở Công Thương settles.
+    file_settlement(
+        p, world.user("applicant"), timezone.now(), national=0, local=275_000_000, counterpart=340_000_000
+    )
+    assert status_of(p) == "settlement_filed"
     act(
-        finance,
+        appraiser,
         p,
         "Quyết toán",
         {"Quyết toán nguồn quốc gia (đồng)": "0", "Quyết toán nguồn địa phương (đồng)": "275.000.000"},
     )
     assert status_of(p) == "settled"
-    finance.goto(f"/de-an/{p.pk}/")
-    expect(finance.locator(".kc-status")).to_have_text("Đã quyết toán")
-    expect(finance.locator(".kc-timeline li")).to_have_count(9)  # created, claimed, 7 transitions
-    expect(finance.locator(".kc-actions")).to_have_count(0)
+    appraiser.goto(f"/de-an/{p.pk}/")
+    expect(appraiser.locator(".kc-status")).to_have_text("Đã quyết toán")
+    # created, claimed, the dossier filed, 8 transitions
+    expect(appraiser.locator(".kc-timeline li")).to_have_count(11)
+    expect(appraiser.locator(".kc-actions")).to_have_count(0)
 
 
 def test_return_for_revision_round(world, login_as):

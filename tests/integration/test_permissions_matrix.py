@@ -44,7 +44,8 @@ CASES = [
     ("reject", "verify_finance", {}, "Không phê duyệt", "approver"),
     ("accept", "approve", {"accepted_on": "2026-06-30", "results": "Đạt"}, "", "appraiser"),
     ("stop", "approve", {}, "Dừng do thiên tai", "approver"),
-    ("settle", "accept", {"national_amount": 0, "local_amount": 200_000_000}, "", "finance"),
+    # Units settle with the Sở Công Thương (TTLT 26/TT 28 Đ8.3.c), once the unit has filed its dossier.
+    ("settle", "file_settlement", {"national_amount": 0, "local_amount": 200_000_000}, "", "appraiser"),
 ]
 
 

@@ -20,7 +20,7 @@ from workflow.services.audit import verify_chains
 from workflow.services.errors import Conflict, WorkflowError
 from workflow.services.transitions import fire
 
-from .world import APPRAISAL, at, build_world, complete_proposal, drive
+from .world import APPRAISAL, at, build_world, complete_proposal, drive, file_settlement
 
 pytestmark = pytest.mark.slow
 TARGET = int(os.environ.get("KC_RANDOM_TRANSITIONS", "10000"))
@@ -32,6 +32,7 @@ DATA = {
     "verify_finance": {"national_amount": 0, "local_amount": 280_000_000},
     "approve": {"decision_number": "1/QĐ", "decision_date": "2026-03-02"},
     "accept": {"accepted_on": "2026-03-02", "results": "Đạt"},
+    "file_settlement": {},  # the dossier is filed through the portal service first (file_settlement)
     "settle": {"national_amount": 0, "local_amount": 200_000_000},
     "return_for_revision": {},
     "reject": {},
@@ -51,7 +52,8 @@ HOLDERS = {
     "appraise": "appraiser",
     "accept": "appraiser",
     "verify_finance": "finance",
-    "settle": "finance",
+    "file_settlement": "applicant",
+    "settle": "appraiser",
     "approve": "approver",
     "stop": "approver",
 }
@@ -228,7 +230,17 @@ def test_ten_thousand_random_transitions_all_verify():
                 "finance_officer": "finance",
                 "approver": "approver",
             }[role]
-        fire(p.pk, t.name, actor=users[holder], now=at(1), data=DATA[t.name], comment=COMMENT.get(t.name, ""))
+        if t.name == "file_settlement":  # the unit's dossier, whose submission fires the step
+            file_settlement(p, users[holder], at(1), national=0, local=200_000_000, counterpart=0)
+        else:
+            fire(
+                p.pk,
+                t.name,
+                actor=users[holder],
+                now=at(1),
+                data=DATA[t.name],
+                comment=COMMENT.get(t.name, ""),
+            )
         done += 1
     assert done == TARGET
     report = verify_chains()

@@ -18,7 +18,7 @@ from workflow.services.errors import GuardFailed
 from workflow.services.implementation import decide_advance, request_advance
 from workflow.services.transitions import fire
 
-from .world import APPRAISAL, T0, World, _user, at, build_world, complete_proposal, drive
+from .world import APPRAISAL, T0, World, _user, at, build_world, complete_proposal, drive, file_settlement
 
 pytestmark = pytest.mark.django_db
 
@@ -107,10 +107,11 @@ def data(django_db_blocker):
             "achieved": {"machines": 1},
         },
     )
+    file_settlement(a, w.user("applicant"), at(126), national=0, local=275_000_000, counterpart=340_000_000)
     fire(
         a.pk,
         "settle",
-        actor=w.user("finance"),
+        actor=w.user("appraiser"),
         now=at(130),
         data={"national_amount": 0, "local_amount": 275_000_000, "counterpart_amount": 340_000_000},
     )
@@ -165,10 +166,13 @@ def data(django_db_blocker):
             "achieved": {"learners": "38"},
         },
     )
+    file_settlement(
+        g, w.user("applicant"), vn(2026, 7, 15, 9), national=0, local=140_000_000, counterpart=250_000_000
+    )
     fire(
         g.pk,
         "settle",
-        actor=w.user("finance"),
+        actor=w.user("appraiser"),
         now=vn(2026, 7, 20, 9),
         data={"national_amount": 0, "local_amount": 140_000_000, "counterpart_amount": 250_000_000},
     )

@@ -106,7 +106,11 @@ def _on_todays_map():
         assert event.actor.unit_id == event.proposal.commune_id and event.unit_id == event.proposal.commune_id
     # No open task waits in a queue nobody can open, nor in a unit that no longer exists.
     assert orphan_queues() == []
-    open_tasks = Task.objects.filter(completed_at__isnull=True).select_related("unit")
+    # The implementing units' own tasks (their settlement dossiers) are held by their organisation.
+    own = Task.objects.filter(completed_at__isnull=True, unit__isnull=True)
+    assert own.exists() and not own.filter(organisation__isnull=True).exists()
+    assert set(own.values_list("role", flat=True)) == {"applicant"}
+    open_tasks = Task.objects.filter(completed_at__isnull=True, unit__isnull=False).select_related("unit")
     assert open_tasks.exists()
     for task in open_tasks:
         assert task.unit.valid_to is None or task.unit.valid_to >= today, task

@@ -12,7 +12,7 @@ from workflow.services.errors import Conflict, GuardFailed, NotAllowedFromStatus
 from workflow.services.implementation import decide_advance, request_advance, submit_progress_report
 from workflow.services.transitions import available_triggers, fire, fire_batch
 
-from .world import APPRAISAL, T0, at, build_world, complete_proposal, drive
+from .world import APPRAISAL, T0, at, build_world, complete_proposal, drive, file_settlement
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +40,8 @@ def test_main_path_end_to_end(w):
         ("verify_finance", "appraised", "finance_verified"),
         ("approve", "finance_verified", "approved"),
         ("accept", "approved", "implemented"),
-        ("settle", "implemented", "settled"),
+        ("file_settlement", "implemented", "settlement_filed"),
+        ("settle", "settlement_filed", "settled"),
     ]
     # Every task was closed by the step that completed it; nothing is left open.
     tasks = list(p.tasks.order_by("id").values_list("status", "role", "outcome", "completed_by__username"))
@@ -50,7 +51,9 @@ def test_main_path_end_to_end(w):
         ("appraised", "finance_officer", "verify_finance", "finance"),
         ("finance_verified", "approver", "approve", "approver"),
         ("approved", "appraiser", "accept", "appraiser"),
-        ("implemented", "finance_officer", "settle", "finance"),
+        # The settlement dossier is the unit's own task (TT 36 Đ18.1); units settle with the Sở Công Thương.
+        ("implemented", "applicant", "file_settlement", "applicant"),
+        ("settlement_filed", "appraiser", "settle", "appraiser"),
     ]
     assert not p.tasks.filter(completed_at__isnull=True).exists()
     assert verify_chains(proposal_id=p.pk).ok
@@ -187,11 +190,18 @@ def test_stop_then_settle_by_volume_done(w):
     p.refresh_from_db()
     assert p.status == "stopped"
     task = p.tasks.get(completed_at__isnull=True)
-    assert (task.status, task.role) == ("stopped", "finance_officer")
+    # The unit owes its settlement dossier of the volume done; it is the unit's task, not the Sở's.
+    assert (task.status, task.role, task.unit_id, task.organisation_id) == (
+        "stopped",
+        "applicant",
+        None,
+        w.org.pk,
+    )
+    file_settlement(p, w.user("applicant"), at(44), national=0, local=150_000_000, counterpart=0)
     fire(
         p.pk,
         "settle",
-        actor=w.user("finance"),
+        actor=w.user("appraiser"),
         now=at(45),
         data={"national_amount": 0, "local_amount": 150_000_000},
     )
@@ -242,18 +252,21 @@ def test_journey_six_advance_limit_and_what_is_still_owed(w):
         data={"accepted_on": "2026-06-30", "results": "Đạt công suất"},
     )
     task = p.tasks.get(completed_at__isnull=True)
+    # The 15 days are the unit's: its own task, in its portal and reminders (TT 36 Đ18.1).
     assert task.due_at == dt.datetime(2026, 7, 15, 17, 0, tzinfo=VN_TZ)  # 15 days after acceptance
+    assert (task.role, task.organisation_id, task.unit_id) == ("applicant", w.org.pk, None)
+    file_settlement(p, w.user("applicant"), at(126), national=0, local=275_000_000, counterpart=0)
     fire(
         p.pk,
         "settle",
-        actor=w.user("finance"),
+        actor=w.user("appraiser"),
         now=at(130),
         data={"national_amount": 0, "local_amount": 275_000_000},
     )
     s = Settlement.objects.get(proposal=p)
     assert (s.payable_amount, s.refund_amount) == (79_000_000, 0)
     actions = list(p.events.filter(kind="action").values_list("trigger", flat=True))
-    assert actions == ["create", "advance_request", "advance_paid", "progress_report"]
+    assert actions == ["create", "advance_request", "advance_paid", "progress_report", "settlement_dossier"]
 
 
 # --- guards, each with its message -------------------------------------------------------------------------
@@ -329,12 +342,21 @@ def test_lodge_refused_over_the_machinery_cap(w):
         ("accept", "approve", "appraiser", {"accepted_on": "2026-06-30"}, "", "kết quả nghiệm thu"),
         (
             "settle",
-            "accept",
-            "finance",
+            "file_settlement",
+            "appraiser",
             {"national_amount": 0, "local_amount": 280_000_001},
             "",
             "vượt kinh phí được phê duyệt 280.000.000",
         ),
+        (
+            "settle",
+            "file_settlement",
+            "appraiser",
+            {"national_amount": 0, "local_amount": 276_000_000},
+            "",
+            "Quyết toán nguồn khuyến công địa phương 276.000.000\u00a0₫ vượt số đã chi theo chứng từ 275.000.000",
+        ),
+        ("file_settlement", "accept", "applicant", {}, "", "Chưa có hồ sơ quyết toán"),
         ("return_for_revision", "lodge", "district", {}, "", "Cần nêu lý do"),
         ("reject", "district_submit", "appraiser", {}, "  ", "Cần nêu lý do"),
         ("stop", "approve", "approver", {}, "", "Cần nêu lý do"),

@@ -185,6 +185,31 @@ APPRAISAL = {
 }
 
 
+# What the unit spent per source, with one voucher per source (the settle step then settles these amounts).
+SETTLEMENT_DOSSIER = {"national": 0, "local": 275_000_000, "counterpart": 340_000_000}
+
+
+def file_settlement(proposal: Proposal, applicant: User, now, *, national: int, local: int, counterpart: int):
+    """The implementing unit's settlement dossier (portal service): the vouchers add up to each source."""
+    from workflow.services.portal import VoucherData, submit_settlement_dossier
+
+    day = now.astimezone(VN_TZ).date()
+    vouchers = [
+        VoucherData(f"PC-{source}", day, f"Chi {source}", source, amount)
+        for source, amount in (("national", national), ("local", local), ("counterpart", counterpart))
+        if amount
+    ]
+    return submit_settlement_dossier(
+        proposal.pk,
+        actor=applicant,
+        now=now,
+        national_spent=national,
+        local_spent=local,
+        counterpart_spent=counterpart,
+        vouchers=vouchers,
+    )
+
+
 def drive(w: World, proposal: Proposal, until: str, *, start=T0) -> Proposal:
     """Fire the main path up to (and including) the trigger ``until``."""
     steps = [
@@ -199,9 +224,10 @@ def drive(w: World, proposal: Proposal, until: str, *, start=T0) -> Proposal:
             "",
         ),
         ("accept", "appraiser", {"accepted_on": "2026-06-30", "results": "Máy vận hành đạt công suất"}, ""),
+        ("file_settlement", "applicant", SETTLEMENT_DOSSIER, ""),
         (
             "settle",
-            "finance",
+            "appraiser",
             {"national_amount": 0, "local_amount": 275_000_000, "counterpart_amount": 340_000_000},
             "",
         ),
@@ -213,17 +239,15 @@ def drive(w: World, proposal: Proposal, until: str, *, start=T0) -> Proposal:
         "verify_finance": 12,
         "approve": 18,
         "accept": 120,
+        "file_settlement": 126,
         "settle": 130,
     }
     for trigger, who, data, comment in steps:
-        fire(
-            proposal.pk,
-            trigger,
-            actor=w.user(who),
-            now=start + dt.timedelta(days=offsets[trigger]),
-            data=data,
-            comment=comment,
-        )
+        now = start + dt.timedelta(days=offsets[trigger])
+        if trigger == "file_settlement":  # the unit files its dossier in the portal, which fires the step
+            file_settlement(proposal, w.user(who), now, **data)
+        else:
+            fire(proposal.pk, trigger, actor=w.user(who), now=now, data=data, comment=comment)
         if trigger == until:
             break
     proposal.refresh_from_db()

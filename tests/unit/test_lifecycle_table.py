@@ -26,6 +26,7 @@ def test_main_path_and_side_exits():
         ("verify_finance", "finance_verified"),
         ("approve", "approved"),
         ("accept", "implemented"),
+        ("file_settlement", "settlement_filed"),
         ("settle", "settled"),
     ]
     status = "drafted"
@@ -38,7 +39,9 @@ def test_main_path_and_side_exits():
     assert lc.target("withdraw", "lodged") == "withdrawn"
     assert lc.target("withdraw", "appraised") is None
     assert lc.target("stop", "approved") == "stopped"
-    assert lc.target("settle", "stopped") == "settled"
+    assert lc.target("settle", "stopped") is None  # the unit files its dossier first, by the volume done
+    assert lc.target("file_settlement", "stopped") == "settlement_filed"
+    assert lc.target("settle", "implemented") is None
     assert lc.target("approve", "drafted") is None
     assert lc.target("no_such_trigger", "drafted") is None
 

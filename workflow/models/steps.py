@@ -188,6 +188,9 @@ class Settlement(models.Model):
     by_volume_done = models.BooleanField(_("quyết toán theo khối lượng thực hiện"), default=False)
     officer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField()
+    # A refund owed stays open until the Sở records that it was paid back (workflow/services/implementation.py).
+    refunded_on = models.DateField(_("ngày nộp trả"), null=True, blank=True)
+    refund_receipt = models.CharField(_("chứng từ nộp trả"), max_length=100, blank=True)
 
     class Meta:
         verbose_name = _("quyết toán")

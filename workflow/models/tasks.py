@@ -41,8 +41,23 @@ class Task(models.Model):
     )
     status = models.CharField(_("bước"), max_length=20, choices=Status.choices)
     role = models.CharField(_("vai trò xử lý"), max_length=20, choices=Role.choices)
+    # Who holds it: a unit's queue (staff, by role), or the implementing organisation (the applicant's own
+    # obligations, e.g. the settlement dossier within 15 days of acceptance).
     unit = models.ForeignKey(
-        AdministrativeUnit, verbose_name=_("đơn vị xử lý"), on_delete=models.PROTECT, related_name="+"
+        AdministrativeUnit,
+        verbose_name=_("đơn vị xử lý"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    organisation = models.ForeignKey(
+        "core.Organisation",
+        verbose_name=_("tổ chức thực hiện"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -77,6 +92,9 @@ class Task(models.Model):
             models.CheckConstraint(
                 condition=Q(completed_at__isnull=True) | Q(completed_at__gte=F("created_at")),
                 name="task_completed_after_created",
+            ),
+            models.CheckConstraint(
+                condition=Q(unit__isnull=False) | Q(organisation__isnull=False), name="task_has_a_holder"
             ),
         ]
         indexes = [

@@ -13,7 +13,7 @@ from core.models import User
 from core.money import format_vnd
 from core.roles import Role
 from workflow.lifecycle import Status
-from workflow.models import Advance, ProgressReport, Proposal
+from workflow.models import Advance, ProgressReport, Proposal, Settlement
 from workflow.permissions import in_unit, is_applicant_of
 
 from .audit import record_action
@@ -176,3 +176,53 @@ def decide_advance(
             },
         )
     return advance
+
+
+def record_refund(
+    proposal_id: int, *, actor: User, now: dt.datetime, paid_on: dt.date, receipt: str, ip: str | None = None
+) -> Settlement:
+    """The Sở Công Thương records that the refund a settlement left owing (advances above the settled amount)
+    was paid back: until then it is listed as owed (``refunds_owed``)."""
+    with transaction.atomic():
+        proposal = Proposal.objects.select_for_update().filter(pk=proposal_id).first()
+        if proposal is None:
+            raise NotFound(_("Không tìm thấy đề án."))
+        if not (
+            (actor.has_role(Role.APPRAISER) or actor.has_role(Role.DEPARTMENT_HEAD))
+            and actor.unit is not None
+            and actor.unit.level == "province"
+            and in_unit(actor.unit, proposal)
+        ):
+            raise NotPermitted(_("Chỉ Sở Công Thương của tỉnh mới ghi nhận việc nộp trả kinh phí."))
+        settlement = Settlement.objects.select_for_update().filter(proposal=proposal).first()
+        if settlement is None or settlement.refund_amount == 0:
+            raise GuardFailed(_("Đề án không có khoản phải nộp trả."))
+        if settlement.refunded_on is not None:
+            raise Conflict(_("Khoản nộp trả này đã được ghi nhận."))
+        receipt = (receipt or "").strip()
+        if not receipt or len(receipt) > 100:
+            raise GuardFailed(_("Cần ghi số chứng từ nộp trả (tối đa 100 ký tự)."))
+        if paid_on > now.astimezone(VN_TZ).date():
+            raise GuardFailed(_("Ngày nộp trả không được sau ngày hôm nay."))
+        settlement.refunded_on, settlement.refund_receipt = paid_on, receipt
+        settlement.save(update_fields=["refunded_on", "refund_receipt"])
+        record_action(
+            proposal,
+            "refund_paid",
+            actor=actor,
+            now=now,
+            role=Role.APPRAISER if actor.has_role(Role.APPRAISER) else Role.DEPARTMENT_HEAD,
+            unit_id=actor.unit_id,
+            data={"amount": settlement.refund_amount, "paid_on": paid_on.isoformat(), "receipt": receipt},
+            ip=ip,
+        )
+    return settlement
+
+
+def refunds_owed(proposals):
+    """The settlements among ``proposals`` whose refund is still owed, oldest first."""
+    return (
+        Settlement.objects.filter(proposal__in=proposals, refund_amount__gt=0, refunded_on__isnull=True)
+        .select_related("proposal")
+        .order_by("created_at", "id")
+    )

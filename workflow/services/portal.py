@@ -448,6 +448,8 @@ def holder_name(task: Task | None) -> str:
     """Who holds the đề án, as the public says it: "Sở Công Thương tỉnh Bình Phước"."""
     if task is None:
         return ""
+    if task.unit_id is None:  # the implementing unit's own task (its settlement dossier)
+        return task.organisation.name if task.organisation_id else ""
     unit = task.unit.name
     unit = unit[:1].lower() + unit[1:]
     template = HOLDER_NAMES.get(task.role)
@@ -983,13 +985,11 @@ def submit_settlement_dossier(
             },
             ip=ip,
         )
-        _notify_holder(
-            proposal,
-            template="settlement_dossier.submitted",
-            key=f"settlement-dossier:{dossier.pk}",
-            now=now,
-            context={"spent": format_vnd(national_spent + local_spent)},
-        )
+        # The unit's task (file within 15 days of acceptance) closes; the Sở Công Thương's opens, and its queue
+        # is told (the transition service's notices).
+        from .transitions import fire
+
+        fire(proposal.pk, "file_settlement", actor=actor, now=now, data={"dossier": dossier.pk}, ip=ip)
     return dossier
 
 

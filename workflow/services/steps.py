@@ -29,6 +29,8 @@ from workflow.models import (
     FinanceVerification,
     Proposal,
     Settlement,
+    SettlementDossier,
+    TransitionEvent,
 )
 
 from .errors import GuardFailed
@@ -372,17 +374,68 @@ def record_accept(ctx: StepContext, cleaned: dict) -> None:
     ctx.due_on = cleaned["settlement_due_on"]
 
 
-# --- settle ------------------------------------------------------------------------------------------------
+# --- file_settlement (the unit) and settle (the Sở Công Thương) --------------------------------------------------
+
+
+def _dossier(ctx: StepContext) -> SettlementDossier | None:
+    """The unit's latest settlement dossier, filed since the đề án was accepted or stopped."""
+    since = (
+        TransitionEvent.objects.filter(
+            proposal=ctx.proposal, kind="transition", to_status__in=["implemented", "stopped"]
+        )
+        .order_by("-seq")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    dossiers = SettlementDossier.objects.filter(proposal=ctx.proposal)
+    if since is not None:
+        dossiers = dossiers.filter(submitted_at__gte=since)
+    return dossiers.order_by("-submitted_at", "-id").first()
+
+
+def check_file_settlement(ctx: StepContext) -> dict:
+    dossier = _dossier(ctx)
+    if dossier is None:
+        ctx.problems.append(
+            _("Chưa có hồ sơ quyết toán: hãy kê khai số đã chi theo từng nguồn và bảng kê chứng từ rồi gửi.")
+        )
+        return {}
+    return {
+        "dossier": dossier.pk,
+        "national_spent": dossier.national_spent,
+        "local_spent": dossier.local_spent,
+        "counterpart_spent": dossier.counterpart_spent,
+        "due_on": dossier.due_on,
+        "late": bool(dossier.due_on and dossier.submitted_at.astimezone(VN_TZ).date() > dossier.due_on),
+        "by_volume_done": ctx.proposal.status == "stopped",
+    }
 
 
 def check_settle(ctx: StepContext) -> dict:
+    """The Sở settles what the unit's dossier shows (never more per source than its vouchers add up to) within
+    the approved amount; what was advanced beyond it is a refund, tracked until paid back."""
     national = _amount(ctx, "national_amount", _("quyết toán nguồn quốc gia"))
     local = _amount(ctx, "local_amount", _("quyết toán nguồn địa phương"))
-    counterpart = _amount(ctx, "counterpart_amount", _("vốn đối ứng đã chi"), required=False) or 0
+    counterpart = _amount(ctx, "counterpart_amount", _("vốn đối ứng đã chi"), required=False)
     approved = ctx.proposal.approved_amount or 0
     advanced = ctx.proposal.advanced_amount
-    if national is None or local is None:
+    dossier = _dossier(ctx)
+    if dossier is None:
+        ctx.problems.append(_("Chưa có hồ sơ quyết toán của đơn vị thực hiện."))
+    if national is None or local is None or dossier is None:
         return {}
+    labels = (
+        (national, dossier.national_spent, _("nguồn khuyến công quốc gia")),
+        (local, dossier.local_spent, _("nguồn khuyến công địa phương")),
+    )
+    for settled_part, spent, source in labels:
+        if settled_part > spent:
+            ctx.problems.append(
+                _("Quyết toán %(source)s %(settled)s vượt số đã chi theo chứng từ %(spent)s.")
+                % {"source": source, "settled": format_vnd(settled_part), "spent": format_vnd(spent)}
+            )
+    if counterpart is None:
+        counterpart = dossier.counterpart_spent
     settled = national + local
     if settled > approved:
         ctx.problems.append(
@@ -396,12 +449,29 @@ def check_settle(ctx: StepContext) -> dict:
         "advanced_amount": advanced,
         "refund_amount": max(advanced - settled, 0),
         "payable_amount": max(settled - advanced, 0),
-        "by_volume_done": ctx.proposal.status == "stopped",
+        "by_volume_done": _filed_after_stop(ctx),
+        "dossier": dossier.pk,
     }
 
 
+def _filed_after_stop(ctx: StepContext) -> bool:
+    """Settled by the volume done (TT 36 Đ18.4) when the dossier was filed for a stopped đề án."""
+    return (
+        TransitionEvent.objects.filter(proposal=ctx.proposal, kind="transition", trigger="file_settlement")
+        .order_by("-seq")
+        .values_list("from_status", flat=True)
+        .first()
+        == "stopped"
+    )
+
+
 def record_settle(ctx: StepContext, cleaned: dict) -> None:
-    Settlement.objects.create(proposal=ctx.proposal, officer=ctx.actor, created_at=ctx.now, **cleaned)
+    Settlement.objects.create(
+        proposal=ctx.proposal,
+        officer=ctx.actor,
+        created_at=ctx.now,
+        **{k: v for k, v in cleaned.items() if k != "dossier"},
+    )
     ctx.proposal.settled_amount = cleaned["national_amount"] + cleaned["local_amount"]
 
 
@@ -434,6 +504,7 @@ STEPS = {
     "verify_finance": (check_verify, record_verify),
     "approve": (check_approve, record_approve),
     "accept": (check_accept, record_accept),
+    "file_settlement": (check_file_settlement, record_nothing),
     "settle": (check_settle, record_settle),
     "return_for_revision": (check_reason, record_return),
     "reject": (check_reason, record_nothing),

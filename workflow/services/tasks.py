@@ -83,19 +83,24 @@ def open_task(
     rule = lifecycle.rules[status]
     if rule.task_role is None:
         return None
-    unit_id = task_unit_id(proposal, rule.task_scope, now)
-    if unit_id is None:
-        raise GuardFailed(
-            _(
-                "Đề án chưa có địa bàn cấp xã đang tồn tại nên không xác định được đơn vị xử lý. Hãy cập nhật "
-                "địa bàn theo đơn vị hành chính hiện hành (xã, phường, đặc khu) rồi gửi lại."
+    unit_id = org_id = None
+    if rule.task_scope == "applicant":
+        org_id = proposal.implementing_org_id  # the unit's own obligation, in its portal and reminders
+    else:
+        unit_id = task_unit_id(proposal, rule.task_scope, now)
+        if unit_id is None:
+            raise GuardFailed(
+                _(
+                    "Đề án chưa có địa bàn cấp xã đang tồn tại nên không xác định được đơn vị xử lý. Hãy cập nhật "
+                    "địa bàn theo đơn vị hành chính hiện hành (xã, phường, đặc khu) rồi gửi lại."
+                )
             )
-        )
     task = Task(
         proposal=proposal,
         status=status,
         role=str(rule.task_role),
         unit_id=unit_id,
+        organisation_id=org_id,
         created_at=now,
         due_at=compute_due(status, lifecycle, now, due_on=due_on),
     )
@@ -273,7 +278,9 @@ def move_to_successors(*, now: dt.datetime, actor: User | None = None) -> list[T
     is not of that unit. One audit row per task ("move_to_successor", old and new unit); nothing else changes."""
     moved = []
     day = now.astimezone(VN_TZ).date()
-    open_tasks = Task.objects.filter(completed_at__isnull=True).values_list("id", "proposal_id", "unit_id")
+    open_tasks = Task.objects.filter(completed_at__isnull=True, unit__isnull=False).values_list(
+        "id", "proposal_id", "unit_id"
+    )
     gone = [
         (pk, proposal_id)
         for pk, proposal_id, unit_id in open_tasks

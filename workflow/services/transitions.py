@@ -251,7 +251,7 @@ def _notify(proposal: Proposal, event: TransitionEvent, next_task: Task | None, 
         }
     applicants, staff = _recipients(proposal, next_task)
     notices = [Notice(tuple(applicants), f"proposal.{event.trigger}", context, f"event:{event.pk}")]
-    if next_task is not None:
+    if next_task is not None and next_task.unit_id is not None:
         notices.append(
             Notice(
                 tuple(staff),
@@ -298,7 +298,7 @@ def _recipients(proposal: Proposal, next_task: Task | None) -> tuple[list[Recipi
     """In one query: the active people of the applicant organisation, and the queue of the next task (the
     active holders of its role in its unit); each list ordered by id."""
     org = proposal.implementing_org_id
-    if next_task is None:
+    if next_task is None or next_task.unit_id is None:  # no queue (the unit's own task: its people are told)
         return [recipient(*row[:_ORG]) for row in _APPLICANTS.list(org=org)], []
     rows = _APPLICANTS_AND_QUEUE.list(org=org, unit=next_task.unit_id, role=next_task.role)
     people = [recipient(*row[:_ORG]) for row in rows]

@@ -306,7 +306,13 @@ class ProposalStatusView(ApplicantMixin, View):
         p = self.own(pk)
         now = self.now
         context = {"p": p, "s": portal.status_view(p, now=now, with_reasons=True), "now": now}
-        if p.status in (Status.APPROVED, Status.IMPLEMENTED, Status.STOPPED, Status.SETTLED):
+        if p.status in (
+            Status.APPROVED,
+            Status.IMPLEMENTED,
+            Status.STOPPED,
+            Status.SETTLEMENT_FILED,
+            Status.SETTLED,
+        ):
             context.update(implementation_context(p, today=self.today))
         return render(request, "portal/detail.html", context)
 

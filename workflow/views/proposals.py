@@ -35,6 +35,7 @@ MAIN_PATH = [
     "finance_verified",
     "approved",
     "implemented",
+    "settlement_filed",
     "settled",
 ]
 

@@ -1,0 +1,181 @@
+"""Settlement as the law has it (domain.md §6.3, TT 36/2013 Đ18, TTLT 26/TT 28 Đ8.3.c):
+
+* after acceptance the settlement dossier is the implementing unit's own task, due 15 days after the
+  acceptance, in its portal and its reminders — not a deadline on an officer's task;
+* the unit files the dossier (spending per source, vouchers adding up to each); that fires ``file_settlement``;
+* units settle with the Sở Công Thương (not the Sở Tài chính): the settlement never exceeds, per source, what the
+  vouchers show, nor the approved amount;
+* advances above the settled amount are a refund, owed until the Sở records it paid back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.test import Client
+
+from core.calendar import VN_TZ
+from notifications.models import Outbox
+from workflow.models import Settlement, Task, TransitionEvent
+from workflow.reminders import run_sweep
+from workflow.selectors import TaskFilters, task_page
+from workflow.services.errors import Conflict, GuardFailed, NotPermitted
+from workflow.services.implementation import decide_advance, record_refund, refunds_owed, request_advance
+from workflow.services.transitions import fire
+
+from .world import at, build_world, complete_proposal, drive, file_settlement
+
+pytestmark = pytest.mark.django_db
+
+
+def vn(y, m, d, h=9):
+    return dt.datetime(y, m, d, h, tzinfo=VN_TZ)
+
+
+@pytest.fixture
+def w():
+    return build_world()
+
+
+@pytest.fixture
+def accepted(w):
+    """Approved for 280.000.000, advanced 196.000.000 (70 %), accepted on 30/6/2026 (a Tuesday)."""
+    p = drive(w, complete_proposal(w), "approve")
+    advance = request_advance(p.pk, actor=w.user("applicant"), now=at(20), amount=196_000_000)
+    decide_advance(advance.pk, actor=w.user("finance"), now=at(21), pay=True)
+    fire(
+        p.pk,
+        "accept",
+        actor=w.user("appraiser"),
+        now=vn(2026, 6, 30, 10),
+        data={"accepted_on": "2026-06-30", "results": "Đạt công suất"},
+    )
+    p.refresh_from_db()
+    return p
+
+
+def test_after_acceptance_the_dossier_is_the_units_own_task_due_in_15_days(w, accepted):
+    task = Task.objects.get(proposal=accepted, completed_at__isnull=True)
+    assert (task.status, task.role, task.unit_id, task.organisation_id) == (
+        "implemented",
+        "applicant",
+        None,
+        w.org.pk,
+    )
+    assert task.due_at == vn(2026, 7, 15, 17)
+    # No officer's box holds it.
+    for name in ("appraiser", "finance", "head", "district"):
+        for box in ("inbox", "queue"):
+            rows = task_page(w.user(name), box, now=vn(2026, 7, 1), filters=TaskFilters()).rows
+            assert accepted.pk not in {r.proposal_id for r in rows}, (name, box)
+    # The unit sees its deadline on its đề án page in the portal.
+    client = Client()
+    client.force_login(w.user("applicant"))
+    page = client.get(f"/don-vi/{accepted.pk}/").content.decode()
+    assert "15/07/2026" in page
+
+
+def test_the_units_reminders_go_to_its_people_and_late_ones_to_the_head_of_the_so(w, accepted):
+    run_sweep(now=vn(2026, 7, 13, 8))  # Monday: 2 working days before the 15th
+    soon = Outbox.objects.filter(template="task.due_soon", context__proposal=accepted.pk)
+    assert set(soon.values_list("recipient__username", flat=True)) == {"applicant"}
+    run_sweep(now=vn(2026, 7, 16, 8))  # overdue: the unit again
+    late = Outbox.objects.filter(template="task.overdue", context__proposal=accepted.pk)
+    assert set(late.values_list("recipient__username", flat=True)) == {"applicant"}
+    run_sweep(now=vn(2026, 7, 21, 8))  # 3 working days after the overdue notice: the Sở's head
+    escalated = Outbox.objects.filter(template="task.escalated", context__proposal=accepted.pk)
+    assert set(escalated.values_list("recipient__username", flat=True)) == {"head"}
+    assert escalated.first().context["unit"] == w.org.name
+
+
+def test_the_finance_officer_no_longer_settles_and_the_so_cong_thuong_does(w, accepted):
+    file_settlement(
+        accepted, w.user("applicant"), vn(2026, 7, 10), national=0, local=150_000_000, counterpart=0
+    )
+    accepted.refresh_from_db()
+    assert accepted.status == "settlement_filed"
+    task = Task.objects.get(proposal=accepted, completed_at__isnull=True)
+    assert (task.role, task.unit_id) == ("appraiser", w.province.pk)
+    filed = TransitionEvent.objects.get(proposal=accepted, trigger="file_settlement")
+    assert (filed.actor.username, filed.role, filed.data["local_spent"], filed.data["late"]) == (
+        "applicant",
+        "applicant",
+        150_000_000,
+        False,
+    )
+    data = {"national_amount": 0, "local_amount": 150_000_000}
+    with pytest.raises(NotPermitted):
+        fire(accepted.pk, "settle", actor=w.user("finance"), now=vn(2026, 7, 20), data=data)
+    fire(accepted.pk, "settle", actor=w.user("appraiser"), now=vn(2026, 7, 20), data=data)
+    s = Settlement.objects.get(proposal=accepted)
+    assert (s.national_amount, s.local_amount, s.advanced_amount, s.refund_amount, s.payable_amount) == (
+        0,
+        150_000_000,
+        196_000_000,
+        46_000_000,
+        0,
+    )
+
+
+def test_a_refund_is_owed_until_the_so_records_it_paid_back(w, accepted):
+    file_settlement(
+        accepted, w.user("applicant"), vn(2026, 7, 10), national=0, local=150_000_000, counterpart=0
+    )
+    fire(
+        accepted.pk,
+        "settle",
+        actor=w.user("appraiser"),
+        now=vn(2026, 7, 20),
+        data={"national_amount": 0, "local_amount": 150_000_000},
+    )
+    from workflow.models import Proposal
+
+    owed = refunds_owed(Proposal.objects.all())
+    assert [(s.proposal_id, s.refund_amount) for s in owed] == [(accepted.pk, 46_000_000)]
+    with pytest.raises(NotPermitted):
+        record_refund(
+            accepted.pk,
+            actor=w.user("finance"),
+            now=vn(2026, 8, 3),
+            paid_on=dt.date(2026, 8, 1),
+            receipt="GNT 12",
+        )
+    with pytest.raises(GuardFailed, match="số chứng từ"):
+        record_refund(
+            accepted.pk,
+            actor=w.user("appraiser"),
+            now=vn(2026, 8, 3),
+            paid_on=dt.date(2026, 8, 1),
+            receipt=" ",
+        )
+    record_refund(
+        accepted.pk,
+        actor=w.user("appraiser"),
+        now=vn(2026, 8, 3),
+        paid_on=dt.date(2026, 8, 1),
+        receipt="GNT 12",
+    )
+    assert list(refunds_owed(Proposal.objects.all())) == []
+    row = TransitionEvent.objects.get(proposal=accepted, trigger="refund_paid")
+    assert (row.kind, row.actor.username, row.data) == (
+        "action",
+        "appraiser",
+        {"amount": 46_000_000, "paid_on": "2026-08-01", "receipt": "GNT 12"},
+    )
+    with pytest.raises(Conflict):
+        record_refund(
+            accepted.pk,
+            actor=w.user("appraiser"),
+            now=vn(2026, 8, 4),
+            paid_on=dt.date(2026, 8, 1),
+            receipt="GNT 13",
+        )
+
+
+def test_a_dossier_filed_late_is_marked_late(w, accepted):
+    file_settlement(
+        accepted, w.user("applicant"), vn(2026, 7, 20), national=0, local=150_000_000, counterpart=0
+    )
+    filed = TransitionEvent.objects.get(proposal=accepted, trigger="file_settlement")
+    assert (filed.data["due_on"], filed.data["late"]) == ("2026-07-15", True)
