@@ -211,9 +211,7 @@ def run(ctx: Context) -> None:
         f["b5_inbox_rows"] = rows
     finally:
         services.stop(proc)
-    ctx.targets["B5 inbox >= 0.2 x trivial view requests/s"] = all(
-        f[f"b5_ratio_c{c}"] >= 0.2 for c in CONNECTIONS
-    )
+    # The ratio to the trivial view is a figure, no longer a target (retired: docs/benchmarks.md).
     ctx.targets["B5 inbox p99 <= 50 ms at 8 connections"] = f["b5_inbox_p99_ms_c8"] <= 50
     ctx.targets["B5 0 errors"] = all(f[f"b5_errors_c{c}"] == 0 for c in CONNECTIONS)
     ctx.emit(

@@ -24,8 +24,7 @@ RESULTS = Path(__file__).resolve().parent / "results"
 BENCHMARKS = ("b1", "p1", "b3", "b4", "b7", "b5")  # B2 runs while the data set grows
 # Figures shown beside a target in the targets table.
 TARGET_FIGURES = {
-    "B1 service >= 0.5 x raw at 2 processes": ("b1_ratio_2proc", "b1_ratio_1proc"),
-    "B1 <= 8 SQL statements per transition": ("b1_statements_per_transition",),
+    "B1 <= 8 SQL statements per transition": ("b1_statements_per_transition", "b1_ratio_2proc"),
     "P1 fire() >= 1.0 x the peer at 2 processes": ("p1_ratio_2proc", "p1_ratio_1proc"),
 }
 
