@@ -111,3 +111,45 @@ def endorsement_level(province_id: int | None, on: dt.date) -> str:
     if on < TWO_LEVEL_FROM:
         return EndorsementLevel.Level.DISTRICT
     return str(settings.KHUYENCONG.get("ENDORSEMENT_LEVEL", "commune"))
+
+
+def latest(unit_id: int | None) -> int | None:
+    """The unit at the end of ``unit_id``'s chain of successors (itself when it has none): the unit of today's
+    map that a record of any date is reported under."""
+    seen: set[int] = set()
+    while unit_id is not None and unit_id not in seen:
+        seen.add(unit_id)
+        f = facts(unit_id)
+        if f is None or f.successor_id is None:
+            return unit_id
+        unit_id = f.successor_id
+    return unit_id
+
+
+def reporting_unit(commune_id: int | None, district_id: int | None, province_id: int | None) -> int | None:
+    """The unit a đề án is counted under: its district while that district still exists (the map before 1/7/2025,
+    or a deployment configured so), else its commune, else its district or province."""
+    if district_id is not None and latest(district_id) == district_id:
+        return district_id
+    return commune_id or district_id or province_id
+
+
+def place(commune_id: int | None, district_id: int | None, province_id: int | None) -> tuple[int | None, str]:
+    """Where a đề án is on today's map, for reports: (today's unit, its name), with the old units' names beside it
+    when the record predates the map: "Xã Nghĩa Trung (trước 1/7/2025: Xã Đức Liễu, Huyện Bù Đăng)"."""
+    from django.utils.translation import gettext as _
+
+    from .units import unit_names
+
+    first = reporting_unit(commune_id, district_id, province_id)
+    if first is None:
+        return None, ""
+    today = latest(first)
+    old = [pk for pk in (commune_id, district_id) if pk] or [province_id]
+    names = unit_names([today, *old])
+    if today == first:
+        return today, names.get(today, "")
+    return today, _("%(today)s (trước 1/7/2025: %(old)s)") % {
+        "today": names.get(today, ""),
+        "old": ", ".join(names.get(pk, "") for pk in old),
+    }

@@ -24,6 +24,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from core import succession
 from core.calendar import VN_TZ
 from workflow.lifecycle import Status
 from workflow.models import Advance, ContentType, FundingSource, Proposal, Settlement, TransitionEvent
@@ -77,8 +78,12 @@ def plan_proposals(
     return qs.exclude(status__in=PLAN_EXCLUDED)
 
 
-def _unit_name():
-    return Coalesce("district__name", "commune__name", "province__name")
+PLACE = ("commune_id", "district_id", "province_id")
+
+
+def _place(row: dict) -> str:
+    """Today's unit of the đề án, the old units beside it for a record of the map before 1/7/2025."""
+    return succession.place(row["commune_id"], row["district_id"], row["province_id"])[1]
 
 
 def annual_plan(proposals: QuerySet[Proposal], *, year: int, approved_only: bool = False) -> AnnualPlan:
@@ -88,9 +93,8 @@ def annual_plan(proposals: QuerySet[Proposal], *, year: int, approved_only: bool
     selected = plan_proposals(proposals, year=year, approved_only=approved_only).values("pk")
     detail = list(
         with_recorded_amounts(Proposal.objects.filter(pk__in=selected))
-        .annotate(unit_name=_unit_name())
         .order_by("content_type", "tracking_code")
-        .values("pk", "tracking_code", "title", "content_type", "status", "unit_name", *RECORDED_AMOUNTS)
+        .values("pk", "tracking_code", "title", "content_type", "status", *PLACE, *RECORDED_AMOUNTS)
     )
     labels = dict(ContentType.choices)
     statuses = dict(Status.choices)
@@ -106,6 +110,7 @@ def annual_plan(proposals: QuerySet[Proposal], *, year: int, approved_only: bool
             str(labels.get(d["content_type"], "")),
             str(statuses[d["status"]]),
         )
+        d["unit_name"] = _place(d)
         s = sums.setdefault(d["content_type"], [0, 0, 0, 0])
         for i, value in enumerate((1, d["national"], d["local"], d["counterpart"])):
             s[i] += value
@@ -236,7 +241,6 @@ def quarterly_report(proposals: QuerySet[Proposal], *, year: int, quarter: int) 
             settled_local=F("settlement__local_amount"),
             settled_counterpart=F("settlement__counterpart_amount"),
             paid=Coalesce(paid, 0, output_field=BigIntegerField()),
-            unit_name=_unit_name(),
             **{f"achieved_{f}": _achieved(f, before=end) for f, _label in INDICATORS},
         )
         .order_by("content_type", "tracking_code")
@@ -249,7 +253,7 @@ def quarterly_report(proposals: QuerySet[Proposal], *, year: int, quarter: int) 
             "plan_year",
             "content_type",
             "status",
-            "unit_name",
+            *PLACE,
             "approved_at",
             "accepted_at",
             "settled_at",
@@ -298,6 +302,7 @@ def quarterly_report(proposals: QuerySet[Proposal], *, year: int, quarter: int) 
             counterpart_spent = 0
         r["approved_value"], r["disbursed_value"] = national + local, paid_national + paid_local
         r["content_label"], r["status_label"] = str(labels[r["content_type"]]), str(statuses[r["status"]])
+        r["unit_name"] = _place(r)
         t = by_type.setdefault(r["content_type"], dict.fromkeys(measures, 0))
         t["count"] += 1
         t["approved_in_quarter"] += r["approved_at"] >= start

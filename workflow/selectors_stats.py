@@ -11,9 +11,12 @@ from dataclasses import dataclass, field
 
 from django.db.models import BigIntegerField, Count, F, Min, OuterRef, Q, QuerySet, Subquery, Sum, Window
 from django.db.models.functions import Coalesce, Lead, TruncDate
+from django.utils.translation import gettext as _
 
+from core import succession
 from core.calendar import VN_TZ, WorkingCalendar
 from core.models import User
+from core.units import unit_names
 from workflow.lifecycle import Status
 from workflow.models import (
     BudgetLine,
@@ -130,23 +133,37 @@ class Matrix:
 
 
 def status_by_unit(proposals: QuerySet[Proposal]) -> Matrix:
-    """Đề án by status and by unit (the district, or the commune, or the province they are located in)."""
-    unit_name = Coalesce("district__name", "commune__name", "province__name")
-    counts = (
+    """Đề án by status and by the unit of today's map they are located in (the commune, or the district of a
+    record without one, followed to its successor): records of the map before 1/7/2025 are counted under today's
+    unit, with the old units they came from named beside it."""
+    groups: dict[int | None, tuple[set[int], dict[str, int]]] = {}
+    for row in (
         proposals.order_by()
-        .annotate(unit_name=unit_name)
-        .values("unit_name", "status")
+        .values("commune_id", "district_id", "province_id", "status")
         .annotate(n=Count("id"))
-    )
+    ):
+        first = succession.reporting_unit(row["commune_id"], row["district_id"], row["province_id"])
+        today = succession.latest(first)
+        olds, cells = groups.setdefault(today, (set(), {}))
+        if today != first:
+            olds.update(pk for pk in (row["commune_id"], row["district_id"]) if pk)
+        cells[row["status"]] = cells.get(row["status"], 0) + row["n"]
+    names = unit_names([pk for today, (olds, _cells) in groups.items() for pk in (today, *olds)])
     by_unit: dict[str, dict[str, int]] = {}
-    for row in counts:
-        by_unit.setdefault(row["unit_name"], {})[row["status"]] = row["n"]
+    for today, (olds, cells) in groups.items():
+        label = names.get(today, "") if today else ""
+        if olds:
+            old = ", ".join(sorted(names.get(pk, "") for pk in olds))
+            label = _("%(today)s (gồm đề án trước 1/7/2025 của %(old)s)") % {"today": label, "old": old}
+        merged = by_unit.setdefault(label, {})
+        for status, n in cells.items():
+            merged[status] = merged.get(status, 0) + n
     present = {s for cells in by_unit.values() for s in cells}
     columns = [(s.value, str(s.label)) for s in Status if s.value in present]
     rows = []
     for name in sorted(by_unit):
-        cells = [by_unit[name].get(code, 0) for code, _label in columns]
-        rows.append((name, cells, sum(cells)))
+        cells_row = [by_unit[name].get(code, 0) for code, _label in columns]
+        rows.append((name, cells_row, sum(cells_row)))
     totals = [sum(r[1][i] for r in rows) for i in range(len(columns))]
     return Matrix(columns, rows, totals, sum(totals))
 

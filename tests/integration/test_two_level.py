@@ -232,3 +232,32 @@ def test_tasks_left_at_ended_units_move_to_todays_units(m):
     assert "Đã chuyển 0 việc" in out.getvalue()
     fire(p.pk, "district_submit", actor=m.nghia_trung_officer, now=moment(2025, 7, 2), comment="Đồng ý")
     assert open_task(p).unit_id == m.dn.pk
+
+
+def test_old_records_are_reported_under_todays_units_with_their_old_names(m):
+    """The Sở of today's Đồng Nai: a đề án of old Bù Đăng (2025) and one of today's Nghĩa Trung (2026) are
+    counted under Xã Nghĩa Trung, the old units named beside it; the plan's list names both maps."""
+    from workflow.reports import annual_plan
+    from workflow.selectors_stats import status_by_unit
+
+    old = on_map(m, district=m.bu_dang, commune=m.duc_lieu, now=moment(2025, 6, 2), title="Đề án cũ")
+    fire(old.pk, "lodge", actor=m.user("applicant"), now=moment(2025, 6, 2))
+    new = on_map(m, district=None, commune=m.nghia_trung, now=moment(2026, 3, 2), title="Đề án mới")
+    fire(new.pk, "lodge", actor=m.user("applicant"), now=moment(2026, 3, 2))
+    head = User.objects.create_user(username="dn_head", password="x-password-1", unit=m.dn)
+    head.groups.add(Group.objects.get(name="department_head"))
+    seen = visible_proposals(head)
+    assert set(seen.values_list("title", flat=True)) == {"Đề án cũ", "Đề án mới"}
+    matrix = status_by_unit(seen)
+    assert [(name, total) for name, _cells, total in matrix.rows] == [
+        ("Xã Nghĩa Trung (gồm đề án trước 1/7/2025 của Huyện Bù Đăng, Xã Đức Liễu)", 2)
+    ]
+    places = {d["title"]: d["unit_name"] for d in annual_plan(seen, year=2026).detail}
+    assert places == {
+        "Đề án cũ": "Xã Nghĩa Trung (trước 1/7/2025: Xã Đức Liễu, Huyện Bù Đăng)",
+        "Đề án mới": "Xã Nghĩa Trung",
+    }
+    client = Client()
+    client.force_login(head)
+    page = client.get("/thong-ke/").content.decode()
+    assert "Xã Nghĩa Trung (gồm đề án trước 1/7/2025 của Huyện Bù Đăng, Xã Đức Liễu)" in page
