@@ -207,3 +207,45 @@ def test_queue_and_proposal_page_fit_a_phone(world, browser, live_server):
     page.keyboard.press("Enter")
     expect(page.locator(".kc-messages")).to_contain_text("Đã thực hiện")
     context.close()
+
+
+def test_a_commune_officer_endorses_a_proposal_lodged_in_a_post_reform_commune(world, login_as):
+    """Today's map (domain.md §8): a đề án lodged in Xã Nghĩa Trung of today's Đồng Nai waits in that commune's
+    queue; its Phòng Kinh tế officer claims and endorses it in the browser; the task goes to today's Sở."""
+    import datetime as dt
+
+    from django.contrib.auth.models import Group
+
+    from core.calendar import VN_TZ
+    from core.models import AdministrativeUnit, User
+    from workflow.models import Task
+
+    dn = AdministrativeUnit.objects.create(
+        code="e2025-75", name="Tỉnh Đồng Nai", level="province", valid_from=dt.date(2025, 7, 1)
+    )
+    nghia_trung = AdministrativeUnit.objects.create(
+        code="e2025-25417", name="Xã Nghĩa Trung", level="commune", parent=dn, valid_from=dt.date(2025, 7, 1)
+    )
+    officer = User.objects.create_user(
+        username="nghia_trung", password=PASSWORD, unit=nghia_trung, first_name="Phòng Kinh tế"
+    )
+    officer.groups.add(Group.objects.get(name="district_officer"))
+    p = complete_proposal(world, title="Lò sấy điều Nghĩa Trung")
+    Proposal.objects.filter(pk=p.pk).update(province=dn, district=None, commune=nghia_trung)
+    fire(p.pk, "lodge", actor=world.user("applicant"), now=dt.datetime(2026, 12, 1, 9, tzinfo=VN_TZ))
+    assert Task.objects.get(proposal=p, completed_at__isnull=True).unit_id == nghia_trung.pk
+
+    page = login_as("nghia_trung")
+    page.goto("/cong-viec/hang-cho/")
+    row = page.locator(f"tr:has-text('{p.tracking_code}')")
+    expect(row).to_contain_text("Xã Nghĩa Trung")
+    row.get_by_role("button", name="Nhận xử lý").click()
+    expect(page.locator(".kc-messages")).to_contain_text("Đã nhận 1 việc")
+    act(page, p, "Trình Sở Công Thương", {"Ý kiến đề xuất của cấp huyện/xã": "Phù hợp quy hoạch của xã"})
+    assert status_of(p) == "district_submitted"
+    task = Task.objects.get(proposal=p, completed_at__isnull=True)
+    assert (task.unit_id, task.role) == (dn.pk, "appraiser")
+    # The district officer of the test world's old map sees nothing of it.
+    district = login_as("district")
+    district.goto("/cong-viec/hang-cho/")
+    expect(district.locator(f"tr:has-text('{p.tracking_code}')")).to_have_count(0)
