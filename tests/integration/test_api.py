@@ -1,13 +1,16 @@
 """The REST API: every endpoint × role × in-scope / out-of-scope, mass assignment, one error shape."""
 
+import re
+
 import pytest
 from django.core.cache import cache
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from workflow.models import Proposal, TransitionEvent
+from workflow.models import Proposal, Task, TransitionEvent
+from workflow.services.proposals import update_dossier
 
-from .world import APPRAISAL, T0, build_world, complete_proposal, drive
+from .world import APPRAISAL, T0, at, build_world, complete_proposal, drive
 
 pytestmark = pytest.mark.django_db
 
@@ -72,7 +75,7 @@ def test_list_and_detail_show_only_what_the_user_may_see(w, who, sees):
     if sees:
         assert response.json()["tracking_code"] == p.tracking_code
         assert response.json()["budget_lines"][0]["local_amount"] == 300_000_000
-        assert client.get(f"/api/proposals/{p.pk}/history/").json()[-1]["trigger"] == "lodge"
+        assert client.get(f"/api/proposals/{p.pk}/history/").json()["results"][-1]["trigger"] == "lodge"
     else:
         assert_error(response, 404, "not_found")
         assert_error(client.get(f"/api/proposals/{p.pk}/history/"), 404, "not_found")
@@ -237,3 +240,250 @@ def test_schema_and_docs(w):
     client = api(w, "district")
     assert client.get("/api/schema/").status_code == 200
     assert client.get("/api/docs/").status_code == 200
+
+
+# --- the answers match the schema (tracker issue 22, item 4) ---------------------------------------------------
+
+EVENT_KEYS = {
+    "seq",
+    "kind",
+    "trigger",
+    "from_status",
+    "to_status",
+    "actor",
+    "on_behalf_of",
+    "role",
+    "unit",
+    "created_at",
+    "comment",
+    "data",
+    "hash",
+    "prev_hash",
+}
+NO_ADDRESS = "Không có địa chỉ này trong API. Các địa chỉ của API có tại /api/docs/."
+
+
+def written() -> tuple:
+    """Everything a refused request must leave as it was."""
+    return (
+        list(Proposal.objects.order_by("pk").values_list("pk", "status", "title", "updated_at")),
+        list(TransitionEvent.objects.order_by("pk").values_list("pk", "hash")),
+        list(Task.objects.order_by("pk").values_list("pk", "assignee_id", "completed_at")),
+    )
+
+
+def openapi(w) -> dict:
+    response = api(w, "district").get("/api/schema/?format=json")
+    assert response.status_code == 200
+    return response.json()
+
+
+def test_history_is_a_page_of_the_audit_trail_oldest_first(w):
+    p = complete_proposal(w)
+    for i in range(105):
+        update_dossier(p.pk, actor=w.user("applicant"), now=at(1), changes={"objectives": f"Mục tiêu {i}"})
+    seqs = list(TransitionEvent.objects.filter(proposal=p).order_by("seq").values_list("seq", flat=True))
+    assert 100 < len(seqs) < 200
+    client = api(w, "applicant")
+
+    first = client.get(f"/api/proposals/{p.pk}/history/")
+    assert first.status_code == 200
+    assert set(first.json()) == {"next", "previous", "results"}
+    assert first.json()["previous"] is None
+    assert [set(row) for row in first.json()["results"]] == [EVENT_KEYS] * 100
+    assert [row["seq"] for row in first.json()["results"]] == seqs[:100]
+
+    second = client.get(first.json()["next"]).json()
+    assert [row["seq"] for row in second["results"]] == seqs[100:]
+    assert second["next"] is None
+    back = client.get(second["previous"]).json()
+    assert ([row["seq"] for row in back["results"]], back["previous"]) == (seqs[:100], None)
+
+    error = assert_error(client.get(f"/api/proposals/{p.pk}/history/?cursor=bm9wZQ"), 404, "not_found")
+    assert error["message"] == "Con trỏ phân trang không hợp lệ."
+
+
+def test_transitions_is_an_array_of_what_the_user_may_do(w):
+    p = drive(w, complete_proposal(w), "lodge")
+    body = api(w, "district").get(f"/api/proposals/{p.pk}/transitions/").json()
+    assert isinstance(body, list)
+    assert [set(row) for row in body] == [{"name", "label", "target", "reason_required"}] * 3
+    assert (body[0]["name"], body[0]["target"]) == ("district_submit", "district_submitted")
+
+
+def test_the_schema_documents_history_as_pages_and_transitions_as_an_array(w):
+    schema = openapi(w)
+    ok = "#/components/schemas/"
+    history = schema["paths"]["/api/proposals/{id}/history/"]["get"]["responses"]["200"]
+    assert history["content"]["application/json"]["schema"] == {"$ref": ok + "PaginatedEventList"}
+    page = schema["components"]["schemas"]["PaginatedEventList"]
+    assert set(page["properties"]) == {"next", "previous", "results"}
+    assert page["properties"]["results"]["items"] == {"$ref": ok + "Event"}
+    assert set(schema["components"]["schemas"]["Event"]["properties"]) == EVENT_KEYS
+    transitions = schema["paths"]["/api/proposals/{id}/transitions/"]["get"]["responses"]["200"]
+    assert transitions["content"]["application/json"]["schema"] == {
+        "type": "array",
+        "items": {"$ref": ok + "Trigger"},
+    }
+
+
+def test_the_schema_lists_the_error_responses_of_every_operation(w):
+    schema = openapi(w)
+    expected = {
+        ("post", "/api/auth/token/"): {400, 401, 403, 406, 415, 429, 503},
+        ("get", "/api/proposals/"): {400, 401, 403, 404, 406, 503},
+        ("post", "/api/proposals/"): {400, 401, 403, 406, 409, 415, 503},
+        ("get", "/api/proposals/{id}/"): {400, 401, 403, 404, 406, 503},
+        ("patch", "/api/proposals/{id}/"): {400, 401, 403, 404, 406, 409, 415, 503},
+        ("get", "/api/proposals/{id}/history/"): {400, 401, 403, 404, 406, 503},
+        ("get", "/api/proposals/{id}/transitions/"): {400, 401, 403, 404, 406, 503},
+        ("post", "/api/proposals/{id}/transitions/{trigger}/"): {400, 401, 403, 404, 406, 409, 415, 503},
+        ("get", "/api/tasks/"): {400, 401, 403, 404, 406, 503},
+        ("post", "/api/tasks/{id}/claim/"): {400, 401, 403, 404, 406, 409, 503},
+        ("post", "/api/tasks/{id}/release/"): {400, 401, 403, 404, 406, 409, 503},
+        ("get", "/api/track/{code}/"): {400, 404, 406, 429, 503},
+    }
+    operations = {
+        (method, path): operation
+        for path, item in schema["paths"].items()
+        for method, operation in item.items()
+    }
+    assert set(operations) == set(expected)
+    for key, operation in operations.items():
+        responses = operation["responses"]
+        errors = {int(code) for code in responses if int(code) >= 400}
+        assert errors == expected[key], key
+        for code in errors:
+            assert responses[str(code)]["content"] == {
+                "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
+            }, (key, code)
+            assert responses[str(code)]["description"]
+        if 401 in errors:
+            assert "WWW-Authenticate" in responses["401"]["headers"]
+        for response in responses.values():  # JSON only: no browsable HTML page
+            assert set(response.get("content", {})) <= {"application/json"}, key
+    # An edit refuses the fields it does not take (mass assignment): its body says so.
+    edit = schema["components"]["schemas"]["PatchedProposalRequest"]
+    assert edit["additionalProperties"] is False
+    # A title of spaces only is blank once trimmed, and refused: the schema's pattern says so.
+    title = edit["properties"]["title"]["pattern"]
+    assert not re.search(title, " \u3000\x0b\x1c") and re.search(title, " Máy sấy ")
+    error = schema["components"]["schemas"]["ErrorDetail"]
+    assert (set(error["properties"]), set(error["required"])) == (
+        {"code", "message", "fields", "problems"},
+        {"code", "message"},
+    )
+
+
+@pytest.mark.parametrize("method", ["get", "post", "patch", "delete", "options"])
+def test_an_address_the_api_does_not_have_is_a_json_404(w, method):
+    p = complete_proposal(w)
+    before = written()
+    client = api(w, "applicant")
+    for path in (
+        "/api/",
+        "/api/nope/",
+        "/api/proposals/abc/",
+        f"/api/proposals/{p.pk}/nope/",
+        f"/api/proposals/{p.pk}/transitions/NOPE/",
+        "/api/tasks/%0A/claim/",
+    ):
+        response = getattr(client, method)(path, {"title": "Đổi tên"}, format="json")
+        assert response["Content-Type"] == "application/json", (path, response.content[:100])
+        assert assert_error(response, 404, "not_found")["message"] == NO_ADDRESS
+        # Like every address of the API, authenticated first: its existence is not told to a visitor.
+        assert_error(getattr(APIClient(), method)(path), 401, "not_authenticated")
+    # Without the final slash: Django would redirect (or fail on a POST); the API says what is missing.
+    error = assert_error(getattr(client, method)(f"/api/proposals/{p.pk}"), 404, "not_found")
+    assert error["message"] == "Địa chỉ của API kết thúc bằng dấu “/”: hãy thêm “/” vào cuối địa chỉ."
+    # The public lookup takes any code: one holding "/" is a code that does not exist.
+    assert_error(APIClient().get("/api/track/KC/1/?pin=123456"), 404, "lookup_failed")
+    assert written() == before
+
+
+def test_a_method_an_address_does_not_take_is_a_json_405(w):
+    p = complete_proposal(w)
+    before = written()
+    client = api(w, "applicant")
+    for method, path, allow in (
+        ("delete", f"/api/proposals/{p.pk}/", "GET, PATCH, HEAD, OPTIONS"),
+        ("put", f"/api/proposals/{p.pk}/", "GET, PATCH, HEAD, OPTIONS"),
+        ("delete", "/api/proposals/", "GET, POST, HEAD, OPTIONS"),
+        ("post", f"/api/proposals/{p.pk}/history/", "GET, HEAD, OPTIONS"),
+        ("get", f"/api/proposals/{p.pk}/transitions/lodge/", "POST, OPTIONS"),
+        ("get", "/api/auth/token/", "POST, OPTIONS"),
+    ):
+        response = getattr(client, method)(path, {"title": "Đổi tên"}, format="json")
+        error = assert_error(response, 405, "method_not_allowed")
+        assert error["message"] == f"Địa chỉ này không nhận phương thức {method.upper()}."
+        assert response["Allow"] == allow
+    assert written() == before
+
+
+def test_the_other_refusals_are_json_in_vietnamese_and_write_nothing(w):
+    p = drive(w, complete_proposal(w), "lodge")
+    url = f"/api/proposals/{p.pk}/transitions/district_submit/"
+    before = written()
+    district = api(w, "district")
+
+    response = district.get(f"/api/proposals/{p.pk}/", HTTP_ACCEPT="text/html")  # was the browsable HTML page
+    assert assert_error(response, 406, "not_acceptable")["message"] == (
+        "API chỉ trả lời bằng application/json; tiêu đề Accept của yêu cầu không nhận kiểu này."
+    )
+    # A form: refused, not read as an empty body (its comment would have been dropped).
+    error = assert_error(district.post(url, {"comment": "Đề nghị hỗ trợ"}), 415, "unsupported_media_type")
+    assert error["message"] == "Không nhận nội dung kiểu “multipart/form-data”; hãy gửi application/json."
+    error = assert_error(
+        district.patch(f"/api/proposals/{p.pk}/", "need=x", content_type="application/x-www-form-urlencoded"),
+        415,
+        "unsupported_media_type",
+    )
+    assert "application/x-www-form-urlencoded" in error["message"]
+    error = assert_error(
+        district.post(url, "{không phải JSON", content_type="application/json"), 400, "invalid"
+    )
+    assert error["message"] == "Không đọc được nội dung yêu cầu: sai cú pháp. Không có gì được lưu."
+
+    response = APIClient().post(url, {"comment": "x"}, format="json")
+    error = assert_error(response, 401, "not_authenticated")
+    assert error["message"] == "Chưa xác thực: hãy gửi mã truy cập trong tiêu đề “Authorization: Token …”."
+    assert response["WWW-Authenticate"] == 'Token realm="api"'
+    wrong = APIClient()
+    wrong.credentials(HTTP_AUTHORIZATION="Token không-có")
+    error = assert_error(wrong.post(url, {"comment": "x"}, format="json"), 401, "not_authenticated")
+    assert error["message"].startswith("Mã truy cập không hợp lệ")
+
+    session = APIClient(enforce_csrf_checks=True)
+    session.force_login(w.user("district"))
+    error = assert_error(session.post(url, {"comment": "x"}, format="json"), 403, "csrf_failed")
+    assert error["message"].startswith("Yêu cầu bị từ chối vì thiếu mã chống giả mạo (CSRF).")
+    assert written() == before
+
+
+def test_list_filters_refuse_a_value_that_cannot_match(w):
+    drive(w, complete_proposal(w), "lodge")
+    client = api(w, "district")
+    for query, field, message in (
+        ("year=abc", "year", "Hãy nhập một số nguyên."),
+        ("year=", "year", "Hãy nhập một số nguyên."),
+        ("year=%C2%B2", "year", "Hãy nhập một số nguyên."),  # "²": str.isdigit says yes, int() says no
+        ("year=1999", "year", "Năm kế hoạch phải từ 2000 đến 2100."),
+        ("unit=0", "unit", "Mã đơn vị không hợp lệ."),
+        ("unit=", "unit", "Hãy nhập một số nguyên."),
+        ("unit=99999999999999999999", "unit", "Mã đơn vị không hợp lệ."),
+        ("status=nonsense", "status", "“nonsense” không phải là một giá trị được chấp nhận."),
+        ("content_type=x", "content_type", "“x” không phải là một giá trị được chấp nhận."),
+    ):
+        error = assert_error(client.get(f"/api/proposals/?{query}"), 400, "invalid")
+        assert error["fields"] == {field: [message]}, query
+    # An empty status or content type, as a form sends it: no filter (the schema lists "" among their values).
+    assert len(client.get("/api/proposals/?status=&content_type=").json()["results"]) == 1
+
+
+def test_the_token_endpoint_has_its_rate_limit(w):
+    client = APIClient()
+    codes = [
+        client.post("/api/auth/token/", {"username": "district", "password": "x-password-1"}).status_code
+        for _ in range(21)
+    ]
+    assert codes == [200] * 20 + [429]

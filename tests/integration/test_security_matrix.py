@@ -51,7 +51,12 @@ def _methods(pattern: URLPattern) -> tuple[str, ...]:
     callback = pattern.callback
     actions = getattr(callback, "actions", None)
     if actions:  # a DRF viewset route
-        return tuple(sorted(m for m in actions if m != "put" or "update" not in actions.get("put", "")))
+        # DRF adds "head" to a route's actions at its first GET: it answers as GET does, so it is not walked.
+        return tuple(
+            sorted(
+                m for m in actions if m != "head" and (m != "put" or "update" not in actions.get("put", ""))
+            )
+        )
     view_class = getattr(callback, "view_class", None) or getattr(callback, "cls", None)
     if view_class is None:  # a function view (i18n set_language)
         return ("get", "post")

@@ -1,22 +1,43 @@
 from __future__ import annotations
 
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.models import AdministrativeUnit
-from workflow.lifecycle import PUBLIC_NAMES
+from workflow.lifecycle import PUBLIC_NAMES, Status
 from workflow.models import BudgetLine, Proposal, Task, TransitionEvent, WorkItem
+from workflow.models.choices import ContentType
 from workflow.services.proposals import DOSSIER_FIELDS as SERVICE_DOSSIER_FIELDS
-from workflow.validation import validate_plan_year
+from workflow.validation import PLAN_YEAR_MAX, PLAN_YEAR_MIN, validate_plan_year
+
+# The largest id PostgreSQL's bigint holds: a larger one in a query string is refused, not sent to the database.
+BIGINT_MAX = 2**63 - 1
+INTEGER_MESSAGES = {
+    "invalid": gettext_lazy("Hãy nhập một số nguyên."),
+    "max_string_length": gettext_lazy("Số quá dài."),
+}
 
 
 class ErrorSerializer(serializers.Serializer):
-    class Inner(serializers.Serializer):
+    class ErrorDetail(serializers.Serializer):
         code = serializers.CharField()
         message = serializers.CharField()
         fields = serializers.DictField(required=False)
         problems = serializers.ListField(child=serializers.CharField(), required=False)
 
-    error = Inner()
+    error = ErrorDetail()
+
+
+@extend_schema_field({"type": "integer", "minimum": PLAN_YEAR_MIN, "maximum": PLAN_YEAR_MAX})
+class PlanYearField(serializers.IntegerField):
+    """A plan year within the database's constraint: the bounds in the schema, the portal's message when outside."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("validators", [validate_plan_year])
+        kwargs.setdefault("error_messages", INTEGER_MESSAGES)
+        super().__init__(**kwargs)
 
 
 class BudgetLineSerializer(serializers.ModelSerializer):
@@ -74,17 +95,43 @@ class ProposalSerializer(serializers.ModelSerializer):
         queryset=AdministrativeUnit.objects.filter(level="commune"), required=False, allow_null=True
     )
 
+    # The database's plan-year constraint, checked before the write (else a 500).
+    plan_year = PlanYearField(label=capfirst(Proposal._meta.get_field("plan_year").verbose_name))
+
     class Meta:
         model = Proposal
         fields = DECIDED_FIELDS + DOSSIER_FIELDS
         read_only_fields = DECIDED_FIELDS
-        # The database's plan-year constraint, checked before the write (else a 500).
-        extra_kwargs = {
-            "plan_year": {"validators": [validate_plan_year], "min_value": None, "max_value": None}
-        }
 
     def get_public_status(self, obj: Proposal) -> str:
         return str(PUBLIC_NAMES[obj.status])
+
+
+CHOICE_MESSAGES = {"invalid_choice": gettext_lazy("“{input}” không phải là một giá trị được chấp nhận.")}
+
+
+class ProposalFilterSerializer(serializers.Serializer):
+    """The list's filters, each optional; a value that cannot match is a 400 rather than silently ignored."""
+
+    # Empty (``?status=``, as a form sends it) means no filter.
+    status = serializers.ChoiceField(
+        choices=Status.choices, required=False, allow_blank=True, error_messages=CHOICE_MESSAGES
+    )
+    content_type = serializers.ChoiceField(
+        choices=ContentType.choices, required=False, allow_blank=True, error_messages=CHOICE_MESSAGES
+    )
+    year = PlanYearField(required=False)
+    unit = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=BIGINT_MAX,
+        help_text=gettext_lazy("Mã đơn vị hành chính: tỉnh, huyện hoặc xã của đề án."),
+        error_messages={
+            **INTEGER_MESSAGES,
+            "min_value": gettext_lazy("Mã đơn vị không hợp lệ."),
+            "max_value": gettext_lazy("Mã đơn vị không hợp lệ."),
+        },
+    )
 
 
 class ProposalDetailSerializer(ProposalSerializer):

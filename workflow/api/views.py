@@ -6,17 +6,20 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
-from rest_framework.pagination import CursorPagination
+from rest_framework.exceptions import NotFound, UnsupportedMediaType, ValidationError
+from rest_framework.pagination import Cursor, CursorPagination
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from core.roles import Role
-from workflow.lifecycle import get_lifecycle
+from workflow.lifecycle import TRIGGERS, get_lifecycle
 from workflow.models import Proposal, Task
 from workflow.permissions import is_applicant_of, visible_proposals
 from workflow.selectors import archive, history, inbox, queue
@@ -27,16 +30,18 @@ from workflow.services.transitions import available_triggers, fire
 
 from .serializers import (
     DOSSIER_FIELDS,
-    ErrorSerializer,
     EventSerializer,
     FireSerializer,
     ProposalDetailSerializer,
+    ProposalFilterSerializer,
     ProposalSerializer,
     TaskSerializer,
     TriggerSerializer,
 )
 
-ERRORS = {code: ErrorSerializer for code in (400, 401, 403, 404, 409, 429)}
+# (Every operation's error responses are added to the schema by workflow/api/schema.py, in the one error shape.)
+
+INVALID_CURSOR = gettext_lazy("Con trỏ phân trang không hợp lệ.")
 
 
 def client_ip(request) -> str | None:
@@ -46,14 +51,55 @@ def client_ip(request) -> str | None:
 class ById(CursorPagination):
     ordering = "-id"
     page_size = 50
+    invalid_cursor_message = INVALID_CURSOR
+
+
+class BySeq(CursorPagination):
+    """A đề án's audit trail oldest first, a page at a time, in the shape of the other lists. The cursor holds the
+    ``seq`` of the row next to the page; ``selectors.history`` reads the whole trail in one query (a thousand rows
+    in a few milliseconds), so the page is cut from that list."""
+
+    ordering = "seq"
+    page_size = 100
+    invalid_cursor_message = INVALID_CURSOR
+
+    def paginate_queryset(self, rows, request, view=None):
+        self.request = request
+        self.base_url = request.build_absolute_uri()
+        cursor = self.decode_cursor(request)
+        if cursor is None:
+            page = rows[: self.page_size]
+        else:
+            position = cursor.position or ""
+            if not (position.isascii() and position.isdigit()):
+                raise NotFound(self.invalid_cursor_message)
+            if cursor.reverse:  # the page before the row at ``position``
+                page = [r for r in rows if r.seq < int(position)][-self.page_size :]
+            else:
+                page = [r for r in rows if r.seq > int(position)][: self.page_size]
+        self.has_next = bool(page) and rows[-1].seq > page[-1].seq
+        self.has_previous = bool(page) and rows[0].seq < page[0].seq
+        self.page = page
+        return page
+
+    def get_next_link(self):
+        if not self.has_next:
+            return None
+        return self.encode_cursor(Cursor(offset=0, reverse=False, position=str(self.page[-1].seq)))
+
+    def get_previous_link(self):
+        if not self.has_previous:
+            return None
+        return self.encode_cursor(Cursor(offset=0, reverse=True, position=str(self.page[0].seq)))
 
 
 class TokenView(ObtainAuthToken):
     """Username + password → {"token": "…"}."""
 
     throttle_scope = "auth"
+    throttle_classes = [ScopedRateThrottle]  # ObtainAuthToken has none: the "auth" rate would never apply
 
-    @extend_schema(responses={200: inline_serializer("Token", {"token": serializers.CharField()}), **ERRORS})
+    @extend_schema(responses={200: inline_serializer("Token", {"token": serializers.CharField()})})
     def post(self, request, *args, **kwargs):
         return super().post(request, *args, **kwargs)
 
@@ -66,10 +112,23 @@ class ProposalViewSet(
     viewsets.GenericViewSet,
 ):
     permission_classes = [permissions.IsAuthenticated]
+    parser_classes = [JSONParser]  # bodies are JSON (a form cannot say null, nor hold the steps' data)
     pagination_class = ById
     http_method_names = ["get", "post", "patch", "head", "options"]
+    patch_refuses_unknown = True  # partial_update: a field it does not take is a 400 (workflow/api/schema.py)
     queryset = Proposal.objects.none()  # for the schema; requests use get_queryset
     lookup_value_regex = r"\d+"
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        # A form is refused here: once a middleware has read its fields (core/errors.py looks for NUL bytes), DRF
+        # would take a body no parser of this view reads for an empty one, and drop what it said.
+        if (
+            self.action in ("create", "partial_update", "fire")
+            and request.content_type
+            and self.get_content_negotiator().select_parser(request, self.get_parsers()) is None
+        ):
+            raise UnsupportedMediaType(request.content_type)
 
     def get_serializer_class(self):
         return ProposalDetailSerializer if self.action == "retrieve" else ProposalSerializer
@@ -80,31 +139,26 @@ class ProposalViewSet(
         qs = visible_proposals(self.request.user)
         if self.action == "retrieve":
             qs = qs.prefetch_related("budget_lines", "work_items")
-        p = self.request.query_params
-        if p.get("status"):
-            qs = qs.filter(status=p["status"])
-        if p.get("content_type"):
-            qs = qs.filter(content_type=p["content_type"])
-        if p.get("year", "").isdigit():
-            qs = qs.filter(plan_year=int(p["year"]))
-        if p.get("unit", "").isdigit():
-            unit = int(p["unit"])
-            qs = qs.filter(Q(province_id=unit) | Q(district_id=unit) | Q(commune_id=unit))
+        if self.action == "list":
+            # A plain dict, not the QueryDict: DRF would take "?year=" for no year rather than for a bad one.
+            filters = ProposalFilterSerializer(data=self.request.query_params.dict())
+            filters.is_valid(raise_exception=True)
+            f = filters.validated_data
+            if f.get("status"):
+                qs = qs.filter(status=f["status"])
+            if f.get("content_type"):
+                qs = qs.filter(content_type=f["content_type"])
+            if "year" in f:
+                qs = qs.filter(plan_year=f["year"])
+            if "unit" in f:
+                qs = qs.filter(Q(province_id=f["unit"]) | Q(district_id=f["unit"]) | Q(commune_id=f["unit"]))
         return qs
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("status", str),
-            OpenApiParameter("content_type", str),
-            OpenApiParameter("year", int),
-            OpenApiParameter("unit", int),
-        ],
-        responses={200: ProposalSerializer(many=True), **ERRORS},
-    )
+    @extend_schema(parameters=[ProposalFilterSerializer], responses={200: ProposalSerializer(many=True)})
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
-    @extend_schema(responses={201: ProposalSerializer, **ERRORS})
+    @extend_schema(responses={201: ProposalSerializer})
     def create(self, request, *args, **kwargs):
         if not request.user.has_role(Role.APPLICANT) or not request.user.organisation_id:
             raise NotPermitted(_("Chỉ tài khoản của đơn vị đề nghị mới lập được đề án."))
@@ -114,7 +168,7 @@ class ProposalViewSet(
         proposal = create_proposal(actor=request.user, now=timezone.now(), **fields)
         return Response(ProposalSerializer(proposal).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=ProposalSerializer, responses={200: ProposalSerializer, **ERRORS})
+    @extend_schema(request=ProposalSerializer, responses={200: ProposalSerializer})
     def partial_update(self, request, *args, **kwargs):
         proposal = self.get_object()
         if not is_applicant_of(request.user, proposal):
@@ -140,8 +194,9 @@ class ProposalViewSet(
             return self.http_method_not_allowed(request, *args, **kwargs)
         return super().update(request, *args, **kwargs)
 
-    @extend_schema(responses={200: TriggerSerializer(many=True), **ERRORS})
-    @action(detail=True, methods=["get"], url_path="transitions")
+    # What this user may do now: a handful of rows at most, so one array rather than pages.
+    @extend_schema(responses={200: TriggerSerializer(many=True)})
+    @action(detail=True, methods=["get"], url_path="transitions", pagination_class=None)
     def transitions(self, request, pk=None):
         proposal = self.get_object()
         lifecycle = get_lifecycle()
@@ -158,8 +213,10 @@ class ProposalViewSet(
 
     @extend_schema(
         request=FireSerializer,
-        responses={200: EventSerializer, **ERRORS},
-        parameters=[OpenApiParameter("trigger", str, OpenApiParameter.PATH)],
+        responses={200: EventSerializer},
+        parameters=[
+            OpenApiParameter("trigger", str, OpenApiParameter.PATH, enum=sorted({t.name for t in TRIGGERS}))
+        ],
     )
     @action(detail=True, methods=["post"], url_path=r"transitions/(?P<trigger>[a-z_]+)")
     def fire(self, request, pk=None, trigger=None):
@@ -178,14 +235,16 @@ class ProposalViewSet(
         )
         return Response(EventSerializer(event).data)
 
-    @extend_schema(responses={200: EventSerializer(many=True), **ERRORS})
-    @action(detail=True, methods=["get"], url_path="history")
+    @extend_schema(responses={200: EventSerializer(many=True)})
+    @action(detail=True, methods=["get"], url_path="history", pagination_class=BySeq)
     def history(self, request, pk=None):
-        return Response(EventSerializer(history(self.get_object()), many=True).data)
+        page = self.paginate_queryset(history(self.get_object()))
+        return self.get_paginated_response(EventSerializer(page, many=True).data)
 
 
 class TaskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     permission_classes = [permissions.IsAuthenticated]
+    parser_classes = [JSONParser]
     serializer_class = TaskSerializer
     pagination_class = ById
     queryset = Task.objects.none()
@@ -203,7 +262,7 @@ class TaskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     @extend_schema(
         parameters=[OpenApiParameter("box", str, enum=["inbox", "queue", "archive"])],
-        responses={200: TaskSerializer(many=True), **ERRORS},
+        responses={200: TaskSerializer(many=True)},
     )
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
@@ -217,12 +276,12 @@ class TaskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         )
         return Response(TaskSerializer(task).data)
 
-    @extend_schema(request=None, responses={200: TaskSerializer, **ERRORS})
+    @extend_schema(request=None, responses={200: TaskSerializer})
     @action(detail=True, methods=["post"])
     def claim(self, request, pk=None):
         return self._verb(request, pk, "claim")
 
-    @extend_schema(request=None, responses={200: TaskSerializer, **ERRORS})
+    @extend_schema(request=None, responses={200: TaskSerializer})
     @action(detail=True, methods=["post"])
     def release(self, request, pk=None):
         return self._verb(request, pk, "release")
@@ -260,7 +319,6 @@ class TrackView(APIView):
                     ),
                 },
             ),
-            **ERRORS,
         },
     )
     def get(self, request, code):
