@@ -57,7 +57,23 @@ def _user(username: str, role: str | None, *, unit=None, org=None, superuser=Fal
     return user
 
 
+def _configuration_rows() -> None:
+    """The migrations' configuration rows (support caps, required attachments, SLAs): a transactional test's
+    flush removes them, and lodging refuses a content type with no cap in force."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from workflow.models import SupportCap
+
+    if SupportCap.objects.exists():
+        return
+    for migration in ("0002_defaults", "0008_caps_tt28"):
+        import_module(f"workflow.migrations.{migration}").seed(apps, None)
+
+
 def build_world() -> World:
+    _configuration_rows()
     province = AdministrativeUnit.objects.create(code="70", name="Tỉnh Bình Phước", level="province")
     other_province = AdministrativeUnit.objects.create(code="75", name="Tỉnh Đồng Nai", level="province")
     district = AdministrativeUnit.objects.create(
