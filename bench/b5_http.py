@@ -77,6 +77,11 @@ def wrk(url: str, cookie: str, connections: int, seconds: int, *headers: str) ->
         check=True,
         timeout=seconds + 60,
     ).stdout
+    return parse_wrk(out)
+
+
+def parse_wrk(out: str) -> dict:
+    """Requests/s, p99 (ms, from ``--latency``) and errors (socket errors and non-2xx/3xx) of wrk's report."""
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     p99 = _unit_ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))
     errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))

@@ -23,12 +23,14 @@ class Scale:
     b4_history_events: int
     b5_seconds: int
     b7_messages: int
+    m1_seconds: int = 5  # wrk's duration at each write rate of M1
+    c1_seconds: int = 8  # the duration of each multiple of C1's load model
 
 
 SCALES = {
-    "full": Scale("full", 200_000, (10_000, 100_000, 1_000_000), 200, 10, 200, 1_000, 5, 1_500),
+    "full": Scale("full", 200_000, (10_000, 100_000, 1_000_000), 200, 10, 200, 1_000, 5, 1_500, 10, 15),
     "smoke": Scale("smoke", 20_000, (2_000, 20_000, 100_000), 100, 5, 40, 1_000, 3, 1_000),
-    "tiny": Scale("tiny", 600, (500, 1_500, 3_000), 6, 1, 20, 200, 1, 60),
+    "tiny": Scale("tiny", 600, (500, 1_500, 3_000), 6, 1, 20, 200, 1, 60, 1, 1),
 }
 
 

@@ -1,4 +1,4 @@
-"""``make bench``: build the data set, run B1–B5, B7 and P1, print a table per benchmark, end with one JSON
+"""``make bench``: build the data set, run B1–B5, B7, P1, M1 and C1, print a table per benchmark, end with one JSON
 line.
 
 BENCH_SCALE=smoke (default, a minute or two) | full (the issue's sizes) | tiny (the test suite's correctness run).
@@ -21,11 +21,16 @@ from pathlib import Path
 from . import env, stats
 
 RESULTS = Path(__file__).resolve().parent / "results"
-BENCHMARKS = ("b1", "p1", "b3", "b4", "b7", "b5")  # B2 runs while the data set grows
+BENCHMARKS = ("b1", "p1", "b3", "b4", "b7", "b5", "m1", "c1")  # B2 runs while the data set grows
 # Figures shown beside a target in the targets table.
 TARGET_FIGURES = {
     "B1 <= 8 SQL statements per transition": ("b1_statements_per_transition", "b1_ratio_2proc"),
     "P1 fire() >= 1.0 x the peer at 2 processes": ("p1_ratio_2proc", "p1_ratio_1proc"),
+    "C1 p99 <= 200 ms and CPU <= 50 % at the modelled peak": (
+        "c1_p99_ms_x1",
+        "c1_cpu_pct_x1",
+        "c1_headroom_x",
+    ),
 }
 
 
@@ -110,7 +115,17 @@ def figure_keys() -> list[str]:
         "p1_fire_statements_per_step",
         "p1_peer_statements_per_step",
     ]
-    return ["data_proposals", "data_seconds", *b2, *b1, *p1, *b3, *b4, *b5, *b7, "total_seconds"]
+    m1 = [
+        f"m1_{what}_w{rate}"
+        for rate in (0, 2, 10, 50)
+        for what in ("pages_rps", "pages_p99_ms", "ratio", "writes_per_s")
+    ] + ["m1_trivial_rps", "m1_trivial_p99_ms", "m1_officers", "m1_errors"]
+    c1 = [
+        f"c1_{what}_x{m}"
+        for m in (1, 2, 4, 8)
+        for what in ("p99_ms", "cpu_pct", "pages_per_s", "writes_per_s", "errors", "export_s", "sweep_s")
+    ] + ["c1_headroom_x", "c1_proposals"]
+    return ["data_proposals", "data_seconds", *b2, *b1, *p1, *b3, *b4, *b5, *b7, *m1, *c1, "total_seconds"]
 
 
 def machine() -> dict:
@@ -149,7 +164,9 @@ def main() -> int:
         b4_audit,
         b5_http,
         b7_outbox,
+        c1_capacity,
         datagen,
+        m1_mixed,
         p1_peer,
     )
     from .context import Context
@@ -200,6 +217,8 @@ def main() -> int:
         "b4": b4_audit.run,
         "b7": b7_outbox.run,
         "b5": b5_http.run,
+        "m1": m1_mixed.run,
+        "c1": c1_capacity.run,
     }
     errors = {}
     for name in BENCHMARKS:

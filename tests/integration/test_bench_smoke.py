@@ -2,8 +2,9 @@
 
 Runs ``python -m bench`` in a child process on its own database (khuyencong_bench_test) and checks the JSON line:
 every figure is there, the second reminder sweep writes nothing, EXPLAIN of the inbox and queue pages reads the
-task table through its partial index with no sequential scan of the large tables and no OFFSET, and P1's peer
-(django-fsm-2 + django-fsm-log, bench/peers/) ran on its copy of the data set.
+task table through its partial index with no sequential scan of the large tables and no OFFSET, P1's peer
+(django-fsm-2 + django-fsm-log, bench/peers/) ran on its copy of the data set, M1 fired its transitions beside
+the officers' pages and C1 measured its load model's steps.
 """
 
 from __future__ import annotations
@@ -95,6 +96,26 @@ def test_p1_compares_the_same_fire_with_the_peer(result):
     assert figures["p1_peer_statements_per_step"] == 7
     assert figures["p1_peer_tps_1proc"] > 0 and figures["p1_peer_tps_2proc"] > 0
     assert figures["p1_ratio_1proc"] is not None and figures["p1_ratio_2proc"] is not None
+
+
+def test_m1_fires_transitions_beside_the_pages_of_20_officers(result):
+    figures = result[0]["figures"]
+    assert figures["m1_officers"] == 20
+    assert figures["m1_errors"] == 0
+    assert figures["m1_writes_per_s_w0"] == 0
+    assert all(figures[f"m1_writes_per_s_w{rate}"] > 0 for rate in (2, 10, 50))
+    assert all(figures[f"m1_pages_rps_w{rate}"] > 0 for rate in (0, 2, 10, 50))
+
+
+def test_c1_measures_its_steps_and_a_headroom(result):
+    data, _ = result
+    figures = data["figures"]
+    assert all(figures[f"c1_cpu_pct_x{m}"] > 0 for m in (1, 2, 4, 8))
+    assert all(figures[f"c1_writes_per_s_x{m}"] > 0 for m in (1, 2, 4, 8))
+    assert isinstance(figures["c1_headroom_x"], int)
+    assert data["targets"]["C1 p99 <= 200 ms and CPU <= 50 % at the modelled peak"] == (
+        figures["c1_headroom_x"] >= 1
+    )
 
 
 def test_results_file_is_written(result):
