@@ -226,6 +226,12 @@ class BudgetLine(models.Model):
 private_storage = FileSystemStorage(location=settings.MEDIA_ROOT, base_url=None)
 
 
+def attachment_storage() -> FileSystemStorage:
+    """The private storage, named by this function in migrations: the location (PRIVATE_MEDIA_ROOT, different on
+    each machine) stays out of them."""
+    return private_storage
+
+
 def _attachment_path(instance: Attachment, filename: str) -> str:
     # Generated name: the user's file name is kept only as metadata, never as a path.
     return f"attachments/{uuid.uuid4().hex[:2]}/{uuid.uuid4().hex}"
@@ -234,7 +240,7 @@ def _attachment_path(instance: Attachment, filename: str) -> str:
 class Attachment(models.Model):
     proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="attachments")
     kind = models.CharField(_("loại tài liệu"), max_length=32, choices=AttachmentKind.choices)
-    file = models.FileField(_("tệp"), storage=private_storage, upload_to=_attachment_path, max_length=200)
+    file = models.FileField(_("tệp"), storage=attachment_storage, upload_to=_attachment_path, max_length=200)
     original_name = models.CharField(_("tên tệp gốc"), max_length=255)
     mime_type = models.CharField(_("kiểu nội dung"), max_length=100)
     size = models.PositiveIntegerField(_("dung lượng (byte)"))
