@@ -97,6 +97,19 @@ def test_the_finance_officer_no_longer_settles_and_the_so_cong_thuong_does(w, ac
     assert accepted.status == "settlement_filed"
     task = Task.objects.get(proposal=accepted, completed_at__isnull=True)
     assert (task.role, task.unit_id) == ("appraiser", w.province.pk)
+    # The unit hears its dossier was received; the Sở Công Thương's queue hears a settlement waits.
+    told = Outbox.objects.filter(context__proposal=accepted.pk)
+    assert set(
+        told.filter(template="proposal.file_settlement").values_list("recipient__username", flat=True)
+    ) == {"applicant"}
+    waiting = told.filter(template="task.waiting", context__task=task.pk)
+    assert set(waiting.values_list("recipient__username", flat=True)) == {
+        "appraiser",
+        "appraiser2",
+    }
+    from notifications.models import MessageTemplate
+
+    assert MessageTemplate.objects.filter(code="proposal.file_settlement").exists()
     filed = TransitionEvent.objects.get(proposal=accepted, trigger="file_settlement")
     assert (filed.actor.username, filed.role, filed.data["local_spent"], filed.data["late"]) == (
         "applicant",
