@@ -22,9 +22,11 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from .config_cache import cached
 from .models import TWO_LEVEL_FROM, AdministrativeUnit, EndorsementLevel
+from .units import unit_names
 
 
 @dataclass(frozen=True)
@@ -137,10 +139,6 @@ def reporting_unit(commune_id: int | None, district_id: int | None, province_id:
 def place(commune_id: int | None, district_id: int | None, province_id: int | None) -> tuple[int | None, str]:
     """Where a đề án is on today's map, for reports: (today's unit, its name), with the old units' names beside it
     when the record predates the map: "Xã Nghĩa Trung (trước 1/7/2025: Xã Đức Liễu, Huyện Bù Đăng)"."""
-    from django.utils.translation import gettext as _
-
-    from .units import unit_names
-
     first = reporting_unit(commune_id, district_id, province_id)
     if first is None:
         return None, ""
