@@ -295,6 +295,48 @@ KHUYENCONG = {
     "ENDORSEMENT_LEVEL": env.str("KC_ENDORSEMENT_LEVEL", default="commune"),
     # Share of the approved support that advances may reach before acceptance (TTLT 26/2014 Đ8.2.b).
     "ADVANCE_CAP_PERCENT": env.int("KC_ADVANCE_CAP_PERCENT", default=70),
+    # National (KCQG) advances per group of content types (TT 36/2013 Đ13 as amended by TT 17/2018; domain.md
+    # §6.1; workflow/advances.py maps each content type to its group): "percent" of the approved support the
+    # advances may reach before acceptance; "progress_over": only once the latest monthly progress report's
+    # percent complete exceeds it; "after_acceptance": only once accepted (nghiệm thu). The Cục trưởng may change
+    # rates and files (TT 36 Đ16): KC_NATIONAL_ADVANCES='{"ccn": {"percent": 40, "progress_over": 50}}' replaces
+    # one group's rule.
+    "NATIONAL_ADVANCES": {
+        # CCN infrastructure; repair/upgrade of a CCN's pollution system: 30 % after >50 % of the supported work.
+        "ccn": {"percent": 30, "progress_over": 50},
+        # Demonstration models, machinery/technology transfer, pollution systems at a cơ sở: 70 % after >70 % of
+        # the investment value.
+        "investment": {"percent": 70, "progress_over": 70},
+        # Every other content: 70 % on the contract and the implementation plan.
+        "standard": {"percent": 70},
+        # Enterprise set-up support: 100 %, after acceptance and business registration.
+        "enterprise_setup": {"percent": 100, "after_acceptance": True},
+    }
+    | env.json("KC_NATIONAL_ADVANCES", default={}),
+    # After nghiệm thu cơ sở a national đề án may ask for the rest, up to this share of the support (TT 36 Đ14).
+    "NATIONAL_ADVANCE_AFTER_ACCEPTANCE_PERCENT": env.int(
+        "KC_NATIONAL_ADVANCE_AFTER_ACCEPTANCE_PERCENT", default=100
+    ),
+    # Who pays or refuses an advance: the body holding the budget, per track. Local: the Sở Tài chính (payment via
+    # the KBNN, TTLT 26/2014 Đ8.2.b). National: "ministry_side" — the Cục (ministry_officer) when NATIONAL_MODE is
+    # "in_system", else the Sở Công Thương's appraiser recording the Cục's payment (TT 36 Đ13: the Cục advances).
+    "ADVANCE_DECIDER": {"local": "finance_officer", "national": "ministry_side"}
+    | env.json("KC_ADVANCE_DECIDER", default={}),
+    # The national (KCQG) track's ministry side (domain.md §2.1): "recorded" — a province-only deployment where
+    # the Sở Công Thương records the Cục's and the Minister's decisions with their numbers, dates and files; or
+    # "in_system" — a national deployment where the Cục's officers (role ministry_officer) act in their own inbox.
+    "NATIONAL_MODE": env.str("KC_NATIONAL_MODE", default="recorded"),
+    # The national track's statutory windows for plan year N: (month, day, year offset from N). Registration with
+    # the Sở by 20/5 of N-1 (TT 36 Đ10.1.b), the Sở's registration report to the Cục by 20/6 of N-1 (TT 17/2018),
+    # the dossiers to the Cục by 30/9 of N-1 (CV 480/CTĐP-QLKC), liquidation and settlement by 22/01 of N+1
+    # (TT 36 Đ18.2). KC_NATIONAL_WINDOWS='{"registration": [5, 31, -1]}' changes one.
+    "NATIONAL_WINDOWS": {
+        "registration": (5, 20, -1),
+        "registration_report": (6, 20, -1),
+        "dossier_to_ministry": (9, 30, -1),
+        "settlement": (1, 22, 1),
+    }
+    | {k: tuple(v) for k, v in env.json("KC_NATIONAL_WINDOWS", default={}).items()},
     # Days after acceptance by which the settlement dossier is due (TT 36/2013 Đ18.1).
     "SETTLEMENT_DUE_DAYS": env.int("KC_SETTLEMENT_DUE_DAYS", default=15),
     # Role overrides per trigger, e.g. {"approve": "department_head"} where approval is delegated to the Sở.
@@ -304,6 +346,11 @@ KHUYENCONG = {
     # count of a queue of thousands costs more than the rest of the page's statements (the boxes and the
     # reports still show every task).
     "MENU_COUNT_CAP": env.int("KC_MENU_COUNT_CAP", default=999),
+    # A small and medium enterprise, for the eligibility check at lodging (workflow/eligibility.py): total capital
+    # (đồng) or yearly average workers at most these, either suffices (domain.md §2.2, Bình Dương: ≤ 100 tỷ đồng
+    # or ≤ 300 workers).
+    "SME_MAX_CAPITAL": env.int("KC_SME_MAX_CAPITAL", default=100_000_000_000),
+    "SME_MAX_WORKERS": env.int("KC_SME_MAX_WORKERS", default=300),
     # Attachments: the largest file accepted (bytes).
     "UPLOAD_MAX_BYTES": env.int("KC_UPLOAD_MAX_BYTES", default=10 * 1024 * 1024),
     # Public lookup: wrong PINs allowed per tracking code and per address within the window, then refused.

@@ -115,6 +115,9 @@ class ProposalFactory(factory.django.DjangoModelFactory):
     content_plan = "Mua sắm, lắp đặt, vận hành thử"
     organisation_plan = "Đơn vị tự tổ chức thực hiện"
     effectiveness = "Giảm lao động thủ công, tăng thu nhập"
+    # The declarations lodging checks (workflow/eligibility.py); the implementing cooperative needs no size.
+    counterpart_committed = True
+    no_other_state_support = True
     created_by = factory.SubFactory(UserFactory)
     created_at = FIXED_NOW
     updated_at = FIXED_NOW

@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from viewflow.urls import Application
 
 from .permissions import visible_proposals
+from .views import advances as av
 from .views import proposals as pv
 from .views import tasks as tv
 from .views.common import forbidden, is_staff, proposal_id_of
@@ -103,6 +104,8 @@ class TasksApp(GatedApplication):
     reassign_path = path("<int:pk>/giao-lai/", tv.ReassignView.as_view(), name="reassign")
     delegate_path = path("uy-quyen/", tv.DelegateView.as_view(), name="delegate")
     batch_path = path("hang-loat/<str:trigger>/", pv.BatchView.as_view(), name="batch")
+    advances_path = path("tam-ung/", av.AdvancesView.as_view(), name="advances")
+    advance_decide_path = path("tam-ung/<int:pk>/", av.AdvanceDecideView.as_view(), name="advance_decide")
 
 
 class ProposalsApp(GatedApplication):
@@ -116,4 +119,5 @@ class ProposalsApp(GatedApplication):
     index_path = path("", pv.ProposalListView.as_view(), name="index")
     detail_path = path("<int:pk>/", pv.ProposalDetailView.as_view(), name="detail")
     action_path = path("<int:pk>/thao-tac/<str:trigger>/", pv.ActionView.as_view(), name="action")
+    refund_path = path("<int:pk>/nop-tra/", pv.RefundView.as_view(), name="refund")
     attachment_path = path("tai-lieu/<int:pk>/", pv.AttachmentDownloadView.as_view(), name="attachment")

@@ -4,7 +4,7 @@ from django.core import checks
 
 from core.roles import Role
 
-from .lifecycle import HOLDER, TERMINAL, Lifecycle, Status, get_lifecycle
+from .lifecycle import HOLDER, TERMINAL, Lifecycle, Status, Track, get_lifecycle
 
 
 def check_lifecycle(lifecycle: Lifecycle) -> list[checks.CheckMessage]:
@@ -48,11 +48,14 @@ def check_lifecycle(lifecycle: Lifecycle) -> list[checks.CheckMessage]:
 
 @checks.register()
 def lifecycle_check(app_configs=None, **kwargs):
-    try:
-        lifecycle = get_lifecycle()
-    except ValueError as exc:
-        return [checks.Error(str(exc), id="workflow.E000")]
-    return check_lifecycle(lifecycle)
+    errors: list[checks.CheckMessage] = []
+    for track in Track.values:
+        try:
+            lifecycle = get_lifecycle(track)
+        except ValueError as exc:
+            return [checks.Error(str(exc), id="workflow.E000")]
+        errors += check_lifecycle(lifecycle)
+    return errors
 
 
 @checks.register(checks.Tags.database)
@@ -78,3 +81,11 @@ def orphan_queue_check(app_configs=None, databases=None, **kwargs):
         )
         for q in queues
     ]
+
+
+@checks.register()
+def advance_rules_check(app_configs=None, **kwargs):
+    """KHUYENCONG's advance rules: every group has a rate, every content type a group, every track a decider."""
+    from .advances import check_advance_rules
+
+    return check_advance_rules()

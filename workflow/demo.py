@@ -13,6 +13,11 @@
   records are seen by today's officers of the units that succeed them. Four are settled or rejected; one, sent
   back for revision in June 2025 and lodged again in September, was appraised and approved by today's Sở and is
   being implemented.
+* **National đề án** (khuyến công quốc gia): nine đề án on the national track, one at each of its statuses, from
+  a registration for 2028 to a settlement with the Cục, on fixed dates; those of plan year 2026 were registered
+  with the Sở of Bình Phước before 20/5/2025. The ministry side's steps are recorded by the Sở's appraiser, or
+  taken by the Cục's officer (``cuc``) when the deployment runs the ministry side in the system. The other đề án
+  are local (khuyến công địa phương) and funded from the local budget and the beneficiaries' counterpart.
 
 The units come from ``load_units``; the demo names the old map's codes it was written with and resolves each
 to the unit of today through ``AdministrativeUnit.successor`` (Xã Đức Liễu "25417" → Xã Nghĩa Trung).
@@ -36,16 +41,17 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 
 from core.calendar import VN_TZ
-from core.models import AdministrativeUnit, Organisation, User
+from core.models import TWO_LEVEL_FROM, AdministrativeUnit, Organisation, User
 from core.roles import Role
 from core.units import load_units
-from workflow.lifecycle import Status
+from workflow.advances import advance_terms, decider_role
+from workflow.lifecycle import Status, ministry_side_role
 from workflow.models import Attachment, AttachmentRequirement, BudgetLine, Proposal, WorkItem
 from workflow.services.implementation import decide_advance, request_advance, submit_progress_report
 from workflow.services.portal import VoucherData, submit_settlement_dossier
 from workflow.services.proposals import create_proposal
 from workflow.services.steps import ACHIEVED
-from workflow.services.tasks import task_unit_id
+from workflow.services.tasks import move_to_successors, task_unit_id
 from workflow.services.transitions import fire
 from workflow.validation import applicable_cap
 
@@ -93,6 +99,9 @@ class Org:
     phone: str
     email: str
     address: str
+    # An enterprise's declared size (the eligibility check at lodging: small and medium, workflow/eligibility.py).
+    capital: int | None = None  # total capital, đồng
+    workers: int | None = None  # yearly average
 
 
 ORGS = (
@@ -125,6 +134,8 @@ ORGS = (
         "+84987654321",
         "dieulocninh@example.vn",
         "Quốc lộ 13, xã Lộc Ninh",
+        capital=45_000 * MILLION,
+        workers=120,
     ),
     Org(
         "3800456789",
@@ -148,6 +159,7 @@ ORGS = (
     ),
 )
 LAN, HTX_MAYTRE, DIEU_LN, COKHI, TRUNGTAM = (o.tax_code for o in ORGS)
+ORG_BY_TAX_CODE = {o.tax_code: o for o in ORGS}
 
 # fmt: off
 PEOPLE = (
@@ -179,6 +191,9 @@ PEOPLE = (
     Person("approver", "Nguyễn Văn", "Hùng", Role.APPROVER, unit=PROVINCE, phone="+84912222224"),
     Person("auditor", "Đặng Quốc", "Khánh", Role.AUDITOR, unit=PROVINCE, phone="+84912222225"),
     Person("admin", "Quản trị", "hệ thống", Role.ADMINISTRATOR, unit=PROVINCE, phone="+84912222226"),
+    # The ministry's Cục (no unit: the whole country): acts on national đề án when the ministry side is in the
+    # system (settings.KHUYENCONG["NATIONAL_MODE"] = "in_system"), reads them otherwise.
+    Person("cuc", "Phan Văn", "Thành", Role.MINISTRY, phone="+84912222227"),
     # Former Bình Phước, until 30/6/2025: the district officers and the Sở of that time (inactive today).
     Person("binhphuoc.budang", "Trần Quốc", "Việt", Role.DISTRICT_OFFICER, unit="696", phone="+84913333331", former=True),
     Person("binhphuoc.locninh", "Lý Thị Kim", "Oanh", Role.DISTRICT_OFFICER, unit="692", phone="+84913333332", former=True),
@@ -308,7 +323,56 @@ HISTORY = (
     )),
 )
 # fmt: on
-HISTORY_UNTIL = max(dt.date.fromisoformat(day) for past in HISTORY for _step, day in past.steps)
+
+
+@dataclass(frozen=True)
+class National(Past):
+    """A national đề án (khuyến công quốc gia) on fixed dates: in the units of its day when it was created before
+    1/7/2025 (as ``Past``), else in today's commune of Tỉnh Đồng Nai."""
+
+
+# fmt: off
+# Plan year N registers with the Sở by 20/5 of N-1; the dossier reaches the Cục by 30/9 of N-1 (workflow/national.py).
+_NATIONAL_2026 = (("lodge", "2025-04-14"), ("appraise", "2025-06-09"), ("send_to_ministry", "2025-09-15"),
+                  ("appraise_ministry", "2025-11-03"), ("approve", "2025-12-15"))
+NATIONALS = (
+    National("Hỗ trợ ứng dụng máy sấy hạt điều bằng bơm nhiệt", 3, "machinery", "a", DIEU_LN, "25270", 700, 2028, "2026-10-26", (
+        ("lodge", "2026-11-02"),
+    )),
+    National("Mô hình trình diễn kỹ thuật chế biến điều nhân đóng gói theo tiêu chuẩn xuất khẩu", 3, "demonstration", "a", DIEU_LN, "25276", 2000, 2028, "2026-09-21", (
+        ("lodge", "2026-09-28"), ("appraise", "2026-11-16"),
+    )),
+    National("Đào tạo nghề đan lát mây tre xuất khẩu cho lao động nông thôn", 1, "training", "dd", HTX_MAYTRE, "25396", 210, 2027, "2026-04-13", (
+        ("lodge", "2026-04-20"), ("appraise", "2026-06-08"), ("send_to_ministry", "2026-09-21"),
+    )),
+    National("Hỗ trợ ứng dụng máy cán, ép định hình khung nông cụ cơ khí", 3, "machinery", "d", COKHI, "25363", 640, 2027, "2026-05-04", (
+        ("lodge", "2026-05-11"), ("appraise", "2026-06-15"), ("send_to_ministry", "2026-09-14"),
+        ("appraise_ministry", "2026-11-09"),
+    )),
+    National("Hỗ trợ cơ sở công nghiệp nông thôn tham gia Hội chợ hàng công nghiệp nông thôn tiêu biểu toàn quốc 2027", 4, "fair", "b", TRUNGTAM, "25195", 400, 2027, "2026-04-27", (
+        ("lodge", "2026-05-04"), ("appraise", "2026-06-01"), ("send_to_ministry", "2026-09-07"),
+        ("appraise_ministry", "2026-10-26"), ("approve", "2026-11-30"),
+    )),
+    National("Đào tạo nghề hàn, tiện cơ khí cho lao động nông thôn xã Đồng Phú", 1, "training", "d", COKHI, "25363", 240, 2026, "2025-04-07", (
+        *_NATIONAL_2026, ("contract", "2026-02-02"), ("advance", "2026-02-16"), ("report", "2026-04-20"),
+    )),
+    National("Hỗ trợ ứng dụng dây chuyền bóc tách hạt điều tự động", 3, "machinery", "a", DIEU_LN, "25270", 1000, 2026, "2025-04-07", (
+        *_NATIONAL_2026, ("contract", "2026-02-09"), ("report", "2026-06-22"), ("advance", "2026-06-29"),
+        ("accept", "2026-11-27"),
+    ), production_line=True),
+    National("Mô hình trình diễn sản xuất viên nén nhiên liệu từ vỏ hạt điều", 3, "demonstration", "g", LAN, "25417", 1600, 2026, "2025-04-07", (
+        *_NATIONAL_2026, ("contract", "2026-02-23"), ("report", "2026-05-25"), ("advance", "2026-06-01"),
+        ("accept", "2026-10-19"), ("file_settlement", "2026-10-30"),
+    )),
+    National("Hỗ trợ hợp tác xã tham gia Hội chợ xúc tiến thương mại quốc gia 2026", 4, "fair", "dd", HTX_MAYTRE, "25396", 300, 2026, "2025-04-07", (
+        *_NATIONAL_2026, ("contract", "2026-03-02"), ("advance", "2026-03-16"), ("accept", "2026-09-14"),
+        ("file_settlement", "2026-09-24"), ("settle", "2026-11-16"),
+    )),
+)
+# fmt: on
+HISTORY_UNTIL = max(
+    dt.date.fromisoformat(day) for past in (*HISTORY, *NATIONALS) for _step, day in past.steps
+)
 
 # Day (from creation) of each step on the main path.
 DAY = {
@@ -402,6 +466,16 @@ def seed_demo(*, now: dt.datetime, password: str) -> SeedResult:
             for past in missing:
                 _past_proposal(past, orgs[past.org], units, users, holders)
                 result.proposals_created += 1
+    missing = [
+        n
+        for n in NATIONALS
+        if not Proposal.objects.filter(implementing_org=orgs[n.org], title=n.title).exists()
+    ]
+    if missing:
+        with _at_work(FORMER):
+            for n in missing:
+                _past_proposal(n, orgs[n.org], units, users, holders)
+                result.proposals_created += 1
     for spec in SPECS:
         org = orgs[spec.org]
         if Proposal.objects.filter(implementing_org=org, title=spec.title).exists():
@@ -420,7 +494,7 @@ def _units() -> dict[str, AdministrativeUnit]:
         *(p.unit for p in PEOPLE if p.unit),
         *(o.commune for o in ORGS),
         *(s.commune for s in SPECS),
-        *(past.commune for past in HISTORY),
+        *(past.commune for past in (*HISTORY, *NATIONALS)),
     }
     units = {
         u.code: u
@@ -533,13 +607,14 @@ def _split(spec: Spec | Past, proposal_on: dt.date, province) -> tuple[int, int,
             if spec.production_line:
                 limit = limit * cap.priority_multiplier_percent // 100
             support = min(support, limit)
-    national = _round_m(support * nat // (nat + loc))
+    national = support if _funding_kind(spec) == "national" else 0
     return national, support - national, total - support
 
 
 def _funding_kind(spec: Spec | Past) -> str:
-    nat, loc, _other = SUB_PROGRAMMES[spec.sub][1]
-    return "national" if nat > loc else "local"
+    """A national đề án is funded by the national budget and follows the national track; every other one by the
+    local budget (its sub-programme's national share is carried by the national đề án of the same line)."""
+    return "national" if isinstance(spec, National) else "local"
 
 
 def _at(start: dt.datetime, day: int, n: int = 0) -> dt.datetime:
@@ -579,14 +654,23 @@ def _proposal(spec: Spec, org: Organisation, units, users, holders, now: dt.date
 
 
 def _past_proposal(past: Past, org: Organisation, units, users, holders) -> Proposal:
-    """A đề án of former Bình Phước in the units of its day, each step on its date."""
-    commune = units[past.commune]
-    district = commune.parent
+    """A đề án in the units of its day, each step on its date: former Bình Phước's before 1/7/2025, today's
+    commune of Tỉnh Đồng Nai after."""
     start = _office_hours(past.created, 8)
-    proposal, driver = _create(
-        past, org, users, holders, (district.parent, district, commune), plan_year=past.plan_year, start=start
-    )
+    if start.date() < TWO_LEVEL_FROM:
+        commune = units[past.commune]
+        district = commune.parent
+        place = (district.parent, district, commune)
+    else:
+        place = (units[PROVINCE], None, _today(units[past.commune], start.date()))
+    proposal, driver = _create(past, org, users, holders, place, plan_year=past.plan_year, start=start)
+    moved = start.date() >= TWO_LEVEL_FROM
     for n, (step, day) in enumerate(past.steps):
+        if not moved and dt.date.fromisoformat(day) >= TWO_LEVEL_FROM:
+            # On 1/7/2025 the tasks left at the units that ended move to their successors (as an operator does with
+            # ``manage.py move_tasks_to_successors``): the Sở of Đồng Nai takes over Bình Phước's open steps.
+            move_to_successors(now=_office_hours(TWO_LEVEL_FROM.isoformat(), 7))
+            moved = True
         driver.run(step, _office_hours(day) + dt.timedelta(minutes=15 * n))
     return proposal
 
@@ -603,6 +687,7 @@ def _create(
 ) -> tuple[Proposal, _Driver]:
     province, district, commune = place
     applicant = users[APPLICANT_OF[spec.org]]
+    declared = ORG_BY_TAX_CODE[spec.org]
     national, local, counterpart = _split(spec, start.date(), province)
     sub_name = SUB_PROGRAMMES[spec.sub][0]
     where = ", ".join([commune.name, *(_named(u) for u in (district, province) if u is not None)])
@@ -626,6 +711,10 @@ def _create(
         district=district,
         commune=commune,
         location_detail=where,
+        beneficiary_capital=declared.capital,
+        beneficiary_workers=declared.workers,
+        counterpart_committed=True,
+        no_other_state_support=True,
         partners=f"Đơn vị thực hiện: {org.name}. Đơn vị phối hợp: {endorsing}, UBND {_named(commune)}. "
         f"Địa điểm: {_named(commune)}.",
         need=f"Thuộc chương trình “{sub_name}” của tỉnh; cơ sở công nghiệp nông thôn tại {_named(commune)} "
@@ -787,6 +876,18 @@ class _Driver:
                 f"({self.proposal.title}, {now:%d/%m/%Y})."
             ) from None
 
+    @property
+    def on_national_track(self) -> bool:
+        return self.proposal.funding_kind == "national"
+
+    def ministry(self, now: dt.datetime) -> str:
+        """Who acts for the ministry side: the Cục's officer in the system, else the Sở's appraiser recording."""
+        return "cuc" if ministry_side_role() == Role.MINISTRY else self.staff(Role.APPRAISER, now)
+
+    def _document(self, now: dt.datetime, suffix: str) -> tuple[str, str]:
+        day = now.astimezone(VN_TZ).date()
+        return f"{(day - dt.date(2020, 1, 1)).days % 900 + 100}/{suffix}", day.isoformat()
+
     def fire(
         self, trigger: str, who: str, now: dt.datetime, *, comment: str = "", data: dict | None = None
     ) -> None:
@@ -849,6 +950,35 @@ class _Driver:
                 now,
                 data={"national_amount": national, "local_amount": recommended - national},
             )
+        elif step == "send_to_ministry":
+            number, day = self._document(now, "SCT-QLCN")
+            self.fire(
+                "send_to_ministry",
+                self.staff(Role.APPRAISER, now),
+                now,
+                data={"letter_number": number, "letter_date": day},
+            )
+        elif step == "appraise_ministry":
+            number, day = self._document(now, "BB-CĐM")
+            self.fire(
+                "appraise_ministry",
+                self.ministry(now),
+                now,
+                data={"appraisal_number": number, "appraisal_date": day, "amount": p.recommended_amount},
+            )
+        elif step == "contract":
+            number, day = self._document(now, f"{now.year}/HĐ-KCQG")
+            self.fire(
+                "contract", self.ministry(now), now, data={"contract_number": number, "contract_date": day}
+            )
+        elif step == "approve" and self.on_national_track:
+            number, day = self._document(now, "QĐ-BCT")
+            self.fire(
+                "approve",
+                self.ministry(now),
+                now,
+                data={"decision_number": number, "decision_date": day, "amount": p.verified_amount},
+            )
         elif step == "approve":
             day = now.astimezone(VN_TZ).date()
             number = f"{(day - dt.date(2020, 1, 1)).days % 900 + 100}/QĐ-UBND"
@@ -863,7 +993,7 @@ class _Driver:
                 },
             )
         elif step == "advance":
-            amount = _round_m((p.approved_amount or 0) * 7 // 10)
+            amount = _round_m(advance_terms(p).limit)
             if amount:
                 advance = request_advance(
                     p.pk,
@@ -873,8 +1003,9 @@ class _Driver:
                     note="Tạm ứng đợt 1 theo hợp đồng",
                 )
                 decided = now + dt.timedelta(days=2)
-                finance = self.user(self.staff(Role.FINANCE_OFFICER, decided))
-                decide_advance(advance.pk, actor=finance, now=decided, pay=True)
+                role = decider_role(p.funding_kind)
+                who = "cuc" if role == Role.MINISTRY else self.staff(role, decided)
+                decide_advance(advance.pk, actor=self.user(who), now=decided, pay=True)
                 p.refresh_from_db()
         elif step == "report":
             submit_progress_report(
@@ -882,7 +1013,7 @@ class _Driver:
                 actor=self.user(applicant),
                 now=now,
                 period=now.astimezone(VN_TZ).date(),
-                percent_complete=40,
+                percent_complete=80 if self.on_national_track else 40,
                 summary="Đã hoàn thành khảo sát, đang triển khai nội dung chính.",
             )
         elif step == "accept":
@@ -905,15 +1036,19 @@ class _Driver:
             national = _round_m(settled * self.national // self.support) if self.support else 0
             if p.status != Status.SETTLEMENT_FILED:
                 self.file_settlement(now - dt.timedelta(days=5), settled, national)
+            data = {
+                "national_amount": national,
+                "local_amount": settled - national,
+                "counterpart_amount": self.counterpart,
+            }
+            if self.on_national_track:  # with the Cục: the contract is liquidated as the đề án is settled
+                number, day = self._document(now, "TLHĐ-KCQG")
+                data |= {"liquidation_number": number, "liquidation_date": day}
             self.fire(
                 "settle",
-                self.staff(Role.APPRAISER, now),
+                self.ministry(now) if self.on_national_track else self.staff(Role.APPRAISER, now),
                 now,
-                data={
-                    "national_amount": national,
-                    "local_amount": settled - national,
-                    "counterpart_amount": self.counterpart,
-                },
+                data=data,
             )
         elif step == "file_settlement":
             settled = _round_m((p.approved_amount or 0) * 97 // 100)

@@ -203,6 +203,70 @@ class SettleForm(ActionForm):
         return {k: self.cleaned_data[k] for k in ("national_amount", "local_amount", "counterpart_amount")}
 
 
+def _date_field(label) -> forms.DateField:
+    return forms.DateField(label=label, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class DocumentForm(ActionForm):
+    """A document of the national track: its number and date (``prefix``), and an amount where it has one."""
+
+    prefix = ""
+
+    def to_data(self) -> dict:
+        d = self.cleaned_data
+        data = {f"{self.prefix}_number": d["number"], f"{self.prefix}_date": d["signed_on"].isoformat()}
+        if "amount" in d:
+            data["amount"] = d["amount"]
+        return data
+
+
+class LetterForm(DocumentForm):
+    prefix = "letter"
+    number = forms.CharField(label=_("Số công văn gửi Bộ Công Thương"), max_length=50)
+    signed_on = _date_field(_("Ngày công văn"))
+
+
+class MinistryAppraisalForm(DocumentForm):
+    prefix = "appraisal"
+    number = forms.CharField(label=_("Số văn bản thẩm định cấp Bộ"), max_length=50)
+    signed_on = _date_field(_("Ngày văn bản"))
+    amount = MoneyField(label=_("Kinh phí Bộ thẩm định (đồng)"))
+
+
+class MinisterApproveForm(ApproveForm):
+    decision_number = forms.CharField(label=_("Số quyết định của Bộ trưởng"), max_length=50)
+    amount = MoneyField(
+        label=_("Kinh phí phê duyệt (đồng)"),
+        required=False,
+        help_text=_("Để trống: bằng kinh phí Bộ thẩm định."),
+    )
+
+
+class ContractForm(DocumentForm):
+    prefix = "contract"
+    number = forms.CharField(label=_("Số hợp đồng"), max_length=50)
+    signed_on = _date_field(_("Ngày ký hợp đồng"))
+    amount = MoneyField(
+        label=_("Giá trị hợp đồng (đồng)"), required=False, help_text=_("Để trống: bằng kinh phí phê duyệt.")
+    )
+
+
+class NationalSettleForm(SettleForm):
+    liquidation_number = forms.CharField(label=_("Số biên bản thanh lý hợp đồng"), max_length=50)
+    liquidation_date = _date_field(_("Ngày thanh lý hợp đồng"))
+
+    def to_data(self) -> dict:
+        return super().to_data() | {
+            "liquidation_number": self.cleaned_data["liquidation_number"],
+            "liquidation_date": self.cleaned_data["liquidation_date"].isoformat(),
+        }
+
+
+class SettleFromMinutesForm(NationalSettleForm):
+    local_amount = MoneyField(label=_("Quyết toán nguồn địa phương (đồng)"), required=False)
+    counterpart_amount = None
+
+
 ACTION_FORMS: dict[str, type[ActionForm]] = {
     "district_submit": EndorseForm,
     "appraise": AppraiseForm,
@@ -215,7 +279,22 @@ ACTION_FORMS: dict[str, type[ActionForm]] = {
     "stop": ReasonForm,
     "lodge": ActionForm,
     "withdraw": ActionForm,
+    "send_to_ministry": LetterForm,
+    "appraise_ministry": MinistryAppraisalForm,
+    "contract": ContractForm,
+    "settle_from_minutes": SettleFromMinutesForm,
 }
+# A national đề án's form where it differs from the local one of the same trigger.
+NATIONAL_ACTION_FORMS: dict[str, type[ActionForm]] = {
+    "approve": MinisterApproveForm,
+    "settle": NationalSettleForm,
+}
+
+
+def action_form(trigger: str, track: str) -> type[ActionForm] | None:
+    if track == "national" and trigger in NATIONAL_ACTION_FORMS:
+        return NATIONAL_ACTION_FORMS[trigger]
+    return ACTION_FORMS.get(trigger)
 
 
 class ReassignForm(forms.Form):
@@ -234,3 +313,10 @@ class DelegateForm(forms.Form):
     def __init__(self, *args, candidates, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["substitute"].queryset = candidates
+
+
+class RefundForm(forms.Form):
+    """The Sở records that a refund a settlement left owing was paid back (workflow.services.implementation)."""
+
+    paid_on = _date_field(_("Ngày nộp trả"))
+    receipt = forms.CharField(label=_("Số chứng từ nộp trả"), max_length=100)

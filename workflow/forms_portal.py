@@ -9,6 +9,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db.models import Q
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from core.calendar import VN_TZ
@@ -97,6 +98,14 @@ SECTION_FIELDS = [
     "effectiveness",
 ]
 TARGET_FIELDS = ["target_learners", "target_models", "target_machines", "target_fairs", "target_products"]
+# What the applicant declares for the eligibility check at lodging (workflow/eligibility.py).
+ELIGIBILITY_FIELDS = [
+    "beneficiary_capital",
+    "beneficiary_workers",
+    "brick_kiln_technology",
+    "counterpart_committed",
+    "no_other_state_support",
+]
 
 
 class ProposalStartForm(forms.ModelForm):
@@ -127,10 +136,16 @@ class DossierForm(forms.ModelForm):
         queryset=AdministrativeUnit.objects.none(),
         required=False,
     )
+    # Typed as people type money (1.234.567), within the money bounds of the other amounts.
+    beneficiary_capital = MoneyField(
+        label=capfirst(Proposal._meta.get_field("beneficiary_capital").verbose_name),
+        help_text=Proposal._meta.get_field("beneficiary_capital").help_text,
+        required=False,
+    )
 
     class Meta:
         model = Proposal
-        fields = GENERAL_FIELDS + SECTION_FIELDS + TARGET_FIELDS
+        fields = GENERAL_FIELDS + ELIGIBILITY_FIELDS + SECTION_FIELDS + TARGET_FIELDS
         widgets = {f: forms.Textarea(attrs={"rows": 4}) for f in SECTION_FIELDS}
 
     def __init__(self, *args, today: dt.date, **kwargs):
@@ -304,7 +319,9 @@ class VoucherForm(forms.Form):
     number = forms.CharField(label=_("Số chứng từ"), max_length=60)
     issued_on = forms.DateField(label=_("Ngày"), **DATE)
     description = forms.CharField(label=_("Nội dung chi"), max_length=255)
-    source = forms.ChoiceField(label=_("Nguồn"), choices=FundingSource.choices)
+    # A blank first choice: an untouched row of the table stays blank (and is skipped) instead of sending the
+    # first source, which made the browser's spare rows fail as half-filled.
+    source = forms.ChoiceField(label=_("Nguồn"), choices=[("", "—")] + list(FundingSource.choices))
     amount = MoneyField(label=_("Số tiền (đồng)"), min_value=1)
 
 

@@ -15,7 +15,7 @@ from core.calendar import VN_TZ
 from core.models import AdministrativeUnit, User
 from core.roles import STAFF_ROLES, Role
 
-from .lifecycle import HOLDER, get_lifecycle
+from .lifecycle import HOLDER, MINISTRY_SIDE, NATIONAL_TRIGGERS, Track, lifecycle_of, ministry_side_role
 from .models import Delegation, Proposal, Task, TransitionEvent
 
 
@@ -109,7 +109,9 @@ def active_delegators(user: User, now: dt.datetime) -> list[User]:
 
 
 def _can_fire_as(principal: User, proposal: Proposal, trigger: str, task: Task | None) -> Decision:
-    t = get_lifecycle().triggers[trigger]
+    t = lifecycle_of(proposal).triggers.get(trigger)
+    if t is None:
+        return Decision(False, _("Thao tác này không thuộc quy trình của đề án."))
     role = t.role
     if role == HOLDER:
         if task is None:
@@ -134,11 +136,23 @@ def _can_fire_as(principal: User, proposal: Proposal, trigger: str, task: Task |
     return Decision(True, role=role)
 
 
+# The national triggers that are the ministry side's (the Cục, or the Sở recording the Cục's decisions).
+RECORDED_FOR_THE_MINISTRY = frozenset(t.name for t in NATIONAL_TRIGGERS if t.role == MINISTRY_SIDE)
+
+
 def separation_of_duties(
     user: User, proposal: Proposal, trigger: str, *, on_behalf_of: User | None = None
 ) -> Decision:
     """settings.KHUYENCONG["SEPARATION_OF_DUTIES"]: (earlier, later) trigger pairs. Whoever fired the latest
     ``earlier`` on this đề án — in person or through a substitute — may not fire ``later`` on it."""
+    lifecycle = lifecycle_of(proposal)
+    if (
+        lifecycle.track == Track.NATIONAL
+        and trigger in RECORDED_FOR_THE_MINISTRY
+        and ministry_side_role() != Role.MINISTRY
+    ):
+        # The Sở recording the Cục's or the Minister's decision does not decide it: no duty is mixed.
+        return Decision(True)
     pairs = [
         tuple(p) for p in settings.KHUYENCONG.get("SEPARATION_OF_DUTIES", ()) if tuple(p)[1:] == (trigger,)
     ]
@@ -153,7 +167,6 @@ def separation_of_duties(
         if event is None:
             continue
         if people & {event.actor_id, event.on_behalf_of_id}:
-            lifecycle = get_lifecycle()
             return Decision(
                 False,
                 _(

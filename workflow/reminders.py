@@ -17,6 +17,8 @@ from collections import defaultdict
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from core import succession
 from core.calendar import VN_TZ, WorkingCalendar
@@ -29,6 +31,7 @@ from workflow.lifecycle import Status
 from workflow.models import Proposal, Task
 
 DUE_SOON, DUE_TODAY, OVERDUE, ESCALATED = "due_soon", "due_today", "overdue", "escalated"
+MINISTRY_QUEUE = _("Cục, Bộ Công Thương")
 PROGRESS_DAY = 25  # monthly progress reports are due by the 25th (architecture.md §5)
 REMINDER_COLUMNS = (
     *(f.name for f in Task._meta.concrete_fields),
@@ -99,11 +102,15 @@ def task_notices(calendar: WorkingCalendar, today: dt.date) -> list[Notice]:
 
     # An implementing unit's own task (its settlement dossier) reminds its people; late, it escalates to the
     # heads of the Sở it settles with (today's province of the đề án).
+    # The Cục's national queue (no unit, no organisation) escalates to the same heads: the Sở supervises the đề án.
     head_unit = {
-        t.pk: succession.current(t.proposal.province_id, today)
-        for t, _k in plan
-        if t.organisation_id is not None
+        t.pk: succession.current(t.proposal.province_id, today) for t, _k in plan if t.unit_id is None
     }
+    cuc = (
+        list(User.objects.filter(is_active=True, groups__name=Role.MINISTRY).order_by("pk"))
+        if any(t.unit_id is None and t.organisation_id is None for t, _k in plan)
+        else []
+    )
     # Everyone who may receive one of these, in one query: the queues (role in unit) and the unit heads.
     wanted = {
         (t.unit_id or head_unit[t.pk], Role.DEPARTMENT_HEAD if k == ESCALATED else t.role)
@@ -131,6 +138,8 @@ def task_notices(calendar: WorkingCalendar, today: dt.date) -> list[Notice]:
             recipients = org_people.get(task.organisation_id, [])
         elif task.assignee is not None and task.assignee.is_active:
             recipients = [task.assignee]
+        elif task.unit_id is None:
+            recipients = cuc
         else:
             recipients = members.get((task.unit_id, task.role), [])
         due = due_day[task.pk]
@@ -146,7 +155,9 @@ def task_notices(calendar: WorkingCalendar, today: dt.date) -> list[Notice]:
                     "title": p.title,
                     "step": step_names.get(task.status)
                     or step_names.setdefault(task.status, task.get_status_display()),
-                    "unit": task.unit.name if task.unit_id else task.organisation.name,
+                    "unit": task.unit.name
+                    if task.unit_id
+                    else (task.organisation.name if task.organisation_id else str(MINISTRY_QUEUE)),
                     "due_at": local_datetime(task.due_at),
                     "holder": str(task.assignee) if task.assignee_id else "",
                     "working_days_late": late_by(due) if today > due else 0,
@@ -164,7 +175,9 @@ def progress_notices(calendar: WorkingCalendar, today: dt.date) -> list[Notice]:
         return []
     period = today.replace(day=1)
     proposals = list(
-        Proposal.objects.filter(status=Status.APPROVED)
+        Proposal.objects.filter(
+            Q(status=Status.APPROVED, funding_kind="local") | Q(status=Status.CONTRACTED)
+        )  # being carried out: local once approved, national once contracted
         .exclude(progress_reports__period=period)
         .order_by("pk")
         .only("pk", "tracking_code", "title", "implementing_org_id")

@@ -14,6 +14,7 @@ from django.db.models import Count, Exists, OuterRef, QuerySet
 from core.calendar import WorkingCalendar
 from core.db import binary_cursor, datetime_converter, fetch_generic
 from core.models import User
+from core.roles import Role
 from core.units import unit_names
 from workflow.lifecycle import Status
 from workflow.models import HASHED_FIELDS, Proposal, Task, TransitionEvent
@@ -32,8 +33,16 @@ def inbox(user: User) -> QuerySet[Task]:
 
 
 def queue(user: User) -> QuerySet[Task]:
-    """Unassigned open tasks of my roles in my unit."""
+    """Unassigned open tasks of my roles in my unit; for the Cục's officers, the national queue."""
     if not user.unit_id:
+        if user.has_role(Role.MINISTRY):
+            return Task.objects.filter(
+                assignee__isnull=True,
+                completed_at__isnull=True,
+                unit__isnull=True,
+                organisation__isnull=True,
+                role=Role.MINISTRY,
+            )
         return Task.objects.none()
     return Task.objects.filter(
         assignee__isnull=True,
@@ -63,6 +72,12 @@ def box_counts(user: User, cap: int | None = None) -> dict[str, int]:
             f" AND unit_id = %s AND assignee_id IS NULL AND completed_at IS NULL{limit}) AS waiting)"
         )
         params += [*roles, user.unit_id]
+    elif not user.unit_id and Role.MINISTRY in roles:
+        queue_sql = (
+            f"(SELECT COUNT(*) FROM (SELECT 1 FROM {_TASK} WHERE role = %s AND unit_id IS NULL"  # noqa: S608
+            f" AND organisation_id IS NULL AND assignee_id IS NULL AND completed_at IS NULL{limit}) AS waiting)"
+        )
+        params += [str(Role.MINISTRY)]
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM {_TASK} WHERE assignee_id = %s"  # noqa: S608
@@ -217,6 +232,18 @@ def _box_where(user: User, box: str) -> tuple[list[str], list] | None:
     if box == "archive":
         return ["s.completed_by_id = %s", "s.completed_at IS NOT NULL"], [user.pk]
     roles = sorted(user.role_names)
+    if not user.unit_id and Role.MINISTRY in roles:
+        # The Cục's one national queue, as ``queue`` above: no unit, no organisation.
+        return (
+            [
+                "s.role = %s",
+                "s.unit_id IS NULL",
+                "s.organisation_id IS NULL",
+                "s.assignee_id IS NULL",
+                "s.completed_at IS NULL",
+            ],
+            [str(Role.MINISTRY)],
+        )
     if not user.unit_id or not roles:
         return None
     return (

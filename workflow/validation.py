@@ -168,7 +168,7 @@ def cap_summary(proposal: Proposal, *, on: dt.date) -> CapSummary | None:
     return None if cap is None else _summary(proposal, cap)
 
 
-def _establishment(proposal: Proposal) -> Organisation | None:
+def supported_establishment(proposal: Proposal) -> Organisation | None:
     """The cơ sở a đề án supports: its beneficiary, else the implementing unit when it is the cơ sở itself; None
     for a group đề án (beneficiaries fixed later) or one run by a public service unit (the Trung tâm)."""
     if proposal.beneficiary_id:
@@ -182,7 +182,7 @@ def _establishment(proposal: Proposal) -> Organisation | None:
 def _yearly_count_problem(proposal: Proposal, cap: SupportCap) -> str | None:
     if cap.max_per_year is None:
         return None
-    org = _establishment(proposal)
+    org = supported_establishment(proposal)
     if org is None:
         return None
     count = (

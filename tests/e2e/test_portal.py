@@ -98,6 +98,9 @@ def test_applicant_from_registration_to_lodged_receipt(page, world):
     page.locator("#id_bl-0-counterpart_amount").fill("320000000")
     expect(page.locator("#cap [data-cap-ok]")).to_be_visible()
     expect(page.locator("[data-total='all']")).to_have_text("620.000.000\u00a0₫")
+    # The funding conditions the applicant commits to (workflow/eligibility.py).
+    page.get_by_label(re.compile("Cam kết bố trí đủ vốn đối ứng")).check()
+    page.get_by_label(re.compile("Cam kết không nhận hỗ trợ")).check()
     page.get_by_role("button", name="Lưu", exact=True).click()
     expect(page.locator(".kc-messages")).to_contain_text("Đã lưu hồ sơ.")
 

@@ -460,6 +460,7 @@ CHOICES = {
     name: [str(v) for v, _label in Proposal._meta.get_field(name).choices]
     for name in ("funding_kind", "content_type", "sector")
 }
+BRICK_KILNS = [str(v) for v, _label in Proposal._meta.get_field("brick_kiln_technology").choices]
 BAD_YEAR = st.one_of(
     bad_integer(2000, 2100),
     st.sampled_from(["1999", "2101", "0", "32767", "32768", "-2026", "٢١٠١", "2026.5", "2 026", "năm 2026"]),
@@ -513,6 +514,11 @@ def dossier_post(p: Proposal) -> dict:
         "sector": "a",
         "location_detail": "Thôn 3",
         "location": str(p.commune_id or p.district_id or ""),
+        "beneficiary_capital": "",
+        "beneficiary_workers": "",
+        "brick_kiln_technology": "none",
+        "counterpart_committed": "on",
+        "no_other_state_support": "on",
         "partners": "Hộ kinh doanh",
         "need": "Cần thiết, đã sửa",
         "objectives": "Tăng năng suất",
@@ -618,6 +624,9 @@ def test_dossier_editor_refuses_bad_general_fields_and_sections(w):
             *(field(name, bad_choice(valid)) for name, valid in CHOICES.items()),
             field("location", bad_unit(w, required=False)),
             field("location_detail", bad_text(255, required=False)),
+            field("beneficiary_capital", BAD_MONEY),
+            field("beneficiary_workers", bad_integer(0, 2_147_483_647, required=False)),
+            field("brick_kiln_technology", bad_choice(BRICK_KILNS)),
             st.sampled_from(sections).flatmap(lambda name: field(name, bad_text(20_000, required=False))),
             st.sampled_from(targets).flatmap(lambda name: field(name, bad_integer(0, 2_147_483_647))),
         ],

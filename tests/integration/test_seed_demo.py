@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from core.calendar import VN_TZ
 from core.models import TWO_LEVEL_FROM, AdministrativeUnit, Organisation, User
-from workflow.demo import HISTORY, SPECS
+from workflow.demo import HISTORY, NATIONALS, SPECS
 from workflow.lifecycle import Status
 from workflow.models import Proposal, Task, TransitionEvent
 from workflow.permissions import can_view, visible_proposals
@@ -37,7 +37,7 @@ def test_seed_demo_fills_every_status_and_a_second_run_adds_nothing(settings):
     settings.DEMO_PASSWORD = "demo-password-1"
     out = StringIO()
     call_command("seed_demo", stdout=out)
-    assert f"{len(SPECS) + len(HISTORY)} đề án" in out.getvalue()
+    assert f"{len(SPECS) + len(HISTORY) + len(NATIONALS)} đề án" in out.getvalue()
     assert Proposal.objects.count() >= 30
     assert set(Proposal.objects.values_list("status", flat=True)) == set(Status.values)
     # Every status was reached through the transition service: each đề án past the draft has its audit rows.
@@ -152,3 +152,40 @@ def test_refused_when_debug_is_off(settings):
     with pytest.raises(CommandError, match="--force"):
         call_command("seed_demo", stdout=StringIO())
     assert Proposal.objects.count() == 0 and not User.objects.filter(username="applicant").exists()
+
+
+def test_the_demo_holds_national_de_an_at_every_national_status_decided_by_the_ministry_side(settings):
+    """Khuyến công quốc gia (domain.md §2.1): one đề án at each status of the national track; the Minister's
+    decisions recorded by the Sở's appraiser (the default "recorded" mode), never approved by the province."""
+    settings.DEBUG = True
+    settings.DEMO_PASSWORD = "demo-password-1"
+    call_command("seed_demo", stdout=StringIO())
+    national = Proposal.objects.filter(funding_kind="national")
+    assert set(national.values_list("status", flat=True)) == {
+        "registered",
+        "base_appraised",
+        "sent_to_ministry",
+        "ministry_appraised",
+        "approved",
+        "contracted",
+        "implemented",
+        "settlement_filed",
+        "settled",
+    }
+    approvals = TransitionEvent.objects.filter(proposal__in=national, kind="transition", trigger="approve")
+    assert approvals.exists()
+    for event in approvals:
+        assert (event.role, event.actor.username) == ("appraiser", "appraiser"), event
+        assert event.data["decision_number"].endswith("/QĐ-BCT"), event
+    assert not TransitionEvent.objects.filter(
+        proposal__in=national, role__in=["approver", "finance_officer"]
+    ).exists()
+    # The local đề án follow the local track only.
+    local = Proposal.objects.filter(funding_kind="local")
+    assert not local.filter(status__in=["registered", "base_appraised", "contracted"]).exists()
+    assert not TransitionEvent.objects.filter(proposal__in=local, trigger="send_to_ministry").exists()
+    # Those of plan year 2026 were registered with the Sở of Bình Phước before 20/5/2025.
+    for p in national.filter(plan_year=2026):
+        lodged = p.events.get(kind="transition", trigger="lodge")
+        assert lodged.created_at.astimezone(VN_TZ).date() <= dt.date(2025, 5, 20), p
+        assert p.province.code == "70", p

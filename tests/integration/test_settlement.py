@@ -192,3 +192,41 @@ def test_a_dossier_filed_late_is_marked_late(w, accepted):
     )
     filed = TransitionEvent.objects.get(proposal=accepted, trigger="file_settlement")
     assert (filed.data["due_on"], filed.data["late"]) == ("2026-07-15", True)
+
+
+def test_the_so_records_the_refund_on_the_de_an_page(w, accepted):
+    """The đề án page tells the Sở what is still owed and leads to the form that records it paid back."""
+    file_settlement(
+        accepted, w.user("applicant"), vn(2026, 7, 10), national=0, local=150_000_000, counterpart=0
+    )
+    fire(
+        accepted.pk,
+        "settle",
+        actor=w.user("appraiser"),
+        now=vn(2026, 7, 20),
+        data={"national_amount": 0, "local_amount": 150_000_000},
+    )
+    client = Client()
+    client.force_login(w.user("appraiser"))
+    page = client.get(f"/de-an/{accepted.pk}/").content.decode()
+    assert "Đơn vị còn phải nộp trả 46.000.000" in page
+    assert f"/de-an/{accepted.pk}/nop-tra/" in page
+    refused = client.post(f"/de-an/{accepted.pk}/nop-tra/", {"paid_on": "2026-08-01", "receipt": ""})
+    assert refused.status_code == 400
+    assert Settlement.objects.get(proposal=accepted).refunded_on is None
+    done = client.post(f"/de-an/{accepted.pk}/nop-tra/", {"paid_on": "2026-08-01", "receipt": "GNT 12"})
+    assert (done.status_code, done["Location"]) == (302, f"/de-an/{accepted.pk}/")
+    settlement = Settlement.objects.get(proposal=accepted)
+    assert (settlement.refunded_on, settlement.refund_receipt) == (dt.date(2026, 8, 1), "GNT 12")
+    assert TransitionEvent.objects.filter(
+        proposal=accepted, trigger="refund_paid", actor__username="appraiser"
+    ).exists()
+    page = client.get(f"/de-an/{accepted.pk}/").content.decode()
+    assert "đã nộp ngày 01/08/2026 (chứng từ GNT 12)" in page
+    # The Sở Tài chính may see the đề án but does not record refunds: refused with the reason, nothing written.
+    finance = Client()
+    finance.force_login(w.user("finance"))
+    answer = finance.post(f"/de-an/{accepted.pk}/nop-tra/", {"paid_on": "2026-08-02", "receipt": "GNT 13"})
+    assert answer.status_code == 403
+    assert "Chỉ Sở Công Thương của tỉnh mới ghi nhận việc nộp trả kinh phí." in answer.content.decode()
+    assert Settlement.objects.get(proposal=accepted).refund_receipt == "GNT 12"

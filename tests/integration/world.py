@@ -159,6 +159,8 @@ def complete_proposal(
         organisation_plan="Hộ kinh doanh tự tổ chức",
         effectiveness="Giảm 5 lao động thủ công, tăng thu nhập",
         target_machines=1,
+        counterpart_committed=True,
+        no_other_state_support=True,
     )
     WorkItem.objects.create(
         proposal=p, title="Lắp đặt máy", starts_on=dt.date(2026, 4, 1), ends_on=dt.date(2026, 6, 30)

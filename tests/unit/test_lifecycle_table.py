@@ -87,3 +87,56 @@ def test_lifecycle_diagram_command_prints_mermaid(capsys):
     assert out.startswith("stateDiagram-v2")
     assert "finance_verified --> approved: approve" in out
     assert "appraised --> drafted: return_for_revision" in out
+
+
+@pytest.mark.parametrize("mode", ["recorded", "in_system"])
+def test_the_national_track_passes_the_system_checks_in_both_modes(mode):
+    assert check_lifecycle(build_lifecycle(track="national", national_mode=mode)) == []
+
+
+def test_the_national_path_and_who_acts_on_it():
+    recorded = build_lifecycle(track="national", national_mode="recorded")
+    in_system = build_lifecycle(track="national", national_mode="in_system")
+    path = [
+        ("lodge", "registered"),
+        ("appraise", "base_appraised"),
+        ("send_to_ministry", "sent_to_ministry"),
+        ("appraise_ministry", "ministry_appraised"),
+        ("approve", "approved"),
+        ("contract", "contracted"),
+        ("accept", "implemented"),
+        ("file_settlement", "settlement_filed"),
+        ("settle", "settled"),
+    ]
+    status = "drafted"
+    for trigger, expected in path:
+        status = recorded.target(trigger, status)
+        assert status == expected
+    # The ministry's decisions: the Cục in the system, the Sở's appraiser recording them otherwise.
+    for name in ("appraise_ministry", "approve", "contract", "settle", "settle_from_minutes", "stop"):
+        assert (recorded.triggers[name].role, in_system.triggers[name].role) == (
+            "appraiser",
+            "ministry_officer",
+        )
+    assert (
+        recorded.rules["sent_to_ministry"].task_scope,
+        in_system.rules["sent_to_ministry"].task_scope,
+    ) == (
+        "province",
+        "ministry",
+    )
+    # Never the provincial leader nor the Sở Tài chính; no district/commune endorsement.
+    roles = {t.role for t in recorded.triggers.values()} | {t.role for t in in_system.triggers.values()}
+    assert not roles & {"approver", "finance_officer", "district_officer"}
+    assert "verify_finance" not in recorded.triggers and "district_submit" not in recorded.triggers
+    assert recorded.target("settle_from_minutes", "implemented") == "settled"
+    assert recorded.target("stop", "contracted") == "stopped"
+    assert recorded.target("withdraw", "base_appraised") is None
+    # The local track is untouched by the national mode and knows none of the national statuses.
+    local = build_lifecycle()
+    assert "contracted" not in local.statuses and "send_to_ministry" not in local.triggers
+
+
+def test_a_national_mode_other_than_the_two_is_refused():
+    with pytest.raises(ValueError):
+        build_lifecycle(track="national", national_mode="cuc")

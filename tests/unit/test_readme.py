@@ -1,5 +1,6 @@
 from pathlib import Path
 
+import pytest
 from django.core.management import call_command
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -11,7 +12,8 @@ def test_readme_starts_with_the_two_commands():
     assert any(line.startswith("make test") for line in head)
 
 
-def test_readme_diagram_is_the_lifecycle_table(capsys):
-    call_command("lifecycle_diagram")
+@pytest.mark.parametrize("track", ["local", "national"])
+def test_readme_diagram_is_the_lifecycle_table(capsys, track):
+    call_command("lifecycle_diagram", track=track)
     diagram = capsys.readouterr().out.strip()
     assert f"```mermaid\n{diagram}\n```" in (ROOT / "README.md").read_text(encoding="utf-8")

@@ -19,7 +19,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from core.roles import Role
-from workflow.lifecycle import TRIGGERS, get_lifecycle
+from workflow.lifecycle import NATIONAL_TRIGGERS, TRIGGERS, lifecycle_of
 from workflow.models import Proposal, Task
 from workflow.permissions import is_applicant_of, visible_proposals
 from workflow.selectors import archive, history, inbox, queue
@@ -199,7 +199,7 @@ class ProposalViewSet(
     @action(detail=True, methods=["get"], url_path="transitions", pagination_class=None)
     def transitions(self, request, pk=None):
         proposal = self.get_object()
-        lifecycle = get_lifecycle()
+        lifecycle = lifecycle_of(proposal)
         rows = [
             {
                 "name": t.name,
@@ -215,13 +215,18 @@ class ProposalViewSet(
         request=FireSerializer,
         responses={200: EventSerializer},
         parameters=[
-            OpenApiParameter("trigger", str, OpenApiParameter.PATH, enum=sorted({t.name for t in TRIGGERS}))
+            OpenApiParameter(
+                "trigger",
+                str,
+                OpenApiParameter.PATH,
+                enum=sorted({t.name for t in (*TRIGGERS, *NATIONAL_TRIGGERS)}),
+            )
         ],
     )
     @action(detail=True, methods=["post"], url_path=r"transitions/(?P<trigger>[a-z_]+)")
     def fire(self, request, pk=None, trigger=None):
         proposal = self.get_object()
-        if trigger not in get_lifecycle().triggers:
+        if trigger not in lifecycle_of(proposal).triggers:
             raise Http404
         body = FireSerializer(data=request.data)
         body.is_valid(raise_exception=True)

@@ -9,6 +9,7 @@ from .steps import (
     Approval,
     ApprovalDecision,
     FinanceVerification,
+    NationalRecord,
     ProgressReport,
     Settlement,
 )
@@ -33,6 +34,7 @@ __all__ = [
     "FinanceVerification",
     "FundingKind",
     "FundingSource",
+    "NationalRecord",
     "ProgressReport",
     "Proposal",
     "Sector",

@@ -82,6 +82,17 @@ class Sector(models.TextChoices):
     CLEANER = "g", _("g) Sản xuất sạch hơn; xử lý ô nhiễm môi trường")
 
 
+class BrickKilnTechnology(models.TextChoices):
+    """The applicant's declaration about fired-clay bricks: TT 46/2012/TT-BCT Điều 5 excludes kilns of the improved
+    manual and the Hoffmann (lò vòng) kind, which pollute (workflow/eligibility.py)."""
+
+    NONE = "none", _("Không sản xuất gạch đất sét nung")
+    UNFIRED = "unfired", _("Sản xuất gạch không nung")
+    TUNNEL = "tunnel", _("Gạch nung bằng lò tuynel")
+    HOFFMANN = "hoffmann", _("Gạch nung bằng lò vòng (Hoffmann)")
+    MANUAL_IMPROVED = "manual_improved", _("Gạch nung bằng lò thủ công cải tiến")
+
+
 class FundingKind(models.TextChoices):
     NATIONAL = "national", _("Khuyến công quốc gia")
     LOCAL = "local", _("Khuyến công địa phương")

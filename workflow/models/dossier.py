@@ -7,6 +7,7 @@ import uuid
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -14,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from core.models import AdministrativeUnit, Organisation
 from workflow.lifecycle import Status
 
-from .choices import AttachmentKind, CapBasis, ContentType, FundingKind, Sector
+from .choices import AttachmentKind, BrickKilnTechnology, CapBasis, ContentType, FundingKind, Sector
 
 
 class Proposal(models.Model):
@@ -65,6 +66,35 @@ class Proposal(models.Model):
         related_name="+",
     )
     location_detail = models.CharField(_("địa điểm thực hiện"), max_length=255, blank=True)
+
+    # What the applicant declares for the eligibility check at lodging (workflow/eligibility.py): the size of the
+    # supported enterprise, the brick-kiln exclusion (TT 46/2012 Điều 5) and the funding conditions (TTLT 26/2014,
+    # TT 28/2018 Điều 7).
+    beneficiary_capital = models.BigIntegerField(
+        _("tổng nguồn vốn của cơ sở thụ hưởng (đồng)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text=_("Theo bảng cân đối kế toán gần nhất; kê khai khi cơ sở là doanh nghiệp."),
+    )
+    beneficiary_workers = models.PositiveIntegerField(
+        _("số lao động bình quân năm của cơ sở thụ hưởng"),
+        null=True,
+        blank=True,
+        help_text=_("Kê khai khi cơ sở là doanh nghiệp (cần tổng nguồn vốn hoặc số lao động)."),
+    )
+    brick_kiln_technology = models.CharField(
+        _("sản xuất gạch đất sét nung"),
+        max_length=16,
+        choices=BrickKilnTechnology.choices,
+        default=BrickKilnTechnology.NONE,
+    )
+    counterpart_committed = models.BooleanField(
+        _("cam kết bố trí đủ vốn đối ứng (phần kinh phí không được khuyến công hỗ trợ)"), default=False
+    )
+    no_other_state_support = models.BooleanField(
+        _("cam kết không nhận hỗ trợ từ nguồn ngân sách nhà nước khác cho cùng nội dung chi"), default=False
+    )
 
     # The eight sections of TT 36/2013 Điều 5 (5 and 6 are also the work items and budget lines).
     partners = models.TextField(_("1. Đơn vị phối hợp, thụ hưởng, địa điểm"), blank=True)
@@ -127,6 +157,10 @@ class Proposal(models.Model):
             models.CheckConstraint(
                 condition=Q(recommended_amount__isnull=True) | Q(recommended_amount__gte=0),
                 name="proposal_recommended_ge0",
+            ),
+            models.CheckConstraint(
+                condition=Q(beneficiary_capital__isnull=True) | Q(beneficiary_capital__gte=0),
+                name="proposal_beneficiary_capital_ge0",
             ),
             models.CheckConstraint(
                 condition=Q(verified_amount__isnull=True)

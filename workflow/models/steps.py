@@ -217,3 +217,40 @@ class Settlement(models.Model):
     @property
     def total(self) -> int:
         return self.national_amount + self.local_amount
+
+
+class NationalRecord(models.Model):
+    """A document of the national track that is not the province's own decision: the Sở's letter sending the
+    dossier to the Cục, the ministry's appraisal, the contract with the Cục, and the contract's liquidation.
+
+    ``recorded`` tells who wrote it: the Cục's officer acting in the system (False) or the Sở recording the Cục's
+    document (True, settings.KHUYENCONG["NATIONAL_MODE"] = "recorded"); the audit event is the same in both modes.
+    The Minister's decision is an ApprovalDecision, as a province's is."""
+
+    class Kind(models.TextChoices):
+        LETTER = "letter", _("Công văn gửi hồ sơ Bộ Công Thương")
+        MINISTRY_APPRAISAL = "ministry_appraisal", _("Kết quả thẩm định cấp Bộ")
+        CONTRACT = "contract", _("Hợp đồng thực hiện đề án")
+        LIQUIDATION = "liquidation", _("Biên bản thanh lý hợp đồng")
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.PROTECT, related_name="national_records")
+    kind = models.CharField(_("loại văn bản"), max_length=20, choices=Kind.choices)
+    number = models.CharField(_("số văn bản"), max_length=50)
+    signed_on = models.DateField(_("ngày văn bản"))
+    amount = models.BigIntegerField(_("kinh phí"), null=True, blank=True)
+    recorded = models.BooleanField(_("Sở ghi nhận văn bản của Bộ"), default=False)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("văn bản khuyến công quốc gia")
+        verbose_name_plural = _("văn bản khuyến công quốc gia")
+        ordering = ["proposal", "created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__isnull=True) | Q(amount__gte=0), name="national_record_amount_ge0"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.number} ({self.signed_on:%d/%m/%Y})"

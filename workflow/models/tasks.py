@@ -93,8 +93,10 @@ class Task(models.Model):
                 condition=Q(completed_at__isnull=True) | Q(completed_at__gte=F("created_at")),
                 name="task_completed_after_created",
             ),
+            # A unit's queue, the implementing organisation, or the ministry's Cục (its one national queue).
             models.CheckConstraint(
-                condition=Q(unit__isnull=False) | Q(organisation__isnull=False), name="task_has_a_holder"
+                condition=Q(unit__isnull=False) | Q(organisation__isnull=False) | Q(role=Role.MINISTRY),
+                name="task_has_a_holder",
             ),
         ]
         indexes = [

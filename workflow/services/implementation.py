@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
@@ -12,7 +11,8 @@ from core.calendar import VN_TZ
 from core.models import User
 from core.money import format_vnd
 from core.roles import Role
-from workflow.lifecycle import Status
+from workflow.advances import advance_terms, decider_role
+from workflow.lifecycle import Status, implementing_status
 from workflow.models import Advance, ProgressReport, Proposal, Settlement
 from workflow.permissions import in_unit, is_applicant_of
 
@@ -20,18 +20,18 @@ from .audit import record_action
 from .errors import Conflict, GuardFailed, NotAllowedFromStatus, NotFound, NotPermitted
 
 
-def _lock_approved(proposal_id: int) -> Proposal:
+def _lock_approved(proposal_id: int, *, after_acceptance: bool = False) -> Proposal:
+    """Lock a đề án being carried out: approved (local) or contracted (national), its track's implementing status.
+    ``after_acceptance`` also admits an accepted national đề án (its remaining advance, TT 36 Đ14)."""
     proposal = Proposal.objects.select_for_update().filter(pk=proposal_id).first()
     if proposal is None:
         raise NotFound(_("Không tìm thấy đề án."))
-    if proposal.status != Status.APPROVED:
+    statuses = {implementing_status(proposal.funding_kind)}
+    if after_acceptance and proposal.funding_kind == "national":
+        statuses.add(Status.IMPLEMENTED)
+    if proposal.status not in statuses:
         raise NotAllowedFromStatus(_("Chỉ thực hiện được khi đề án đã được phê duyệt và đang thực hiện."))
     return proposal
-
-
-def advance_limit(proposal: Proposal) -> int:
-    """Total advances allowed before acceptance: ADVANCE_CAP_PERCENT of the approved support, in đồng."""
-    return (proposal.approved_amount or 0) * settings.KHUYENCONG["ADVANCE_CAP_PERCENT"] // 100
 
 
 def submit_progress_report(
@@ -84,29 +84,32 @@ def submit_progress_report(
 def request_advance(
     proposal_id: int, *, actor: User, now: dt.datetime, amount: int, note: str = "", ip: str | None = None
 ) -> Advance:
-    """The applicant asks for an advance; the total of advances may not exceed the advance limit."""
+    """The applicant asks for an advance; the total of advances may not exceed the đề án's advance limit, and the
+    condition of its track and content type must be met (workflow/advances.py, domain.md §6.1)."""
     if amount <= 0:
         raise GuardFailed(_("Số tiền tạm ứng phải lớn hơn 0."))
     with transaction.atomic():
-        proposal = _lock_approved(proposal_id)
+        proposal = _lock_approved(proposal_id, after_acceptance=True)
         if not is_applicant_of(actor, proposal):
             raise NotPermitted(_("Chỉ đơn vị thực hiện đề án mới đề nghị tạm ứng được."))
-        limit = advance_limit(proposal)
+        terms = advance_terms(proposal)
+        if terms.unmet:
+            raise GuardFailed(terms.unmet)
         committed = sum(
             proposal.advances.exclude(state=Advance.State.REFUSED).values_list("amount", flat=True)
         )
-        if committed + amount > limit:
+        if committed + amount > terms.limit:
             raise GuardFailed(
                 _(
                     "Tổng tạm ứng không được vượt %(pct)s %% kinh phí được phê duyệt %(approved)s, tức %(limit)s. "
                     "Đã đề nghị %(committed)s; có thể đề nghị thêm tối đa %(left)s."
                 )
                 % {
-                    "pct": settings.KHUYENCONG["ADVANCE_CAP_PERCENT"],
+                    "pct": terms.percent,
                     "approved": format_vnd(proposal.approved_amount),
-                    "limit": format_vnd(limit),
+                    "limit": format_vnd(terms.limit),
                     "committed": format_vnd(committed),
-                    "left": format_vnd(max(limit - committed, 0)),
+                    "left": format_vnd(max(terms.limit - committed, 0)),
                 }
             )
         advance = Advance.objects.create(
@@ -128,14 +131,24 @@ def request_advance(
 def decide_advance(
     advance_id: int, *, actor: User, now: dt.datetime, pay: bool, note: str = "", ip: str | None = None
 ) -> Advance:
-    """The finance officer pays or refuses a requested advance."""
+    """The body holding the budget pays or refuses a requested advance: the role KHUYENCONG["ADVANCE_DECIDER"]
+    names for the đề án's track (local: the Sở Tài chính; national: the ministry side), of the đề án's province
+    unless it is the Cục's officer (the whole country)."""
     proposal_id = Advance.objects.filter(pk=advance_id).values_list("proposal_id", flat=True).first()
     if proposal_id is None:
         raise NotFound(_("Không tìm thấy đề nghị tạm ứng."))
     with transaction.atomic():
-        proposal = _lock_approved(proposal_id)
-        if not (actor.has_role(Role.FINANCE_OFFICER) and in_unit(actor.unit, proposal)):
-            raise NotPermitted(_("Chỉ cán bộ Sở Tài chính của tỉnh mới duyệt chi tạm ứng."))
+        proposal = _lock_approved(proposal_id, after_acceptance=True)
+        role = decider_role(proposal.funding_kind)
+        nationwide = role == Role.MINISTRY
+        if not (actor.has_role(role) and (nationwide or in_unit(actor.unit, proposal))):
+            who = str(Role(role).label) if role in Role.values else role
+            who = who[:1].lower() + who[1:]
+            if nationwide:
+                raise NotPermitted(_("Chỉ %(role)s mới duyệt chi tạm ứng của đề án này.") % {"role": who})
+            raise NotPermitted(
+                _("Chỉ %(role)s của tỉnh mới duyệt chi tạm ứng của đề án này.") % {"role": who}
+            )
         advance = Advance.objects.select_for_update().get(pk=advance_id)
         if advance.state != Advance.State.REQUESTED:
             raise Conflict(_("Đề nghị tạm ứng này đã được xử lý."))
@@ -152,7 +165,7 @@ def decide_advance(
             "advance_paid" if pay else "advance_refused",
             actor=actor,
             now=now,
-            role=Role.FINANCE_OFFICER,
+            role=role,
             unit_id=actor.unit_id,
             data={"advance": advance.pk, "amount": advance.amount},
             comment=note,

@@ -28,7 +28,7 @@ from core.calendar import VN_TZ
 from core.models import User
 from core.money import format_vnd
 from core.roles import Role
-from workflow.lifecycle import PUBLIC_NAMES, REVIEW, Status, get_lifecycle
+from workflow.lifecycle import PUBLIC_NAMES, REVIEW, Status, lifecycle_of
 from workflow.models import (
     Attachment,
     AttachmentKind,
@@ -444,12 +444,18 @@ HOLDER_NAMES = {
 }
 
 
+# The holder of a task in the Cục's national queue (the national track in the system).
+MINISTRY_QUEUE = gettext_lazy("Cục, Bộ Công Thương")
+
+
 def holder_name(task: Task | None) -> str:
     """Who holds the đề án, as the public says it: "Sở Công Thương tỉnh Bình Phước"."""
     if task is None:
         return ""
-    if task.unit_id is None:  # the implementing unit's own task (its settlement dossier)
-        return task.organisation.name if task.organisation_id else ""
+    if task.unit_id is None:  # the implementing unit's own task (its settlement dossier), or the Cục's queue
+        if task.organisation_id:
+            return task.organisation.name
+        return str(MINISTRY_QUEUE) if task.role == Role.MINISTRY else ""
     unit = task.unit.name
     unit = unit[:1].lower() + unit[1:]
     template = HOLDER_NAMES.get(task.role)
@@ -483,7 +489,7 @@ class StatusView:
 def status_view(proposal: Proposal, *, now: dt.datetime, with_reasons: bool) -> StatusView:
     """The đề án's public status, timeline (public names and dates), holder and deadline. Internal comments never
     appear; ``with_reasons`` adds the return/reject/stop reasons, which are addressed to the applicant."""
-    lifecycle = get_lifecycle()
+    lifecycle = lifecycle_of(proposal)
     task = Task.objects.select_related("unit").filter(proposal=proposal, completed_at__isnull=True).first()
     events = TransitionEvent.objects.filter(proposal=proposal, kind=TransitionEvent.Kind.TRANSITION).order_by(
         "seq"
@@ -841,7 +847,7 @@ def submit_completion_report(
         proposal = _lock_own(
             proposal_id,
             actor,
-            statuses=(Status.APPROVED,),
+            statuses=(Status.APPROVED, Status.CONTRACTED),
             message=_("Chỉ gửi báo cáo hoàn thành khi đề án đã được phê duyệt và đang thực hiện."),
         )
         report = CompletionReport.objects.create(

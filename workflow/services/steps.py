@@ -27,9 +27,11 @@ from workflow.models import (
     Approval,
     ApprovalDecision,
     FinanceVerification,
+    NationalRecord,
     Proposal,
     Settlement,
     SettlementDossier,
+    Task,
     TransitionEvent,
 )
 
@@ -49,6 +51,11 @@ class StepContext:
     problems: list[str] = field(default_factory=list)
     due_on: dt.date | None = None  # deadline of the next task when the step sets it (settlement dossier)
     pin: str = ""  # the public-lookup PIN issued at the first lodging (shown once on the receipt)
+    task: Task | None = None  # the open task the step closes
+
+    @property
+    def national(self) -> bool:
+        return self.proposal.funding_kind == "national"
 
 
 def _amount(ctx: StepContext, key: str, label: str, *, required: bool = True) -> int | None:
@@ -120,10 +127,14 @@ def _today(ctx: StepContext) -> dt.date:
 
 
 def check_lodge(ctx: StepContext) -> dict:
+    from workflow.eligibility import eligibility_problems
     from workflow.validation import cap_problems, missing_parts
 
     ctx.problems += [part.message for part in missing_parts(ctx.proposal)]
     ctx.problems += cap_problems(ctx.proposal, on=_today(ctx))
+    ctx.problems += eligibility_problems(ctx.proposal, on=_today(ctx))
+    if ctx.national and ctx.proposal.lodged_at is None:
+        ctx.problems += _registration_window_problems(ctx)
     # The dossier as lodged is kept in the audit row: reviewers compare rounds from it.
     return {"revision_round": ctx.proposal.revision_round, "dossier": dossier_snapshot(ctx.proposal)}
 
@@ -166,8 +177,25 @@ def dossier_snapshot(p: Proposal) -> dict:
     }
 
 
+def _registration_window_problems(ctx: StepContext) -> list[str]:
+    """A national đề án for plan year N registers with the Sở by the registration window of N-1 (TT 36 Đ10.1.b:
+    before 20/5, "or as the Sở guides": the date is configuration). A dossier returned for revision resumes."""
+    from workflow.national import window
+
+    ends = window("registration", ctx.proposal.plan_year)
+    if _today(ctx) <= ends:
+        return []
+    return [
+        _(
+            "Đã hết hạn đăng ký đề án khuyến công quốc gia năm %(year)s (ngày %(date)s). Hãy đăng ký cho năm kế "
+            "hoạch sau, hoặc đề nghị Sở Công Thương hướng dẫn."
+        )
+        % {"year": ctx.proposal.plan_year, "date": ends.strftime("%d/%m/%Y")}
+    ]
+
+
 def record_lodge(ctx: StepContext, cleaned: dict) -> None:
-    from workflow.lifecycle import get_lifecycle
+    from workflow.lifecycle import lifecycle_of
 
     from .tasks import dossier_due
 
@@ -178,7 +206,7 @@ def record_lodge(ctx: StepContext, cleaned: dict) -> None:
         # The PIN for the public lookup is shown once on the receipt; only its keyed hash is kept.
         ctx.pin = f"{secrets.randbelow(10**6):06d}"
         p.pin_hash = pin_digest(p.pk, ctx.pin)
-    p.dossier_due_at = dossier_due(get_lifecycle(), ctx.now)
+    p.dossier_due_at = dossier_due(lifecycle_of(p), ctx.now, plan_year=p.plan_year)
     p.returned_from = ""
 
 
@@ -289,7 +317,12 @@ def check_approve(ctx: StepContext) -> dict:
     verified = ctx.proposal.verified_amount or 0
     amount = _amount(ctx, "amount", _("kinh phí phê duyệt"), required=False)
     amount = verified if amount is None else amount
-    if amount > verified:
+    if amount > verified and ctx.national:
+        ctx.problems.append(
+            _("Kinh phí phê duyệt %(amount)s vượt kinh phí Bộ Công Thương thẩm định %(verified)s.")
+            % {"amount": format_vnd(amount), "verified": format_vnd(verified)}
+        )
+    elif amount > verified:
         ctx.problems.append(
             _("Kinh phí phê duyệt %(amount)s vượt kinh phí Sở Tài chính thẩm tra %(verified)s.")
             % {"amount": format_vnd(amount), "verified": format_vnd(verified)}
@@ -475,6 +508,156 @@ def record_settle(ctx: StepContext, cleaned: dict) -> None:
     ctx.proposal.settled_amount = cleaned["national_amount"] + cleaned["local_amount"]
 
 
+# --- the national track's ministry side: the Sở's letter, the ministry appraisal, the contract, liquidation ---
+
+
+def _document(ctx: StepContext, prefix: str, what: str) -> tuple[str, dt.date | None]:
+    """A document's number and date (``<prefix>_number``, ``<prefix>_date``), dated no later than today."""
+    number = _text(ctx, f"{prefix}_number", _("số %(what)s") % {"what": what}, max_length=50)
+    signed_on = _date(ctx, f"{prefix}_date", _("ngày %(what)s") % {"what": what})
+    if signed_on and signed_on > _today(ctx):
+        ctx.problems.append(_("Ngày %(what)s không được sau ngày hôm nay.") % {"what": what})
+    return number, signed_on
+
+
+def _recorded_by_province(ctx: StepContext) -> bool:
+    from workflow.lifecycle import ministry_side_role
+
+    return ministry_side_role() != "ministry_officer"
+
+
+def _national_record(ctx: StepContext, kind: str, number: str, signed_on: dt.date, amount=None) -> None:
+    NationalRecord.objects.create(
+        proposal=ctx.proposal,
+        kind=kind,
+        number=number,
+        signed_on=signed_on,
+        amount=amount,
+        recorded=_recorded_by_province(ctx),
+        recorded_by=ctx.actor,
+        created_at=ctx.now,
+    )
+
+
+def check_send(ctx: StepContext) -> dict:
+    number, signed_on = _document(ctx, "letter", _("công văn gửi Bộ"))
+    return {"letter_number": number, "letter_date": signed_on}
+
+
+def record_send(ctx: StepContext, cleaned: dict) -> None:
+    _national_record(ctx, NationalRecord.Kind.LETTER, cleaned["letter_number"], cleaned["letter_date"])
+
+
+def check_ministry_appraisal(ctx: StepContext) -> dict:
+    """The ministry's appraisal (thẩm định cấp Bộ, TT 36 Đ8.2): its document and the amount it recommends,
+    never above what the Sở recommended at base level. A failing đề án is rejected or returned instead."""
+    number, signed_on = _document(ctx, "appraisal", _("văn bản thẩm định cấp Bộ"))
+    amount = _amount(ctx, "amount", _("kinh phí Bộ thẩm định"))
+    recommended = ctx.proposal.recommended_amount or 0
+    if amount is not None and amount > recommended:
+        ctx.problems.append(
+            _("Kinh phí Bộ thẩm định %(amount)s vượt kinh phí Sở Công Thương đề nghị %(recommended)s.")
+            % {"amount": format_vnd(amount), "recommended": format_vnd(recommended)}
+        )
+    return {"appraisal_number": number, "appraisal_date": signed_on, "amount": amount}
+
+
+def record_ministry_appraisal(ctx: StepContext, cleaned: dict) -> None:
+    _national_record(
+        ctx,
+        NationalRecord.Kind.MINISTRY_APPRAISAL,
+        cleaned["appraisal_number"],
+        cleaned["appraisal_date"],
+        cleaned["amount"],
+    )
+    ctx.proposal.verified_amount = cleaned["amount"]
+
+
+def check_contract(ctx: StepContext) -> dict:
+    number, signed_on = _document(ctx, "contract", _("hợp đồng"))
+    approved = ctx.proposal.approved_amount or 0
+    amount = _amount(ctx, "amount", _("giá trị hợp đồng"), required=False)
+    amount = approved if amount is None else amount
+    if amount > approved:
+        ctx.problems.append(
+            _("Giá trị hợp đồng %(amount)s vượt kinh phí Bộ trưởng phê duyệt %(approved)s.")
+            % {"amount": format_vnd(amount), "approved": format_vnd(approved)}
+        )
+    return {"contract_number": number, "contract_date": signed_on, "amount": amount}
+
+
+def record_contract(ctx: StepContext, cleaned: dict) -> None:
+    _national_record(
+        ctx,
+        NationalRecord.Kind.CONTRACT,
+        cleaned["contract_number"],
+        cleaned["contract_date"],
+        cleaned["amount"],
+    )
+
+
+def check_settle_national(ctx: StepContext) -> dict:
+    """Liquidation of the contract and settlement with the Cục (TT 36 Đ18.2): the settlement as the Sở's, plus
+    the liquidation minutes' number and date."""
+    number, signed_on = _document(ctx, "liquidation", _("biên bản thanh lý hợp đồng"))
+    cleaned = check_settle(ctx)
+    return cleaned | {"liquidation_number": number, "liquidation_date": signed_on}
+
+
+def record_settle_national(ctx: StepContext, cleaned: dict) -> None:
+    _national_record(
+        ctx,
+        NationalRecord.Kind.LIQUIDATION,
+        cleaned["liquidation_number"],
+        cleaned["liquidation_date"],
+        cleaned["national_amount"] + cleaned["local_amount"],
+    )
+    record_settle(ctx, {k: v for k, v in cleaned.items() if not k.startswith("liquidation_")})
+
+
+def check_settle_from_minutes(ctx: StepContext) -> dict:
+    """TT 36 Đ18.3: when the unit is late with its settlement dossier, the Cục settles the advanced amounts from
+    the acceptance minutes (and Mẫu 9). Only once the unit's own deadline has passed."""
+    due_at = ctx.task.due_at if ctx.task is not None else None
+    if due_at is not None and ctx.now <= due_at:
+        ctx.problems.append(
+            _(
+                "Đơn vị thực hiện còn hạn nộp hồ sơ quyết toán đến ngày %(date)s; chỉ quyết toán theo biên bản "
+                "nghiệm thu khi đơn vị chậm nộp."
+            )
+            % {"date": due_at.astimezone(VN_TZ).strftime("%d/%m/%Y")}
+        )
+    number, signed_on = _document(ctx, "liquidation", _("biên bản thanh lý hợp đồng"))
+    national = _amount(ctx, "national_amount", _("quyết toán nguồn quốc gia"))
+    local = _amount(ctx, "local_amount", _("quyết toán nguồn địa phương"), required=False) or 0
+    approved = ctx.proposal.approved_amount or 0
+    advanced = ctx.proposal.advanced_amount
+    if national is None:
+        return {}
+    settled = national + local
+    if settled > approved:
+        ctx.problems.append(
+            _("Kinh phí quyết toán %(settled)s vượt kinh phí được phê duyệt %(approved)s.")
+            % {"settled": format_vnd(settled), "approved": format_vnd(approved)}
+        )
+    return {
+        "national_amount": national,
+        "local_amount": local,
+        "counterpart_amount": 0,
+        "advanced_amount": advanced,
+        "refund_amount": max(advanced - settled, 0),
+        "payable_amount": max(settled - advanced, 0),
+        "by_volume_done": False,
+        "from_minutes": True,
+        "liquidation_number": number,
+        "liquidation_date": signed_on,
+    }
+
+
+def record_settle_from_minutes(ctx: StepContext, cleaned: dict) -> None:
+    record_settle_national(ctx, {k: v for k, v in cleaned.items() if k != "from_minutes"})
+
+
 # --- reasons -----------------------------------------------------------------------------------------------
 
 
@@ -510,11 +693,23 @@ STEPS = {
     "reject": (check_reason, record_nothing),
     "stop": (check_reason, record_nothing),
     "withdraw": (check_nothing, record_nothing),
+    "send_to_ministry": (check_send, record_send),
+    "appraise_ministry": (check_ministry_appraisal, record_ministry_appraisal),
+    "contract": (check_contract, record_contract),
+    "settle_from_minutes": (check_settle_from_minutes, record_settle_from_minutes),
 }
+# A national đề án's step where it differs from the local one of the same name.
+NATIONAL_STEPS = {"settle": (check_settle_national, record_settle_national)}
+
+
+def _step(ctx: StepContext):
+    if ctx.national and ctx.trigger.name in NATIONAL_STEPS:
+        return NATIONAL_STEPS[ctx.trigger.name]
+    return STEPS[ctx.trigger.name]
 
 
 def run_checks(ctx: StepContext) -> dict:
-    check, _record = STEPS[ctx.trigger.name]
+    check, _record = _step(ctx)
     cleaned = check(ctx)
     if ctx.problems:
         raise GuardFailed(
@@ -524,5 +719,5 @@ def run_checks(ctx: StepContext) -> dict:
 
 
 def record(ctx: StepContext, cleaned: dict) -> None:
-    _check, record_step = STEPS[ctx.trigger.name]
+    _check, record_step = _step(ctx)
     record_step(ctx, cleaned)

@@ -14,7 +14,7 @@ from core.config_cache import cached
 from core.models import TWO_LEVEL_FROM, User
 from core.roles import Role
 from core.statements import insert, update
-from workflow.lifecycle import STATUS_RULES, Lifecycle, Sla
+from workflow.lifecycle import Lifecycle, Sla, lifecycle_of
 from workflow.models import Delegation, Proposal, SlaPolicy, Task
 
 from .audit import append_event, record_action
@@ -52,13 +52,30 @@ def sla_policies() -> dict[str, tuple[str, int]]:
 
 
 def compute_due(
-    status: str, lifecycle: Lifecycle, now: dt.datetime, *, due_on: dt.date | None = None
+    status: str,
+    lifecycle: Lifecycle,
+    now: dt.datetime,
+    *,
+    due_on: dt.date | None = None,
+    plan_year: int | None = None,
 ) -> dt.datetime | None:
-    """The deadline of the task ``status`` opens: the SLA policy in admin, else the lifecycle default."""
+    """The deadline of the task ``status`` opens: the SLA policy in admin, else the lifecycle default; a
+    national step due on a statutory date is due on that date of the đề án's plan year (workflow/national.py)."""
     if due_on is not None:
         return dt.datetime.combine(due_on, END_OF_DAY, tzinfo=VN_TZ)
     rule = lifecycle.rules[status]
-    kind, days = sla_policies().get(status, (rule.sla, rule.sla_days))
+    if rule.sla == Sla.WINDOW:
+        if plan_year is None:
+            return None
+        from workflow.national import window
+
+        return dt.datetime.combine(window(rule.window, plan_year), END_OF_DAY, tzinfo=VN_TZ)
+    if lifecycle.track != "local":
+        # The SLA policies in admin are the local track's (one row per status); the national track's day counts
+        # are statutory (the table's own).
+        kind, days = rule.sla, rule.sla_days
+    else:
+        kind, days = sla_policies().get(status, (rule.sla, rule.sla_days))
     if kind == Sla.WORKING_DAYS:
         return WorkingCalendar.load().due_at(now, days)
     if kind == Sla.CALENDAR_DAYS:
@@ -67,9 +84,19 @@ def compute_due(
     return None
 
 
-def dossier_due(lifecycle: Lifecycle, now: dt.datetime) -> dt.datetime | None:
-    """Deadline of the whole review from lodging: the review steps' working-day SLAs added up."""
+def dossier_due(
+    lifecycle: Lifecycle, now: dt.datetime, *, plan_year: int | None = None
+) -> dt.datetime | None:
+    """Deadline of the whole review from lodging: the review steps' working-day SLAs added up. A national đề án's
+    review at the province ends when its dossier reaches the Cục (the window of 30/9 of N-1)."""
     from workflow.lifecycle import REVIEW
+
+    if lifecycle.track != "local":
+        if plan_year is None:
+            return None
+        from workflow.national import window
+
+        return dt.datetime.combine(window("dossier_to_ministry", plan_year), END_OF_DAY, tzinfo=VN_TZ)
 
     review = [str(s) for s in REVIEW if str(s) in lifecycle.rules]
     policies = {s: days for s, (kind, days) in sla_policies().items() if kind == Sla.WORKING_DAYS}
@@ -86,6 +113,8 @@ def open_task(
     unit_id = org_id = None
     if rule.task_scope == "applicant":
         org_id = proposal.implementing_org_id  # the unit's own obligation, in its portal and reminders
+    elif rule.task_scope == "ministry":
+        pass  # the Cục's one national queue: no unit, no organisation (Task constraint task_has_a_holder)
     else:
         unit_id = task_unit_id(proposal, rule.task_scope, now)
         if unit_id is None:
@@ -102,7 +131,7 @@ def open_task(
         unit_id=unit_id,
         organisation_id=org_id,
         created_at=now,
-        due_at=compute_due(status, lifecycle, now, due_on=due_on),
+        due_at=compute_due(status, lifecycle, now, due_on=due_on, plan_year=proposal.plan_year),
     )
     insert(task)
     return task
@@ -298,7 +327,7 @@ def move_to_successors(*, now: dt.datetime, actor: User | None = None) -> list[T
             )
             if task is None:
                 continue
-            rule = STATUS_RULES[task.status]
+            rule = lifecycle_of(task.proposal).rules[task.status]
             unit_id = task_unit_id(task.proposal, rule.task_scope, now)
             if unit_id is None or unit_id == task.unit_id:
                 continue

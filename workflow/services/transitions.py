@@ -15,9 +15,10 @@ from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils.translation import gettext as _
 
 from core.models import User
+from core.roles import Role
 from core.statements import Shape, together, update
 from notifications.services import RECIPIENT_COLUMNS, Notice, Recipient, queue_notices, recipient
-from workflow.lifecycle import Status, Trigger, get_lifecycle
+from workflow.lifecycle import Status, Trigger, lifecycle_of
 from workflow.models import Proposal, Task, TransitionEvent
 from workflow.permissions import can_fire, can_view
 
@@ -42,13 +43,13 @@ def fire(
 
     ``expected_status``: the status the user saw; if someone changed it meanwhile the call is a Conflict.
     """
-    lifecycle = get_lifecycle()
     comment = (comment or "").strip()
     try:
         with transaction.atomic():
             proposal = _LOCK.one(pk=proposal_id)
             if proposal is None or not can_view(actor, proposal):
                 raise NotFound(_("Không tìm thấy đề án."))
+            lifecycle = lifecycle_of(proposal)  # the đề án's track: local or national
             source = proposal.status
             if expected_status is not None and expected_status != source:
                 raise Conflict(
@@ -70,7 +71,7 @@ def fire(
             if not decision:
                 raise NotPermitted(decision.reason)
 
-            ctx = steps.StepContext(proposal, t, actor, now, comment, dict(data or {}))
+            ctx = steps.StepContext(proposal, t, actor, now, comment, dict(data or {}), task=task)
             before = [getattr(proposal, name) for name in STEP_FIELDS]
             cleaned = steps.run_checks(ctx)
             steps.record(ctx, cleaned)
@@ -158,7 +159,7 @@ def available_triggers(
     user: User, proposal: Proposal, *, now: dt.datetime, task: Task | None = None
 ) -> list[Trigger]:
     """The triggers ``user`` may fire now (for showing buttons; ``fire`` checks again)."""
-    lifecycle = get_lifecycle()
+    lifecycle = lifecycle_of(proposal)
     if task is None:
         task = Task.objects.filter(proposal=proposal, completed_at__isnull=True).first()
     return [
@@ -251,7 +252,7 @@ def _notify(proposal: Proposal, event: TransitionEvent, next_task: Task | None, 
         }
     applicants, staff = _recipients(proposal, next_task)
     notices = [Notice(tuple(applicants), f"proposal.{event.trigger}", context, f"event:{event.pk}")]
-    if next_task is not None and next_task.unit_id is not None:
+    if next_task is not None and (next_task.unit_id is not None or staff):
         notices.append(
             Notice(
                 tuple(staff),
@@ -298,6 +299,17 @@ def _recipients(proposal: Proposal, next_task: Task | None) -> tuple[list[Recipi
     """In one query: the active people of the applicant organisation, and the queue of the next task (the
     active holders of its role in its unit); each list ordered by id."""
     org = proposal.implementing_org_id
+    if next_task is not None and next_task.unit_id is None and next_task.role == Role.MINISTRY:
+        # The Cục's national queue: its active officers are told.
+        cuc = (
+            User.objects.filter(is_active=True, groups__name=Role.MINISTRY)
+            .order_by("pk")
+            .values_list(*_PERSON)
+        )
+        return (
+            [recipient(*row[:_ORG]) for row in _APPLICANTS.list(org=org)],
+            [recipient(*row[:_ORG]) for row in cuc],
+        )
     if next_task is None or next_task.unit_id is None:  # no queue (the unit's own task: its people are told)
         return [recipient(*row[:_ORG]) for row in _APPLICANTS.list(org=org)], []
     rows = _APPLICANTS_AND_QUEUE.list(org=org, unit=next_task.unit_id, role=next_task.role)

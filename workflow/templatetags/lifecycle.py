@@ -3,7 +3,7 @@
 from django import template
 from django.utils.translation import gettext_lazy as _
 
-from workflow.lifecycle import Status, get_lifecycle
+from workflow.lifecycle import Status, Track, get_lifecycle
 
 register = template.Library()
 
@@ -37,8 +37,12 @@ def status_label(code: str) -> str:
 
 
 @register.filter
-def trigger_label(code: str) -> str:
-    t = get_lifecycle().triggers.get(code)
-    if t is not None:
-        return str(t.label)
+def trigger_label(code: str, track: str = "") -> str:
+    """A trigger's label in ``track`` (a đề án's funding kind: ``e.trigger|trigger_label:p.funding_kind``), else
+    the local track's label first and the national track's own triggers after."""
+    tracks = [track, *Track.values] if track in Track.values else Track.values
+    for name in tracks:
+        t = get_lifecycle(name).triggers.get(code)
+        if t is not None:
+            return str(t.label)
     return str(ACTION_LABELS.get(code, code))

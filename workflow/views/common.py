@@ -6,7 +6,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from core.roles import STAFF_ROLES
-from workflow.models import Attachment, Proposal, Task
+from workflow.models import Advance, Attachment, Proposal, Task
 from workflow.permissions import visible_proposals
 
 
@@ -46,11 +46,11 @@ def visible_proposal_or_404(user, pk: int) -> Proposal:
 
 # What a URL's object is, for the application gate (workflow/apps_shell.py): a view declares
 # ``subject = (kind, URL keyword)``, e.g. ``("task", "pk")``; the gate finds the đề án it belongs to.
-SUBJECT_MODELS = {"task": Task, "attachment": Attachment}
+SUBJECT_MODELS = {"task": Task, "attachment": Attachment, "advance": Advance}
 
 
 def proposal_id_of(kind: str, pk) -> int | None:
-    """The đề án a URL's đề án, task or attachment belongs to; None when there is no such object."""
+    """The đề án a URL's đề án, task, attachment or advance belongs to; None when there is no such object."""
     if kind == "proposal":
         return int(pk)
     return SUBJECT_MODELS[kind].objects.filter(pk=pk).values_list("proposal_id", flat=True).first()

@@ -118,9 +118,12 @@ class DashboardView(LeaderMixin, TemplateView):
             (_("Tạm ứng"), sum(f.advanced or 0 for f in funds)),
             (_("Quyết toán"), sum(f.settled for f in funds if f.source != "counterpart")),
         ]
+        from workflow.national import national_calendar
+
         return {
             **super().get_context_data(**kwargs),
             "now": now,
+            "national_calendar": national_calendar(proposals, now.astimezone(VN_TZ).date()),
             "year": year,
             "years": plan_years(user),
             "done_from": done_from,

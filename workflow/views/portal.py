@@ -19,6 +19,8 @@ from django.views import View
 from core.calendar import VN_TZ
 from core.roles import Role
 from workflow import forms_portal as pf
+from workflow.advances import advance_terms
+from workflow.eligibility import eligibility_problems
 from workflow.lifecycle import Status
 from workflow.models import Advance, AttachmentKind, CompletionReport, ProgressReport, SettlementDossier
 from workflow.services import implementation, portal
@@ -121,11 +123,13 @@ class DossierEditView(ApplicantMixin, View):
             "lines": lines,
             "sections": [(form[f], "section-" + f.replace("_", "-")) for f in pf.SECTION_FIELDS],
             "general": [form[f] for f in pf.GENERAL_FIELDS],
+            "eligibility": [form[f] for f in pf.ELIGIBILITY_FIELDS],
             "targets": [form[f] for f in pf.TARGET_FIELDS],
             "attachment_kinds": kinds,
             "attachment_form": pf.AttachmentForm(),
             "cap": cap_summary(p, on=today),
             "cap_problems": cap_problems(p, on=today),
+            "eligibility_problems": eligibility_problems(p, on=today),
             "missing": missing_parts(p),
             "max_mb": portal.upload_max_bytes() // (1024 * 1024),
             "return_reason": portal.status_view(p, now=self.now, with_reasons=True).last_reason,
@@ -308,6 +312,7 @@ class ProposalStatusView(ApplicantMixin, View):
         context = {"p": p, "s": portal.status_view(p, now=now, with_reasons=True), "now": now}
         if p.status in (
             Status.APPROVED,
+            Status.CONTRACTED,
             Status.IMPLEMENTED,
             Status.STOPPED,
             Status.SETTLEMENT_FILED,
@@ -322,7 +327,8 @@ def implementation_context(p, *, today: dt.date) -> dict:
     reports = list(ProgressReport.objects.filter(proposal=p).order_by("-period"))
     advances = list(Advance.objects.filter(proposal=p).order_by("requested_at"))
     committed = sum(a.amount for a in advances if a.state != Advance.State.REFUSED)
-    limit = implementation.advance_limit(p)
+    terms = advance_terms(p, latest_report=reports[0] if reports else None)
+    limit = terms.limit
     return {
         "reports": reports,
         "report_due": period.replace(day=25),
@@ -331,6 +337,7 @@ def implementation_context(p, *, today: dt.date) -> dict:
         "advance_limit": limit,
         "advance_committed": committed,
         "advance_left": max(limit - committed, 0),
+        "advance_terms": terms,
         "completions": list(CompletionReport.objects.filter(proposal=p)),
         "settlement_dossiers": list(
             SettlementDossier.objects.filter(proposal=p).prefetch_related("vouchers")
@@ -347,7 +354,7 @@ class _ImplementationFormView(ApplicantMixin, View):
     template_name = "portal/implementation_form.html"
     form_class: type = None  # type: ignore[assignment]
     title = ""
-    statuses: tuple[str, ...] = (Status.APPROVED,)
+    statuses: tuple[str, ...] = (Status.APPROVED, Status.CONTRACTED)
 
     def initial(self, p) -> dict:
         return {}
@@ -430,30 +437,33 @@ class ProgressReportView(_ImplementationFormView):
 
 class AdvanceRequestView(_ImplementationFormView):
     form_class = pf.AdvanceForm
+    # National đề án also ask for the rest after acceptance (TT 36 Đ14); the page and the service say which.
+    statuses = (Status.APPROVED, Status.CONTRACTED, Status.IMPLEMENTED)
 
     @property
     def title(self):
         return _("Đề nghị tạm ứng")
 
     def page_context(self, p):
-        from django.conf import settings
-
         from core.money import format_vnd
 
         ctx = implementation_context(p, today=self.today)
-        return {
-            "intro": _(
-                "Tổng các lần tạm ứng không vượt %(pct)s %% kinh phí được phê duyệt (%(approved)s), tức "
-                "%(limit)s. Đã đề nghị %(committed)s; còn có thể đề nghị tối đa %(left)s."
-            )
-            % {
-                "pct": settings.KHUYENCONG["ADVANCE_CAP_PERCENT"],
-                "approved": format_vnd(p.approved_amount),
-                "limit": format_vnd(ctx["advance_limit"]),
-                "committed": format_vnd(ctx["advance_committed"]),
-                "left": format_vnd(ctx["advance_left"]),
-            }
+        terms = ctx["advance_terms"]
+        intro = _(
+            "Tổng các lần tạm ứng không vượt %(pct)s %% kinh phí được phê duyệt (%(approved)s), tức "
+            "%(limit)s. Đã đề nghị %(committed)s; còn có thể đề nghị tối đa %(left)s."
+        ) % {
+            "pct": terms.percent,
+            "approved": format_vnd(p.approved_amount),
+            "limit": format_vnd(ctx["advance_limit"]),
+            "committed": format_vnd(ctx["advance_committed"]),
+            "left": format_vnd(ctx["advance_left"]),
         }
+        if terms.condition:
+            intro += " " + _("Điều kiện: chỉ được tạm ứng %(condition)s.") % {"condition": terms.condition}
+        intro += " " + _("Căn cứ: %(basis)s.") % {"basis": terms.basis}
+        # The service refuses too; the page says beforehand what is not met yet.
+        return {"intro": intro, "allowed": not terms.unmet, "blocked": terms.unmet}
 
     def call(self, p, form):
         d = form.cleaned_data
@@ -546,7 +556,9 @@ class SettlementDossierView(ApplicantMixin, View):
             except WorkflowError as exc:
                 _errors_to_form(form, exc)
                 return self._render(request, p, form, vouchers, status=exc.status)
-            messages.success(request, _("Đã nộp hồ sơ quyết toán; Sở Tài chính sẽ xem xét."))
+            messages.success(
+                request, _("Đã nộp hồ sơ quyết toán; cơ quan quyết toán sẽ xem xét và đối chiếu chứng từ.")
+            )
             return HttpResponseRedirect(reverse("portal:detail", args=[p.pk]))
         return self._render(request, p, form, vouchers, status=400)
 

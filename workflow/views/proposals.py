@@ -16,28 +16,43 @@ from django.views.generic import TemplateView
 
 from core.calendar import VN_TZ
 from core.validators import parse_int
-from workflow.forms import ACTION_FORMS, ApproveForm, MoneyField
-from workflow.lifecycle import PUBLIC_NAMES, REVIEW, Status, get_lifecycle, mermaid
-from workflow.models import Attachment, Task
+from workflow.forms import ApproveForm, MoneyField, action_form
+from workflow.lifecycle import PUBLIC_NAMES, REVIEW, Status, get_lifecycle, lifecycle_of, mermaid
+from workflow.models import Attachment, Settlement, Task
 from workflow.permissions import can_fire, visible_proposals
 from workflow.selectors import history, time_in_status
 from workflow.services.audit import record_action
 from workflow.services.errors import NotAllowedFromStatus, NotPermitted, WorkflowError
 from workflow.services.transitions import available_triggers, fire, fire_batch
 
+from .advances import may_decide
 from .common import StaffMixin, client_ip, is_staff, visible_proposal_or_404
 
-MAIN_PATH = [
-    "drafted",
-    "lodged",
-    "district_submitted",
-    "appraised",
-    "finance_verified",
-    "approved",
-    "implemented",
-    "settlement_filed",
-    "settled",
-]
+MAIN_PATH = {
+    "local": [
+        "drafted",
+        "lodged",
+        "district_submitted",
+        "appraised",
+        "finance_verified",
+        "approved",
+        "implemented",
+        "settlement_filed",
+        "settled",
+    ],
+    "national": [
+        "drafted",
+        "registered",
+        "base_appraised",
+        "sent_to_ministry",
+        "ministry_appraised",
+        "approved",
+        "contracted",
+        "implemented",
+        "settlement_filed",
+        "settled",
+    ],
+}
 
 
 def budget_totals(lines) -> dict:
@@ -87,8 +102,8 @@ class ProposalDetailView(StaffMixin, TemplateView):
         )
         from workflow.validation import cap_problems
 
-        lifecycle = get_lifecycle()
-        path = [s for s in MAIN_PATH if s in lifecycle.statuses]
+        lifecycle = lifecycle_of(p)
+        path = [s for s in MAIN_PATH.get(lifecycle.track, ()) if s in lifecycle.statuses]
         return {
             **super().get_context_data(**kwargs),
             "p": p,
@@ -101,6 +116,11 @@ class ProposalDetailView(StaffMixin, TemplateView):
             "spans": time_in_status(p, events, now=now),
             "task": task,
             "actions": available_triggers(user, p, now=now, task=task),
+            "advances": list(p.advances.all()),
+            "decides_advances": may_decide(user, p),
+            "refund": Settlement.objects.filter(proposal=p, refund_amount__gt=0).first()
+            if p.settled_amount is not None
+            else None,
             "path": [(s, Status(s).label, s == p.status) for s in path],
             "off_path": p.status not in path,
             "public_name": PUBLIC_NAMES[p.status],
@@ -129,14 +149,16 @@ class ActionView(LoginRequiredMixin, View):
 
     def _setup(self, request, pk, trigger):
         p = visible_proposal_or_404(request.user, pk)
-        t = get_lifecycle().triggers.get(trigger)
-        if t is None or trigger not in ACTION_FORMS:
+        lifecycle = lifecycle_of(p)
+        t = lifecycle.triggers.get(trigger)
+        form_class = action_form(trigger, lifecycle.track)
+        if t is None or form_class is None:
             raise Http404
-        return p, t, ACTION_FORMS[trigger]
+        return p, t, form_class
 
     def refusal(self, user, p, t) -> WorkflowError | None:
         """Why ``user`` may not fire ``t`` on the đề án as it is now (fire's checks, in its order), or None."""
-        lifecycle = get_lifecycle()
+        lifecycle = lifecycle_of(p)
         if lifecycle.resume_target(t.name, p.status, p.returned_from) is None:
             return NotAllowedFromStatus(
                 _("Không thể “%(action)s” khi đề án đang ở trạng thái “%(status)s”.")
@@ -166,6 +188,10 @@ class ActionView(LoginRequiredMixin, View):
             initial.update(national_amount=national, local_amount=p.recommended_amount - national)
         elif trigger == "approve":
             initial["amount"] = p.verified_amount
+        elif trigger == "appraise_ministry":
+            initial["amount"] = p.recommended_amount
+        elif trigger == "contract":
+            initial["amount"] = p.approved_amount
         return initial
 
     def get(self, request, pk, trigger):
@@ -334,3 +360,53 @@ class AttachmentDownloadView(View):
 
 
 REVIEW_STATUSES = [str(s) for s in REVIEW]
+
+
+class RefundView(StaffMixin, View):
+    """The refund a settlement left owing, recorded as paid back (date and receipt) by the Sở Công Thương. Until
+    then the đề án is listed as owing it (``refunds_owed``)."""
+
+    template_name = "workflow/refund.html"
+    subject = ("proposal", "pk")
+
+    def _settlement(self, request, pk):
+        p = visible_proposal_or_404(request.user, pk)
+        settlement = Settlement.objects.filter(proposal=p, refund_amount__gt=0).first()
+        if settlement is None:
+            raise Http404
+        return p, settlement
+
+    def get(self, request, pk):
+        from workflow.forms import RefundForm
+
+        p, settlement = self._settlement(request, pk)
+        form = RefundForm(initial={"paid_on": self.now.astimezone(VN_TZ).date()})
+        return render(request, self.template_name, {"p": p, "s": settlement, "form": form})
+
+    def post(self, request, pk):
+        from workflow.forms import RefundForm
+        from workflow.services.implementation import record_refund
+
+        p, settlement = self._settlement(request, pk)
+        form = RefundForm(request.POST)
+        status = 400
+        if form.is_valid():
+            try:
+                record_refund(
+                    p.pk,
+                    actor=request.user,
+                    now=self.now,
+                    paid_on=form.cleaned_data["paid_on"],
+                    receipt=form.cleaned_data["receipt"],
+                    ip=client_ip(request),
+                )
+            except WorkflowError as exc:
+                status = exc.status
+                form.add_error(None, exc.message)
+            else:
+                messages.success(
+                    request,
+                    _("Đã ghi nhận việc nộp trả kinh phí của đề án %(code)s.") % {"code": p.tracking_code},
+                )
+                return HttpResponseRedirect(reverse("proposals:detail", args=[p.pk]))
+        return render(request, self.template_name, {"p": p, "s": settlement, "form": form}, status=status)
