@@ -200,11 +200,28 @@ class SettleForm(ActionForm):
     counterpart_amount = MoneyField(label=_("Vốn đối ứng đã chi (đồng)"), required=False)
 
     def to_data(self) -> dict:
-        return {k: self.cleaned_data[k] for k in ("national_amount", "local_amount", "counterpart_amount")}
+        return {
+            k: self.cleaned_data[k]
+            for k in ("national_amount", "local_amount", "counterpart_amount")
+            if k in self.cleaned_data
+        }
 
 
 def _date_field(label) -> forms.DateField:
     return forms.DateField(label=label, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class ScanMixin(forms.Form):
+    """The scan of the ministry side's document (PDF or image), attached at the step that records it."""
+
+    document = forms.FileField(
+        label=_("Bản chụp văn bản (không bắt buộc)"),
+        required=False,
+        help_text=_("PDF hoặc ảnh; lưu kèm đề án, mã băm ghi vào nhật ký."),
+    )
+
+    def scan(self) -> dict:
+        return {"document": self.cleaned_data["document"]} if self.cleaned_data.get("document") else {}
 
 
 class DocumentForm(ActionForm):
@@ -217,6 +234,8 @@ class DocumentForm(ActionForm):
         data = {f"{self.prefix}_number": d["number"], f"{self.prefix}_date": d["signed_on"].isoformat()}
         if "amount" in d:
             data["amount"] = d["amount"]
+        if isinstance(self, ScanMixin):
+            data |= self.scan()
         return data
 
 
@@ -226,14 +245,14 @@ class LetterForm(DocumentForm):
     signed_on = _date_field(_("Ngày công văn"))
 
 
-class MinistryAppraisalForm(DocumentForm):
+class MinistryAppraisalForm(ScanMixin, DocumentForm):
     prefix = "appraisal"
     number = forms.CharField(label=_("Số văn bản thẩm định cấp Bộ"), max_length=50)
     signed_on = _date_field(_("Ngày văn bản"))
     amount = MoneyField(label=_("Kinh phí Bộ thẩm định (đồng)"))
 
 
-class MinisterApproveForm(ApproveForm):
+class MinisterApproveForm(ScanMixin, ApproveForm):
     decision_number = forms.CharField(label=_("Số quyết định của Bộ trưởng"), max_length=50)
     amount = MoneyField(
         label=_("Kinh phí phê duyệt (đồng)"),
@@ -241,8 +260,11 @@ class MinisterApproveForm(ApproveForm):
         help_text=_("Để trống: bằng kinh phí Bộ thẩm định."),
     )
 
+    def to_data(self) -> dict:
+        return super().to_data() | self.scan()
 
-class ContractForm(DocumentForm):
+
+class ContractForm(ScanMixin, DocumentForm):
     prefix = "contract"
     number = forms.CharField(label=_("Số hợp đồng"), max_length=50)
     signed_on = _date_field(_("Ngày ký hợp đồng"))
@@ -251,7 +273,7 @@ class ContractForm(DocumentForm):
     )
 
 
-class NationalSettleForm(SettleForm):
+class NationalSettleForm(ScanMixin, SettleForm):
     liquidation_number = forms.CharField(label=_("Số biên bản thanh lý hợp đồng"), max_length=50)
     liquidation_date = _date_field(_("Ngày thanh lý hợp đồng"))
 
@@ -259,6 +281,7 @@ class NationalSettleForm(SettleForm):
         return super().to_data() | {
             "liquidation_number": self.cleaned_data["liquidation_number"],
             "liquidation_date": self.cleaned_data["liquidation_date"].isoformat(),
+            **self.scan(),
         }
 
 

@@ -15,7 +15,8 @@ from django.utils.translation import gettext_lazy as _
 from core.calendar import VN_TZ
 from core.models import AdministrativeUnit
 from workflow.forms import TEXT_MAX, MoneyField, QuantityField
-from workflow.models import AttachmentKind, FundingSource, Proposal
+from workflow.models import FundingSource, Proposal
+from workflow.models.choices import APPLICANT_KINDS
 from workflow.services.portal import ALLOWED_TYPES_TEXT, BudgetLineData, VoucherData, WorkItemData
 from workflow.validation import PLAN_YEAR_MAX, PLAN_YEAR_MIN, validate_plan_year
 
@@ -273,7 +274,7 @@ def budget_line_initial(proposal: Proposal) -> list[dict]:
 
 
 class AttachmentForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Loại tài liệu"), choices=[("", "—")] + list(AttachmentKind.choices))
+    kind = forms.ChoiceField(label=_("Loại tài liệu"), choices=[("", "—"), *APPLICANT_KINDS])
     file = forms.FileField(label=_("Tệp"), help_text=ALLOWED_TYPES_TEXT)
 
 

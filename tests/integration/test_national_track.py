@@ -401,3 +401,76 @@ def test_the_sos_dashboard_counts_down_to_the_windows(w):
         rf'<tr data-window="registration">\s*<td>{today.year + 1}</td>.*?</tr>', page, re.S
     ) or re.search(rf'<tr data-window="registration">\s*<td>{today.year + 2}</td>.*?</tr>', page, re.S)
     assert nxt is not None and "còn " in nxt.group(0)
+
+
+def test_the_so_records_the_ministers_decision_with_its_scan(w):
+    """Recorded by the Sở: the decision's number, date, amount and its scan, kept with the đề án and hashed in the
+    audit row; a file that is not a document is refused with nothing written."""
+    import hashlib
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+
+    from workflow.models import Attachment
+
+    p = national(w)
+    to_ministry(w, p)
+    fire(
+        p.pk,
+        "appraise_ministry",
+        actor=w.user("appraiser"),
+        now=vn(2026, 11, 2),
+        data={"appraisal_number": "55/BB-CĐM", "appraisal_date": "2026-10-30", "amount": 270_000_000},
+    )
+    client = Client()
+    client.force_login(w.user("appraiser"))
+    url = f"/de-an/{p.pk}/thao-tac/approve/"
+    form = client.get(url).content.decode()
+    assert 'enctype="multipart/form-data"' in form and "Số quyết định của Bộ trưởng" in form
+    fields = {
+        "expected_status": "ministry_appraised",
+        "decision_number": "3100/QĐ-BCT",
+        "decision_date": "2026-12-01",
+        "amount": "260.000.000",
+    }
+    refused = client.post(url, {**fields, "document": SimpleUploadedFile("qd.pdf", b"MZ\x90\x00 not a pdf")})
+    assert refused.status_code == 400
+    assert "không phải là loại được nhận" in refused.content.decode()
+    assert status(p) == "ministry_appraised"
+    assert not Attachment.objects.filter(proposal=p, kind="ministry_document").exists()
+
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    done = client.post(url, {**fields, "document": SimpleUploadedFile("QD 3100.pdf", pdf)})
+    assert done.status_code == 302, done.content.decode()[:3000]
+    assert status(p) == "approved"
+    scan = Attachment.objects.get(proposal=p, kind="ministry_document")
+    assert (scan.original_name, scan.sha256, scan.uploaded_by.username) == (
+        "QD 3100.pdf",
+        hashlib.sha256(pdf).hexdigest(),
+        "appraiser",
+    )
+    event = TransitionEvent.objects.get(proposal=p, trigger="approve")
+    assert event.data["document"] == {
+        "name": "QD 3100.pdf",
+        "size": len(pdf),
+        "sha256": hashlib.sha256(pdf).hexdigest(),
+        "attachment": scan.pk,
+    }
+    assert client.get(f"/de-an/tai-lieu/{scan.pk}/").status_code == 200
+
+
+def test_an_applicant_cannot_file_a_ministry_document(w):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from workflow.services.portal import add_attachment
+
+    p = national(w)
+    with pytest.raises(GuardFailed):
+        add_attachment(
+            p.pk,
+            actor=w.user("applicant"),
+            now=vn(2026, 4, 2),
+            kind="ministry_document",
+            filename="qd.pdf",
+            content=SimpleUploadedFile("qd.pdf", b"%PDF-1.4\n%%EOF\n"),
+        )

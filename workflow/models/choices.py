@@ -113,3 +113,12 @@ class AttachmentKind(models.TextChoices):
     COUNTERPART_COMMITMENT = "counterpart_commitment", _("Cam kết vốn đối ứng, không trùng lặp hỗ trợ")
     TRAINING_PLAN = "training_plan", _("Chương trình, kế hoạch đào tạo")
     OTHER = "other", _("Tài liệu khác")
+    # The ministry side's documents on the national track (the Cục's appraisal, the Minister's decision, the
+    # contract, the liquidation minutes), attached at the step that records them; never the applicant's.
+    MINISTRY_DOCUMENT = "ministry_document", _("Văn bản của Bộ Công Thương")
+
+
+# What an applicant may upload to its own dossier.
+APPLICANT_KINDS = [
+    (value, label) for value, label in AttachmentKind.choices if value != AttachmentKind.MINISTRY_DOCUMENT
+]

@@ -31,7 +31,6 @@ from core.roles import Role
 from workflow.lifecycle import PUBLIC_NAMES, REVIEW, Status, lifecycle_of
 from workflow.models import (
     Attachment,
-    AttachmentKind,
     BudgetLine,
     CompletionReport,
     FundingSource,
@@ -42,6 +41,7 @@ from workflow.models import (
     Voucher,
     WorkItem,
 )
+from workflow.models.choices import APPLICANT_KINDS
 from workflow.permissions import can_view, is_applicant_of
 
 from .audit import record_action
@@ -302,8 +302,52 @@ def add_attachment(
     """Store an uploaded file privately under a generated name. ``content`` is a Django File (has ``size``,
     ``chunks()``, ``seek``). Refused — and nothing stored — when the name looks like a path, the file is too
     big, or its content is not an allowed type."""
-    if kind not in AttachmentKind.values:
+    if kind not in dict(APPLICANT_KINDS):
         raise GuardFailed(_("Chưa chọn loại tài liệu."))
+    name, size, mime, sha256 = checked_upload(filename, content)
+    with transaction.atomic():
+        proposal = _lock_own(proposal_id, actor, statuses=(Status.DRAFTED,), message=DRAFT_ONLY)
+        attachment = Attachment(
+            proposal=proposal,
+            kind=kind,
+            original_name=name,
+            mime_type=mime,
+            size=size,
+            sha256=sha256,
+            uploaded_by=actor,
+            uploaded_at=now,
+        )
+        # The storage name is generated (workflow.models.dossier._attachment_path); the user's name is a label.
+        attachment.file.save("upload", File(content), save=False)
+        try:
+            attachment.save(force_insert=True)
+            proposal.updated_at = now
+            proposal.save(update_fields=["updated_at"])
+            record_action(
+                proposal,
+                "upload",
+                actor=actor,
+                now=now,
+                role=Role.APPLICANT,
+                data={
+                    "attachment": attachment.pk,
+                    "kind": kind,
+                    "name": name,
+                    "size": size,
+                    "sha256": sha256,
+                    "mime": mime,
+                },
+                ip=ip,
+            )
+        except Exception:
+            attachment.file.delete(save=False)  # no orphan file when the row could not be written
+            raise
+    return attachment
+
+
+def checked_upload(filename: str, content) -> tuple[str, int, str, str]:
+    """An uploaded file's (safe name, size, detected MIME type, SHA-256), or GuardFailed with the reason: a name
+    that looks like a path, an empty or too big file, content that is not an allowed type."""
     name = check_filename(filename)
     size = int(getattr(content, "size", 0) or 0)
     limit = upload_max_bytes()
@@ -336,44 +380,7 @@ def add_attachment(
     for chunk in content.chunks():
         digest.update(chunk)
     content.seek(0)
-    with transaction.atomic():
-        proposal = _lock_own(proposal_id, actor, statuses=(Status.DRAFTED,), message=DRAFT_ONLY)
-        attachment = Attachment(
-            proposal=proposal,
-            kind=kind,
-            original_name=name,
-            mime_type=ftype.mime,
-            size=size,
-            sha256=digest.hexdigest(),
-            uploaded_by=actor,
-            uploaded_at=now,
-        )
-        # The storage name is generated (workflow.models.dossier._attachment_path); the user's name is a label.
-        attachment.file.save("upload", File(content), save=False)
-        try:
-            attachment.save(force_insert=True)
-            proposal.updated_at = now
-            proposal.save(update_fields=["updated_at"])
-            record_action(
-                proposal,
-                "upload",
-                actor=actor,
-                now=now,
-                role=Role.APPLICANT,
-                data={
-                    "attachment": attachment.pk,
-                    "kind": kind,
-                    "name": name,
-                    "size": size,
-                    "sha256": attachment.sha256,
-                    "mime": ftype.mime,
-                },
-                ip=ip,
-            )
-        except Exception:
-            attachment.file.delete(save=False)  # no orphan file when the row could not be written
-            raise
-    return attachment
+    return name, size, ftype.mime, digest.hexdigest()
 
 
 def remove_attachment(attachment_id: int, *, actor: User, now: dt.datetime, ip: str | None = None) -> None:

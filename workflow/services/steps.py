@@ -26,6 +26,8 @@ from workflow.models import (
     Appraisal,
     Approval,
     ApprovalDecision,
+    Attachment,
+    AttachmentKind,
     FinanceVerification,
     NationalRecord,
     Proposal,
@@ -52,6 +54,7 @@ class StepContext:
     due_on: dt.date | None = None  # deadline of the next task when the step sets it (settlement dossier)
     pin: str = ""  # the public-lookup PIN issued at the first lodging (shown once on the receipt)
     task: Task | None = None  # the open task the step closes
+    upload: tuple | None = None  # (the uploaded scan, its MIME type) checked by the step, kept by its record
 
     @property
     def national(self) -> bool:
@@ -520,6 +523,53 @@ def _document(ctx: StepContext, prefix: str, what: str) -> tuple[str, dt.date | 
     return number, signed_on
 
 
+def _document_file(ctx: StepContext) -> dict:
+    """The scan of the ministry side's document, when one is attached (``data["document"]``, an uploaded file):
+    checked as any upload (name, size, content type); kept by the step's record, its hash in the audit row."""
+    upload = ctx.data.get("document")
+    if upload is None or upload == "":
+        return {}
+    if not hasattr(upload, "chunks"):
+        ctx.problems.append(_("Tệp văn bản đính kèm không hợp lệ."))
+        return {}
+    from .portal import checked_upload
+
+    try:
+        name, size, mime, sha256 = checked_upload(getattr(upload, "name", ""), upload)
+    except GuardFailed as exc:
+        ctx.problems.append(exc.message)
+        return {}
+    ctx.upload = (upload, mime)
+    return {"document": {"name": name, "size": size, "sha256": sha256}}
+
+
+def _keep_document(ctx: StepContext, cleaned: dict) -> None:
+    """Store the attached scan as the đề án's attachment (kind "ministry_document"), named by the step."""
+    if not cleaned.get("document") or ctx.upload is None:
+        return
+    from django.core.files import File
+
+    upload, mime = ctx.upload
+    doc = cleaned["document"]
+    attachment = Attachment(
+        proposal=ctx.proposal,
+        kind=AttachmentKind.MINISTRY_DOCUMENT,
+        original_name=doc["name"],
+        mime_type=mime,
+        size=doc["size"],
+        sha256=doc["sha256"],
+        uploaded_by=ctx.actor,
+        uploaded_at=ctx.now,
+    )
+    attachment.file.save("upload", File(upload), save=False)
+    try:
+        attachment.save(force_insert=True)
+    except Exception:
+        attachment.file.delete(save=False)
+        raise
+    doc["attachment"] = attachment.pk
+
+
 def _recorded_by_province(ctx: StepContext) -> bool:
     from workflow.lifecycle import ministry_side_role
 
@@ -559,10 +609,11 @@ def check_ministry_appraisal(ctx: StepContext) -> dict:
             _("Kinh phí Bộ thẩm định %(amount)s vượt kinh phí Sở Công Thương đề nghị %(recommended)s.")
             % {"amount": format_vnd(amount), "recommended": format_vnd(recommended)}
         )
-    return {"appraisal_number": number, "appraisal_date": signed_on, "amount": amount}
+    return {"appraisal_number": number, "appraisal_date": signed_on, "amount": amount, **_document_file(ctx)}
 
 
 def record_ministry_appraisal(ctx: StepContext, cleaned: dict) -> None:
+    _keep_document(ctx, cleaned)
     _national_record(
         ctx,
         NationalRecord.Kind.MINISTRY_APPRAISAL,
@@ -583,10 +634,11 @@ def check_contract(ctx: StepContext) -> dict:
             _("Giá trị hợp đồng %(amount)s vượt kinh phí Bộ trưởng phê duyệt %(approved)s.")
             % {"amount": format_vnd(amount), "approved": format_vnd(approved)}
         )
-    return {"contract_number": number, "contract_date": signed_on, "amount": amount}
+    return {"contract_number": number, "contract_date": signed_on, "amount": amount, **_document_file(ctx)}
 
 
 def record_contract(ctx: StepContext, cleaned: dict) -> None:
+    _keep_document(ctx, cleaned)
     _national_record(
         ctx,
         NationalRecord.Kind.CONTRACT,
@@ -601,10 +653,11 @@ def check_settle_national(ctx: StepContext) -> dict:
     the liquidation minutes' number and date."""
     number, signed_on = _document(ctx, "liquidation", _("biên bản thanh lý hợp đồng"))
     cleaned = check_settle(ctx)
-    return cleaned | {"liquidation_number": number, "liquidation_date": signed_on}
+    return cleaned | {"liquidation_number": number, "liquidation_date": signed_on, **_document_file(ctx)}
 
 
 def record_settle_national(ctx: StepContext, cleaned: dict) -> None:
+    _keep_document(ctx, cleaned)
     _national_record(
         ctx,
         NationalRecord.Kind.LIQUIDATION,
@@ -612,7 +665,9 @@ def record_settle_national(ctx: StepContext, cleaned: dict) -> None:
         cleaned["liquidation_date"],
         cleaned["national_amount"] + cleaned["local_amount"],
     )
-    record_settle(ctx, {k: v for k, v in cleaned.items() if not k.startswith("liquidation_")})
+    record_settle(
+        ctx, {k: v for k, v in cleaned.items() if not k.startswith("liquidation_") and k != "document"}
+    )
 
 
 def check_settle_from_minutes(ctx: StepContext) -> dict:
@@ -651,6 +706,7 @@ def check_settle_from_minutes(ctx: StepContext) -> dict:
         "from_minutes": True,
         "liquidation_number": number,
         "liquidation_date": signed_on,
+        **_document_file(ctx),
     }
 
 
@@ -698,8 +754,22 @@ STEPS = {
     "contract": (check_contract, record_contract),
     "settle_from_minutes": (check_settle_from_minutes, record_settle_from_minutes),
 }
+
+
 # A national đề án's step where it differs from the local one of the same name.
-NATIONAL_STEPS = {"settle": (check_settle_national, record_settle_national)}
+def check_approve_national(ctx: StepContext) -> dict:
+    return check_approve(ctx) | _document_file(ctx)
+
+
+def record_approve_national(ctx: StepContext, cleaned: dict) -> None:
+    _keep_document(ctx, cleaned)
+    record_approve(ctx, {k: v for k, v in cleaned.items() if k != "document"})
+
+
+NATIONAL_STEPS = {
+    "settle": (check_settle_national, record_settle_national),
+    "approve": (check_approve_national, record_approve_national),
+}
 
 
 def _step(ctx: StepContext):

@@ -210,7 +210,7 @@ class ActionView(LoginRequiredMixin, View):
             refused = self.refusal(request.user, p, t)
             if refused is not None:
                 return self._refused(request, p, t, None, refused)
-        form = form_class(request.POST)
+        form = form_class(request.POST, request.FILES)
         status = 400
         if form.is_valid():
             try:
