@@ -46,12 +46,14 @@ test: install
 e2e: install
 	$(VENV)/bin/pytest -m e2e $(PYTEST_ARGS)
 
-# Style, the direction of imports (workflow → notifications → core, pyproject.toml) and the migrations.
+# Style, the direction of imports (workflow → notifications → core, pyproject.toml), the migrations and the
+# types (mypy with django-stubs; what it checks: [tool.mypy] in pyproject.toml).
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
 	$(PY) manage.py makemigrations --check --dry-run -v0
+	$(VENV)/bin/mypy
 
 # Benchmarks (bench/README.md): BENCH_SCALE=smoke (default, a minute or two) or BENCH_SCALE=full.
 # A separate database (khuyencong_bench) and Redis DB 10; B5 needs wrk from Debian.

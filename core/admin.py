@@ -23,7 +23,11 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
-    fieldsets = (*BaseUserAdmin.fieldsets, (_("Đơn vị"), {"fields": ("unit", "organisation", "phone")}))
+    # Django's UserAdmin has fieldsets; ModelAdmin's (the stubs' type for it) may be None.
+    fieldsets = (
+        *(BaseUserAdmin.fieldsets or ()),
+        (_("Đơn vị"), {"fields": ("unit", "organisation", "phone")}),
+    )
     list_display = ["username", "first_name", "last_name", "unit", "organisation", "is_active"]
     list_filter = ["groups", "is_active", "is_staff"]
     raw_id_fields = ["unit", "organisation"]

@@ -55,17 +55,18 @@ def _user_with_roles_sql() -> tuple[str, list[str]]:
     from django.db import connection
 
     from .models import User
+    from .statements import column_of
 
     q = connection.ops.quote_name
     fields = User._meta.concrete_fields
     through, group = User.groups.through._meta, Group._meta
     user_col = User.groups.field.m2m_column_name()
     group_col = User.groups.field.m2m_reverse_name()
-    columns = ", ".join(f"u.{q(f.column)}" for f in fields)
+    columns = ", ".join(f"u.{q(column_of(f))}" for f in fields)
     sql = (
-        f"SELECT {columns}, g.{q(group.get_field('name').column)} FROM {q(User._meta.db_table)} u"  # noqa: S608
-        f" LEFT JOIN {q(through.db_table)} ug ON ug.{q(user_col)} = u.{q(User._meta.pk.column)}"
-        f" LEFT JOIN {q(group.db_table)} g ON g.{q(group.pk.column)} = ug.{q(group_col)}"
-        f" WHERE u.{q(User._meta.pk.column)} = %s"
+        f"SELECT {columns}, g.{q(column_of(group.get_field('name')))} FROM {q(User._meta.db_table)} u"  # noqa: S608
+        f" LEFT JOIN {q(through.db_table)} ug ON ug.{q(user_col)} = u.{q(column_of(User._meta.pk))}"
+        f" LEFT JOIN {q(group.db_table)} g ON g.{q(column_of(group.pk))} = ug.{q(group_col)}"
+        f" WHERE u.{q(column_of(User._meta.pk))} = %s"
     )
     return sql, [f.attname for f in fields]

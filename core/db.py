@@ -19,9 +19,13 @@ import datetime as dt
 import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import psycopg
 from django.db import connection
+
+if TYPE_CHECKING:
+    from psycopg.adapt import Loader
 
 
 def use_c_timestamptz_loader(sender, connection, **kwargs) -> None:
@@ -31,11 +35,11 @@ def use_c_timestamptz_loader(sender, connection, **kwargs) -> None:
     if connection.vendor != "postgresql" or connection.connection is None:
         return
     loader = _timestamptz_loader(connection.timezone)
-    connection.connection.adapters.register_loader(loader.oid, loader)
+    connection.connection.adapters.register_loader("timestamptz", loader)
 
 
 @functools.cache
-def _timestamptz_loader(timezone: dt.tzinfo | None) -> type:
+def _timestamptz_loader(timezone: dt.tzinfo | None) -> type[Loader]:
     """The loader class for one time zone (Django's, or None when USE_TZ is off), made once per process."""
     from psycopg import adapters
     from psycopg.adapt import Loader
@@ -46,6 +50,8 @@ def _timestamptz_loader(timezone: dt.tzinfo | None) -> type:
     parse = adapters.get_loader(oid, Format.TEXT)  # psycopg's own: C where its C extension is installed
 
     class TimestamptzLoader(Loader):
+        timezone: dt.tzinfo | None  # Django's, set on the class below
+
         def __init__(self, oid, context=None):
             super().__init__(oid, context)
             self._parse = parse(oid, context).load
@@ -53,7 +59,7 @@ def _timestamptz_loader(timezone: dt.tzinfo | None) -> type:
         def load(self, data):
             return self._parse(data).replace(tzinfo=self.timezone)
 
-    TimestamptzLoader.oid, TimestamptzLoader.timezone = oid, timezone
+    TimestamptzLoader.timezone = timezone
     return TimestamptzLoader
 
 
@@ -104,4 +110,5 @@ def datetime_converter() -> Callable[[object], dt.datetime | None] | None:
     value is one already); SQLite gives text. Ask once per query, not per value."""
     if connection.vendor == "postgresql":
         return None
-    return lambda value: connection.ops.convert_datetimefield_value(value, None, connection)
+    # Defined by the backends other than PostgreSQL's (SQLite here), not by BaseDatabaseOperations.
+    return lambda value: connection.ops.convert_datetimefield_value(value, None, connection)  # type: ignore[attr-defined]

@@ -120,7 +120,7 @@ class RefuseUnstorableInputMiddleware:
         return self.get_response(request)
 
 
-UNAVAILABLE = [OperationalError, InterfaceError]
+UNAVAILABLE: list[type[Exception]] = [OperationalError, InterfaceError]
 try:  # the cache and the broker
     from redis.exceptions import ConnectionError as RedisConnectionError
     from redis.exceptions import TimeoutError as RedisTimeoutError

@@ -134,8 +134,9 @@ class User(AbstractUser):
     phone = models.CharField(_("số di động"), max_length=20, blank=True, validators=[validate_vn_mobile])
 
     class Meta(AbstractUser.Meta):
-        verbose_name = _("người dùng")
-        verbose_name_plural = _("người dùng")
+        # The stubs type AbstractUser.Meta's names as str; Django's own are lazy translations too.
+        verbose_name = _("người dùng")  # type: ignore[assignment]
+        verbose_name_plural = _("người dùng")  # type: ignore[assignment]
         swappable = "AUTH_USER_MODEL"
 
     def __str__(self) -> str:

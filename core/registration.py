@@ -145,11 +145,13 @@ def invite_member(
         user.save()
         user.groups.add(Group.objects.get_or_create(name=Role.APPLICANT)[0])
         link = link_for(urlsafe_base64_encode(force_bytes(user.pk)), default_token_generator.make_token(user))
-        context = {"user": user, "inviter": inviter, "link": link, "organisation": inviter.organisation}
+        organisation = inviter.organisation
+        if organisation is None:  # not so: organisation_id was checked above
+            raise ValidationError(_("Chỉ thành viên của tổ chức mới thêm được thành viên."))
+        context = {"user": user, "inviter": inviter, "link": link, "organisation": organisation}
         transaction.on_commit(
             lambda: send_mail(
-                subject=_("Khuyến công: bạn được thêm vào tổ chức %(org)s")
-                % {"org": inviter.organisation.name},
+                subject=_("Khuyến công: bạn được thêm vào tổ chức %(org)s") % {"org": organisation.name},
                 message=render_to_string("registration/invitation_email.txt", context),
                 from_email=None,
                 recipient_list=[email],

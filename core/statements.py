@@ -26,13 +26,13 @@ Nothing here knows a table or a column: both come from the models (docs/adr/0003
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import DatabaseError, connections, router
-from django.db.models import Model, QuerySet
+from django.db.models import Field, ForeignObjectRel, Model, QuerySet
 from django.db.models.query import ValuesListIterable, get_related_populators
 from django.db.models.signals import post_save, pre_save
 from django.db.transaction import TransactionManagementError
@@ -44,6 +44,11 @@ _STAND_INS: dict[type, tuple[Callable[[int], Any], Callable[[int], Any]]] = {
     str: (lambda i: f"\ue000kc-a-{i}", lambda i: f"\ue000kc-b-{i}"),
 }
 
+# What this module keeps on Django's connection object (not attributes of its class: set and read by name).
+_KEPT_CURSOR = "_kc_statement_cursor"
+_TOGETHER = "_kc_together"
+_TOGETHER_AT = "_kc_together_at"
+
 
 def cursor(alias: str = "default"):
     """Django's cursor for ``alias``, made once per database session and reused by each statement sent through it.
@@ -54,7 +59,7 @@ def cursor(alias: str = "default"):
     caller reads its results before it returns; the next statement discards them."""
     connection = connections[alias]
     logged = connection.queries_logged
-    kept = getattr(connection, "_kc_statement_cursor", None)
+    kept = getattr(connection, _KEPT_CURSOR, None)
     if kept is not None:
         wrapper, session, was_logged = kept
         if session is connection.connection and was_logged == logged and not wrapper.cursor.closed:
@@ -64,7 +69,7 @@ def cursor(alias: str = "default"):
     if hasattr(
         wrapper.cursor, "closed"
     ):  # psycopg's cursor tells whether it was closed; SQLite's cannot: not kept
-        connection._kc_statement_cursor = (wrapper, connection.connection, logged)
+        setattr(connection, _KEPT_CURSOR, (wrapper, connection.connection, logged))
     return wrapper
 
 
@@ -194,7 +199,8 @@ class Shape:
                     start=start,
                     end=end,
                     init_list=tuple(f[0].target.attname for f in select[start:end]),
-                    populators=tuple(get_related_populators(klass_info, select, alias)),
+                    # Django 5.2 takes no fetch_mode: the stubs follow Django 6.1.
+                    populators=tuple(get_related_populators(klass_info, select, alias)),  # type: ignore[call-arg]
                     annotations=tuple(compiler.annotation_col_map.items()),
                     converters=converters,
                     compiler=compiler,
@@ -204,7 +210,9 @@ class Shape:
             self._compiled[alias] = compiled
             return compiled
 
-    def _tuples(self, sql: str, constants: list, slots: list, compiler, converters: dict) -> _Compiled:
+    def _tuples(
+        self, sql: str, constants: Sequence[Any], slots: Sequence[tuple[int, str]], compiler, converters: dict
+    ) -> _Compiled:
         """A ``values_list()`` queryset (not flat, not named): its columns are the SQL's, in the order asked for
         (its fields, then its annotations: the order the SQL gives them)."""
         query = compiler.query
@@ -233,12 +241,14 @@ class Shape:
     def _sql(self, alias: str, values: dict) -> tuple[str, tuple, Any]:
         qs = self._build(**values)
         # The fields of a values_list() queryset giving plain tuples (None for any other kind).
-        if qs._fields is not None and qs._iterable_class is not ValuesListIterable:
+        # _fields, _prefetch_related_lookups and _known_related_objects: QuerySet's own, not in django-stubs.
+        fields = qs._fields  # type: ignore[attr-defined]
+        if fields is not None and qs._iterable_class is not ValuesListIterable:
             raise ShapeError("a Shape selects model objects or a values_list()'s tuples")
-        self._build_fields = tuple(qs._fields) if qs._fields is not None else None
+        self._build_fields = tuple(fields) if fields is not None else None
         if qs.model is not self._model:
             raise ShapeError(f"the queryset selects {qs.model.__name__}, not {self._model.__name__}")
-        if qs._prefetch_related_lookups or qs._known_related_objects:
+        if qs._prefetch_related_lookups or qs._known_related_objects:  # type: ignore[attr-defined]
             raise ShapeError("a Shape cannot prefetch or carry known related objects")
         if qs.query.is_sliced and qs.query.high_mark is None:
             raise ShapeError("a Shape's slice needs an end")
@@ -251,6 +261,13 @@ class Shape:
 
 
 _writes: dict[tuple, tuple[str, tuple]] = {}
+
+
+def column_of(field: Field | ForeignObjectRel) -> str:
+    """A model field's column (a relation's other side, or a field with no column of its own, has none)."""
+    if not isinstance(field, Field) or field.column is None:
+        raise ShapeError(f"{field} has no column")
+    return field.column
 
 
 _static_plain: dict[type[Model], bool] = {}
@@ -281,11 +298,14 @@ def update(instance: Model, fields: Iterable[str]) -> None:
     key = ("update", alias, model, fields)
     if key not in _writes:
         meta, qn = model._meta, connection.ops.quote_name
-        targets = tuple(meta.get_field(name) for name in fields)
-        if any(not f.concrete or f.primary_key or f.many_to_many for f in targets):
+        # A relation's other side (ForeignObjectRel) is no Field: dropped here, it fails the count.
+        targets = tuple(f for f in map(meta.get_field, fields) if isinstance(f, Field))
+        if len(targets) != len(fields) or any(
+            not f.concrete or f.primary_key or f.many_to_many for f in targets
+        ):
             raise ShapeError(f"update() writes a row's own columns, not {fields}")
-        sets = ", ".join(f"{qn(f.column)} = %s" for f in targets)
-        sql = f"UPDATE {qn(meta.db_table)} SET {sets} WHERE {qn(meta.pk.column)} = %s"  # noqa: S608 - from the model
+        sets = ", ".join(f"{qn(column_of(f))} = %s" for f in targets)
+        sql = f"UPDATE {qn(meta.db_table)} SET {sets} WHERE {qn(column_of(meta.pk))} = %s"  # noqa: S608 - from the model
         _writes[key] = (sql, targets)
     sql, targets = _writes[key]
     values = [f.pre_save(instance, False) for f in targets]
@@ -319,10 +339,12 @@ def insert(instance: Model) -> None:
     if key not in _writes:
         qn = connection.ops.quote_name
         targets = tuple(f for f in meta.local_concrete_fields if not (auto and f is meta.auto_field))
-        columns = ", ".join(qn(f.column) for f in targets)
+        columns = ", ".join(qn(column_of(f)) for f in targets)
         marks = ", ".join(["%s"] * len(targets))
         returning = (
-            f" RETURNING {qn(meta.pk.column)}" if connection.features.can_return_columns_from_insert else ""
+            f" RETURNING {qn(column_of(meta.pk))}"
+            if connection.features.can_return_columns_from_insert
+            else ""
         )
         sql = f"INSERT INTO {qn(meta.db_table)} ({columns}) VALUES ({marks}){returning}"  # noqa: S608
         _writes[key] = (sql, targets)
@@ -343,7 +365,7 @@ def insert(instance: Model) -> None:
         if connection.features.can_return_columns_from_insert:
             pk = statement.fetchone()[0]
         else:
-            pk = connection.ops.last_insert_id(statement, meta.db_table, meta.pk.column)
+            pk = connection.ops.last_insert_id(statement, meta.db_table, column_of(meta.pk))
         setattr(instance, meta.pk.attname, pk)
     instance._state.adding, instance._state.db = False, alias
 
@@ -381,11 +403,11 @@ def together(alias: str = "default") -> Iterator[None]:
     block it joins the outer one.
     """
     connection = connections[alias]
-    if connection.vendor != "postgresql" or getattr(connection, "_kc_together", None) is not None:
+    if connection.vendor != "postgresql" or getattr(connection, _TOGETHER, None) is not None:
         yield
         return
-    connection._kc_together = []
-    connection._kc_together_at = _transaction_state(connection)
+    setattr(connection, _TOGETHER, [])
+    setattr(connection, _TOGETHER_AT, _transaction_state(connection))
 
     def send_waiting_first(execute, sql, params, many, context):
         _flush(connection, alias)
@@ -396,7 +418,7 @@ def together(alias: str = "default") -> Iterator[None]:
             yield
             _flush(connection, alias)
     finally:
-        connection._kc_together = None
+        setattr(connection, _TOGETHER, None)
 
 
 def _transaction_state(connection) -> tuple[bool, int]:
@@ -406,17 +428,18 @@ def _transaction_state(connection) -> tuple[bool, int]:
 def _waiting(connection) -> list[_Write] | None:
     """The list a write joins inside a together() block, or None when it must go out now: outside a block, or in
     a transaction or savepoint begun inside it (after sending what waits, so that the order is kept)."""
-    pending = getattr(connection, "_kc_together", None)
+    pending = getattr(connection, _TOGETHER, None)
     if pending is None:
         return None
-    if _transaction_state(connection) != connection._kc_together_at:
+    if _transaction_state(connection) != getattr(connection, _TOGETHER_AT):
         _flush(connection, connection.alias)
         return None
     return pending
 
 
 def _flush(connection, alias: str) -> None:
-    writes, connection._kc_together = connection._kc_together, []
+    writes = getattr(connection, _TOGETHER)
+    setattr(connection, _TOGETHER, [])
     if not writes:
         return
     statement = cursor(alias)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import overload
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -45,8 +46,8 @@ class UnitFacts:
 
 def _facts() -> dict[int, UnitFacts]:
     return {
-        pk: UnitFacts(*rest)
-        for pk, *rest in AdministrativeUnit.objects.values_list(
+        pk: UnitFacts(level, parent_id, valid_from, valid_to, successor_id)
+        for pk, level, parent_id, valid_from, valid_to, successor_id in AdministrativeUnit.objects.values_list(
             "id", "level", "parent_id", "valid_from", "valid_to", "successor_id"
         )
     }
@@ -115,6 +116,12 @@ def endorsement_level(province_id: int | None, on: dt.date) -> str:
     return str(settings.KHUYENCONG.get("ENDORSEMENT_LEVEL", "commune"))
 
 
+@overload
+def latest(unit_id: int) -> int: ...
+@overload
+def latest(unit_id: None) -> None: ...
+@overload
+def latest(unit_id: int | None) -> int | None: ...
 def latest(unit_id: int | None) -> int | None:
     """The unit at the end of ``unit_id``'s chain of successors (itself when it has none): the unit of today's
     map that a record of any date is reported under."""
@@ -143,7 +150,7 @@ def place(commune_id: int | None, district_id: int | None, province_id: int | No
     if first is None:
         return None, ""
     today = latest(first)
-    old = [pk for pk in (commune_id, district_id) if pk] or [province_id]
+    old = [pk for pk in (commune_id, district_id) if pk] or [first]  # without both, first is the province
     names = unit_names([today, *old])
     if today == first:
         return today, names.get(today, "")

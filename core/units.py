@@ -235,8 +235,8 @@ def country_units() -> Country:
     pending = []
     for r in vau_new:
         p_code, p_key, w_code, w_name, w_key = r
-        name = vp_by_code.get((p_code, w_code))
-        if name is not None and _alike(name, w_name):
+        vp_name = vp_by_code.get((p_code, w_code))
+        if vp_name is not None and _alike(vp_name, w_name):
             found[(p_key, w_key)] = NEW_PREFIX + w_code
             taken.add(w_code)
         else:
@@ -293,6 +293,7 @@ def country_units() -> Country:
         if w_code is None:  # an island district without communes
             continue
         key = f"{p_key}_{d_key}_{w_key}"
+        target: tuple[str, str] | None
         if key in commune_successor:
             target = commune_successor[key]
             undivided_count += 1
@@ -387,7 +388,7 @@ def _recode(rows, existing: dict[str, AdministrativeUnit], known: set[str]) -> s
     ]
     if not missing:
         return set()
-    code_of = {unit.pk: code for code, unit in existing.items()}
+    code_of: dict[int | None, str] = {unit.pk: code for code, unit in existing.items()}
     stale = defaultdict(list)
     for code, unit in existing.items():
         if code.startswith(NEW_PREFIX) and code not in known and unit.level == "commune":

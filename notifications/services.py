@@ -31,6 +31,7 @@ from django.db.models import F
 
 from core.calendar import VN_TZ
 from core.models import User
+from core.statements import column_of
 from core.statements import cursor as statement_cursor
 
 from .channels import SENDERS, DeliveryError, Message
@@ -208,8 +209,8 @@ def _insert_parts(vendor: str) -> tuple[list, str, str]:
     ops = connection.ops
     fields = [Outbox._meta.get_field(name) for name in _INSERTED]
     table = ops.quote_name(Outbox._meta.db_table)
-    columns = ", ".join(ops.quote_name(f.column) for f in fields)
-    key = ops.quote_name(Outbox._meta.get_field("idempotency_key").column)
+    columns = ", ".join(ops.quote_name(column_of(f)) for f in fields)
+    key = ops.quote_name(column_of(Outbox._meta.get_field("idempotency_key")))
     conflict = f"ON CONFLICT ({key}) DO NOTHING RETURNING id, digest"
     if vendor != "postgresql":
         return fields, f"INSERT INTO {table} ({columns}) VALUES ", conflict  # noqa: S608
@@ -545,7 +546,8 @@ def _record(attempts: list[tuple[Delivery, list[Outbox]]]) -> None:
     # The common case in one statement: sent, nothing in the context to mask. The others (retries, failures,
     # a context whose PIN is now masked) one by one.
     fields = ["attempts", "last_error", "state", "sent_at", "next_attempt_at", "context"]
-    plain, others = [], []
+    plain: list[Outbox] = []
+    others: list[Outbox] = []
     for _, rows in attempts:
         for r in rows:
             simple = (

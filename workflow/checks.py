@@ -47,7 +47,7 @@ def check_lifecycle(lifecycle: Lifecycle) -> list[checks.CheckMessage]:
 
 
 @checks.register()
-def lifecycle_check(app_configs=None, **kwargs):
+def lifecycle_check(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
     errors: list[checks.CheckMessage] = []
     for track in Track.values:
         try:

@@ -521,7 +521,7 @@ def _today(unit: AdministrativeUnit, day: dt.date) -> AdministrativeUnit:
     return unit
 
 
-def _holders(users: dict[str, User]) -> dict[tuple[str, int], str]:
+def _holders(users: dict[str, User]) -> dict[tuple[str, int | None], str]:
     """(role, unit id) → the demo staff member holding that role in that unit."""
     return {(str(p.role), users[p.username].unit_id): p.username for p in PEOPLE if p.unit}
 
@@ -601,7 +601,8 @@ def _split(spec: Spec | Past, proposal_on: dt.date, province) -> tuple[int, int,
     cap = applicable_cap(probe, on=proposal_on)
     if cap is not None:
         if cap.percent_cap is not None:
-            support = min(support, _round_m(total * cap.percent_cap // 100))
+            # A whole number of đồng (a PercentField reads a whole percentage as an int, 1,5 % as a Decimal).
+            support = min(support, _round_m(int(total * cap.percent_cap // 100)))
         if cap.max_amount is not None:
             limit = cap.max_amount
             if spec.production_line:
@@ -853,7 +854,7 @@ class _Driver:
     proposal: Proposal
     spec: Spec | Past
     users: dict[str, User]
-    holders: dict[tuple[str, int], str]
+    holders: dict[tuple[str, int | None], str]
     national: int
     local: int
     counterpart: int
@@ -980,17 +981,12 @@ class _Driver:
                 data={"decision_number": number, "decision_date": day, "amount": p.verified_amount},
             )
         elif step == "approve":
-            day = now.astimezone(VN_TZ).date()
-            number = f"{(day - dt.date(2020, 1, 1)).days % 900 + 100}/QĐ-UBND"
+            number, day = self._document(now, "QĐ-UBND")
             self.fire(
                 "approve",
                 self.staff(Role.APPROVER, now),
                 now,
-                data={
-                    "decision_number": number,
-                    "decision_date": day.isoformat(),
-                    "amount": p.verified_amount,
-                },
+                data={"decision_number": number, "decision_date": day, "amount": p.verified_amount},
             )
         elif step == "advance":
             amount = _round_m(advance_terms(p).limit)
@@ -1036,7 +1032,7 @@ class _Driver:
             national = _round_m(settled * self.national // self.support) if self.support else 0
             if p.status != Status.SETTLEMENT_FILED:
                 self.file_settlement(now - dt.timedelta(days=5), settled, national)
-            data = {
+            data: dict[str, object] = {
                 "national_amount": national,
                 "local_amount": settled - national,
                 "counterpart_amount": self.counterpart,

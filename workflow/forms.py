@@ -4,12 +4,18 @@ transition service checks again."""
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from workflow.models import Appraisal
 from workflow.services.steps import MONEY_TEXT
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+    from core.models import User
 
 MONEY = {"min_value": 0, "max_value": 10**13}
 TEXT_MAX = 5000  # a comment, reason or opinion (the API's limit too)
@@ -165,7 +171,7 @@ class CountField(forms.IntegerField):
         return super().to_python(value)
 
 
-def _achieved_field(label: str) -> CountField:
+def _achieved_field(label: StrOrPromise) -> CountField:
     return CountField(label=label, required=False, min_value=0, max_value=10**9)
 
 
@@ -287,7 +293,8 @@ class NationalSettleForm(ScanMixin, SettleForm):
 
 class SettleFromMinutesForm(NationalSettleForm):
     local_amount = MoneyField(label=_("Quyết toán nguồn địa phương (đồng)"), required=False)
-    counterpart_amount = None
+    # None removes the inherited field (Django's way); the stubs type it as the field only.
+    counterpart_amount = None  # type: ignore[assignment]
 
 
 ACTION_FORMS: dict[str, type[ActionForm]] = {
@@ -321,7 +328,7 @@ def action_form(trigger: str, track: str) -> type[ActionForm] | None:
 
 
 class ReassignForm(forms.Form):
-    assignee = forms.ModelChoiceField(label=_("Giao cho"), queryset=None)
+    assignee: forms.ModelChoiceField[User] = forms.ModelChoiceField(label=_("Giao cho"), queryset=None)
 
     def __init__(self, *args, candidates, **kwargs):
         super().__init__(*args, **kwargs)
@@ -329,7 +336,9 @@ class ReassignForm(forms.Form):
 
 
 class DelegateForm(forms.Form):
-    substitute = forms.ModelChoiceField(label=_("Người xử lý thay"), queryset=None)
+    substitute: forms.ModelChoiceField[User] = forms.ModelChoiceField(
+        label=_("Người xử lý thay"), queryset=None
+    )
     starts_on = forms.DateField(label=_("Từ ngày"), widget=forms.DateInput(attrs={"type": "date"}))
     ends_on = forms.DateField(label=_("Đến hết ngày"), widget=forms.DateInput(attrs={"type": "date"}))
 

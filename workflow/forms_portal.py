@@ -4,6 +4,8 @@ workflow/services/portal.py check again and write."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import Any, TypedDict, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -35,7 +37,12 @@ def validate_date_range(value: dt.date) -> None:
         )
 
 
-DATE = {
+class DateOptions(TypedDict):
+    widget: forms.Widget
+    validators: list[Callable[[Any], None]]
+
+
+DATE: DateOptions = {
     "widget": forms.DateInput(
         attrs={"type": "date", "min": DATE_MIN.isoformat(), "max": DATE_MAX.isoformat()}, format="%Y-%m-%d"
     ),
@@ -120,7 +127,7 @@ class ProposalStartForm(forms.ModelForm):
 
     def __init__(self, *args, today: dt.date, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["location"].queryset = location_units(today)
+        cast(UnitChoiceField, self.fields["location"]).queryset = location_units(today)
         self.fields["plan_year"].initial = today.year + 1
         _bound_plan_year(self)
 
@@ -151,7 +158,7 @@ class DossierForm(forms.ModelForm):
 
     def __init__(self, *args, today: dt.date, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["location"].queryset = location_units(today)
+        cast(UnitChoiceField, self.fields["location"]).queryset = location_units(today)
         _bound_plan_year(self)
         for name in SECTION_FIELDS:
             self.fields[name].validators.append(MaxLengthValidator(SECTION_MAX))

@@ -15,12 +15,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cache
+from typing import TYPE_CHECKING
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from transitions import Machine
 
 from core.roles import Role
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class Status(models.TextChoices):
@@ -45,7 +49,7 @@ class Status(models.TextChoices):
 
 
 # Public names: what an applicant or anyone with the tracking code sees (names the holder, not the milestone).
-PUBLIC_NAMES: dict[str, str] = {
+PUBLIC_NAMES: dict[str, StrOrPromise] = {
     Status.DRAFTED: _("Đơn vị đang hoàn thiện hồ sơ"),
     Status.LODGED: _("Cấp huyện/xã đang xem xét"),
     Status.DISTRICT_SUBMITTED: _("Sở Công Thương đang thẩm định"),
@@ -85,7 +89,7 @@ NATIONAL_REVIEW = (
 REVIEW = LOCAL_REVIEW + NATIONAL_REVIEW
 # While the approved đề án is being carried out (progress reports, advances): local once approved, national once
 # the contract with the Cục is signed.
-IMPLEMENTING = {Track.LOCAL: Status.APPROVED, Track.NATIONAL: Status.CONTRACTED}
+IMPLEMENTING: dict[str, str] = {Track.LOCAL: Status.APPROVED, Track.NATIONAL: Status.CONTRACTED}
 
 
 def implementing_status(track: str) -> str:
@@ -138,10 +142,10 @@ class Trigger:
     sources: tuple[str, ...]
     dest: str
     role: str
-    label: str
+    label: StrOrPromise
     guards: tuple[str, ...] = ()
     reason_required: bool = False
-    public_label: str = ""
+    public_label: StrOrPromise = ""
     extra: dict = field(default_factory=dict)
     # After a return for revision, this trigger goes back to the status the đề án was returned from.
     resumes: bool = False

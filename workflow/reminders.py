@@ -156,8 +156,8 @@ def task_notices(calendar: WorkingCalendar, today: dt.date) -> list[Notice]:
                     "step": step_names.get(task.status)
                     or step_names.setdefault(task.status, task.get_status_display()),
                     "unit": task.unit.name
-                    if task.unit_id
-                    else (task.organisation.name if task.organisation_id else str(MINISTRY_QUEUE)),
+                    if task.unit
+                    else (task.organisation.name if task.organisation else str(MINISTRY_QUEUE)),
                     "due_at": local_datetime(task.due_at),
                     "holder": str(task.assignee) if task.assignee_id else "",
                     "working_days_late": late_by(due) if today > due else 0,
@@ -224,9 +224,9 @@ def _already_reminded(task_ids: list[int]) -> set[tuple[int, str]]:
     )
 
 
-def _organisation_people(orgs: set[int]) -> dict[int, list[User]]:
+def _organisation_people(orgs: set[int]) -> dict[int | None, list[User]]:
     """The active applicant users of each organisation."""
-    out: dict[int, list[User]] = defaultdict(list)
+    out: dict[int | None, list[User]] = defaultdict(list)
     for user in User.objects.filter(
         organisation_id__in=orgs, is_active=True, groups__name=Role.APPLICANT
     ).order_by("username"):
@@ -234,7 +234,7 @@ def _organisation_people(orgs: set[int]) -> dict[int, list[User]]:
     return out
 
 
-def _members(wanted: set[tuple[int, str]]) -> dict[tuple[int, str], list[User]]:
+def _members(wanted: set[tuple[int | None, str]]) -> dict[tuple[int | None, str], list[User]]:
     if not wanted:
         return {}
     through = User.groups.through
@@ -247,7 +247,7 @@ def _members(wanted: set[tuple[int, str]]) -> dict[tuple[int, str], list[User]]:
         .select_related("user", "group")
         .order_by("user__username")
     )
-    out: dict[tuple[int, str], list[User]] = defaultdict(list)
+    out: dict[tuple[int | None, str], list[User]] = defaultdict(list)
     for row in rows:
         key = (row.user.unit_id, row.group.name)
         if key in wanted:

@@ -6,6 +6,7 @@ import base64
 import datetime as dt
 import json
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, cast
 
 from django.conf import settings
 from django.db import connection
@@ -19,6 +20,9 @@ from core.units import unit_names
 from workflow.lifecycle import Status
 from workflow.models import HASHED_FIELDS, Proposal, Task, TransitionEvent
 from workflow.permissions import visible_proposals
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 BOXES = ("inbox", "queue", "archive")
 
@@ -65,7 +69,8 @@ def box_counts(user: User, cap: int | None = None) -> dict[str, int]:
         cap = settings.KHUYENCONG["MENU_COUNT_CAP"]
     limit = f" LIMIT {int(cap) + 1:d}"  # a literal, as the page size of task_page: one generic plan
     roles = sorted(user.role_names)
-    queue_sql, params = "0", [user.pk]
+    queue_sql = "0"
+    params: list[int | str] = [user.pk]
     if user.unit_id and roles:
         queue_sql = (
             f"(SELECT COUNT(*) FROM (SELECT 1 FROM {_TASK} WHERE role IN ({', '.join(['%s'] * len(roles))})"  # noqa: S608
@@ -140,7 +145,7 @@ class TaskRow:
     outcome: str
     proposal: PageProposal
     place: str
-    step: str = ""
+    step: StrOrPromise = ""  # the status's lazy label
     due_state: str = ""
     dossier_late: bool = False
 
@@ -385,10 +390,14 @@ def _row(r: tuple, names: dict[int, str], convert) -> TaskRow:
     if convert is not None:
         r = tuple(convert(v) if i in _DATETIME_COLUMNS else v for i, v in enumerate(r))
     place = names.get(r[16]) or names.get(r[17]) or ""  # the commune, else the district
-    return TaskRow(*r[:12], proposal=PageProposal(r[1], *r[12:16]), place=place)
+    # The task's twelve columns, in TaskRow's order (by position: mypy cannot count the columns of a slice).
+    # fmt: off
+    return TaskRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11],
+                   proposal=PageProposal(r[1], *r[12:16]), place=place)
+    # fmt: on
 
 
-def _due_state(task: Task, now: dt.datetime, soon: dt.datetime | None) -> str:
+def _due_state(task: Task | TaskRow, now: dt.datetime, soon: dt.datetime | None) -> str:
     if task.due_at is None:
         return "none"
     if task.completed_at is not None:
@@ -454,16 +463,26 @@ def history(proposal: Proposal) -> list[HistoryRow]:
         cursor.execute(_HISTORY_SQL, [proposal.pk])
         rows = [
             HistoryRow(
-                *r[:10],
-                convert(r[10]) if convert else r[10],
+                r[0],
+                r[1],
+                r[2],
+                r[3],
+                r[4],
+                r[5],
+                r[6],
+                r[7],
+                r[8],
+                r[9],
+                cast(dt.datetime, convert(r[10])) if convert else r[10],  # created_at: NOT NULL
                 r[11],
                 json.loads(r[12]) if r[12] else {},
-                *r[13:],
+                r[13],
+                r[14],
             )
             for r in cursor.fetchall()
         ]
     people = {pk for r in rows for pk in (r.actor_id, r.on_behalf_of_id) if pk is not None}
-    names = {
+    names: dict[int | None, str] = {
         pk: User.display_name(username, first, last)
         for pk, username, first, last in User.objects.filter(pk__in=people).values_list(
             "pk", "username", "first_name", "last_name"
@@ -473,7 +492,7 @@ def history(proposal: Proposal) -> list[HistoryRow]:
     for r in rows:
         r.actor = names.get(r.actor_id)
         r.on_behalf_of = names.get(r.on_behalf_of_id)
-        r.unit = units.get(r.unit_id)
+        r.unit = units.get(r.unit_id) if r.unit_id is not None else None
     return rows
 
 

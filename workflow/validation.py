@@ -10,9 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import cast
 
 from django.core.exceptions import ValidationError
-from django.db.models import F, Q, Sum
+from django.db.models import F, Field, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
@@ -90,7 +91,8 @@ def applicable_cap(proposal: Proposal, *, on: dt.date) -> SupportCap | None:
     )
     rows = list(caps)
     provincial = [c for c in rows if c.province_id is not None]
-    return (provincial or rows or [None])[0]
+    chosen = provincial or rows
+    return chosen[0] if chosen else None
 
 
 def _amounts(proposal: Proposal) -> tuple[int, int]:
@@ -269,7 +271,7 @@ def missing_parts(proposal: Proposal) -> list[MissingPart]:
     missing = []
     for field, anchor in SECTIONS:
         if not str(getattr(proposal, field) or "").strip():
-            label = Proposal._meta.get_field(field).verbose_name
+            label = cast(Field, Proposal._meta.get_field(field)).verbose_name  # a section: a text field
             missing.append(MissingPart(field, _("Chưa có mục “%(section)s”.") % {"section": label}, anchor))
     if not proposal.commune_id and not proposal.district_id:
         missing.append(

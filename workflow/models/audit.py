@@ -66,6 +66,8 @@ class TransitionEvent(models.Model):
     ip = models.GenericIPAddressField(_("địa chỉ IP"), null=True, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+    # Not a column: the applicant's PIN, set on the event that fire() returns for its receipt (declared only).
+    receipt_pin: str
 
     class Meta:
         verbose_name = _("nhật ký xử lý")

@@ -41,7 +41,7 @@ def append_event(
     comment: str = "",
     data: dict | None = None,
     ip: str | None = None,
-    head: tuple[int | None, str | None] | None = None,
+    head: tuple[int, str] | tuple[None, None] | None = None,
 ) -> TransitionEvent:
     """Append one audit row. The caller holds the lock of the đề án row (select_for_update) in its transaction.
 

@@ -14,12 +14,15 @@ import io
 import re
 import zipfile
 from dataclasses import dataclass, field
+from decimal import Decimal
 from itertools import pairwise
+from typing import TYPE_CHECKING, cast
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.files.base import File
 from django.db import transaction
+from django.db.models import Field
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -47,6 +50,9 @@ from workflow.permissions import can_view, is_applicant_of
 from .audit import record_action
 from .errors import GuardFailed, NotAllowedFromStatus, NotFound, NotPermitted, WorkflowError
 from .proposals import EDITABLE_FIELDS
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # --- configuration ---------------------------------------------------------------------------------------------
 
@@ -95,7 +101,7 @@ class WorkItemData:
 class BudgetLineData:
     item: str
     unit: str = ""
-    quantity: object = 1  # Decimal
+    quantity: Decimal | int = 1
     unit_price: int = 0
     national_amount: int = 0
     local_amount: int = 0
@@ -156,7 +162,9 @@ def save_dossier(
             setattr(proposal, key, fields[key])
         lists_changed = []
         if work_items is not None:
-            current = [(w.title, w.starts_on, w.ends_on, w.responsible) for w in proposal.work_items.all()]
+            current: list[tuple] = [
+                (w.title, w.starts_on, w.ends_on, w.responsible) for w in proposal.work_items.all()
+            ]
             if current != [w.row() for w in work_items]:
                 proposal.work_items.all().delete()
                 WorkItem.objects.bulk_create(
@@ -410,7 +418,8 @@ def remove_attachment(attachment_id: int, *, actor: User, now: dt.datetime, ip: 
         )
     # The file of a lodged round stays referenced by its hash in the lodge audit row; the bytes of a draft
     # file that was removed are not needed any more.
-    transaction.on_commit(lambda: attachment.file.storage.delete(attachment.file.name))
+    name = cast(str, attachment.file.name)  # a stored file's name (None only for a file never saved)
+    transaction.on_commit(lambda: attachment.file.storage.delete(name))
 
 
 def open_attachment(
@@ -442,7 +451,7 @@ def open_attachment(
 # Reasons addressed to the applicant (the reviewer is told so on the form); every other comment is internal.
 REASON_TRIGGERS = frozenset({"return_for_revision", "reject", "stop"})
 
-HOLDER_NAMES = {
+HOLDER_NAMES: dict[str, StrOrPromise] = {
     Role.DISTRICT_OFFICER: gettext_lazy("UBND %(unit)s"),
     Role.APPRAISER: gettext_lazy("Sở Công Thương %(unit)s"),
     Role.FINANCE_OFFICER: gettext_lazy("Sở Tài chính %(unit)s"),
@@ -459,8 +468,8 @@ def holder_name(task: Task | None) -> str:
     """Who holds the đề án, as the public says it: "Sở Công Thương tỉnh Bình Phước"."""
     if task is None:
         return ""
-    if task.unit_id is None:  # the implementing unit's own task (its settlement dossier), or the Cục's queue
-        if task.organisation_id:
+    if task.unit is None:  # the implementing unit's own task (its settlement dossier), or the Cục's queue
+        if task.organisation is not None:
             return task.organisation.name
         return str(MINISTRY_QUEUE) if task.role == Role.MINISTRY else ""
     unit = task.unit.name
@@ -777,7 +786,7 @@ def round_diffs(proposal: Proposal) -> list[RoundDiff]:
         sa, sb = a.get("sections", {}), b.get("sections", {})
         for key in sb.keys() | sa.keys():
             if (sa.get(key) or "") != (sb.get(key) or ""):
-                label = SECTION_LABELS.get(key) or Proposal._meta.get_field(key).verbose_name
+                label = SECTION_LABELS.get(key) or cast(Field, Proposal._meta.get_field(key)).verbose_name
                 d.sections.append(
                     SectionChange(key, str(label), str(sa.get(key) or ""), str(sb.get(key) or ""))
                 )

@@ -11,8 +11,10 @@ import datetime as dt
 import re
 import secrets
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
+from django.db.models import Field
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -38,6 +40,9 @@ from workflow.models import (
 )
 
 from .errors import GuardFailed
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 OPINIONS = ("policy_fit", "objectives_budget", "capacity", "integration", "dossier")
 
@@ -88,7 +93,7 @@ MONEY_MAX = 10**13
 TEXT_MAX = 5000
 
 
-def _checked_text(ctx: StepContext, raw, label: str, *, max_length: int = TEXT_MAX) -> str:
+def _checked_text(ctx: StepContext, raw, label: StrOrPromise, *, max_length: int = TEXT_MAX) -> str:
     """Text as stored: trimmed, without NUL characters (PostgreSQL refuses them), within ``max_length``."""
     if raw is not None and not isinstance(raw, str):
         ctx.problems.append(_("%(label)s phải là văn bản.") % {"label": label})
@@ -242,7 +247,7 @@ def check_appraise(ctx: StepContext) -> dict:
         ctx.problems.append(_("Chưa chọn kết luận thẩm định (đạt / không đạt)."))
     opinions = ctx.data.get("opinions")
     opinions = opinions if isinstance(opinions, dict) else {}
-    labels = [f.verbose_name for f in (Appraisal._meta.get_field(f"opinion_{k}") for k in OPINIONS)]
+    labels = [cast(Field, Appraisal._meta.get_field(f"opinion_{k}")).verbose_name for k in OPINIONS]
     cleaned_opinions = {}
     for key, label in zip(OPINIONS, labels, strict=True):
         known = len(ctx.problems)
@@ -377,7 +382,7 @@ def _achieved(ctx: StepContext) -> dict[str, int]:
         value = raw.get(key)
         if value in (None, ""):
             continue
-        label = capfirst(Proposal._meta.get_field(f"target_{key}").verbose_name)
+        label = capfirst(cast(Field, Proposal._meta.get_field(f"target_{key}")).verbose_name)
         text = str(value).strip()
         if isinstance(value, bool) or not (isinstance(value, int) or text.isascii() and text.isdigit()):
             ctx.problems.append(_("%(label)s đạt được phải là số nguyên không âm.") % {"label": label})
@@ -396,7 +401,7 @@ def check_accept(ctx: StepContext) -> dict:
     if accepted_on and accepted_on > _today(ctx):
         ctx.problems.append(_("Ngày nghiệm thu không được sau ngày hôm nay."))
     due = accepted_on + dt.timedelta(days=settings.KHUYENCONG["SETTLEMENT_DUE_DAYS"]) if accepted_on else None
-    cleaned = {"accepted_on": accepted_on, "results": results, "settlement_due_on": due}
+    cleaned: dict[str, Any] = {"accepted_on": accepted_on, "results": results, "settlement_due_on": due}
     achieved = _achieved(ctx)
     if achieved:
         cleaned["achieved"] = achieved

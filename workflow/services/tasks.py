@@ -31,7 +31,8 @@ def task_unit_id(proposal: Proposal, scope: str, now: dt.datetime) -> int | None
     if scope != "endorsing":
         return None
     district = succession.current(proposal.district_id, day)
-    if district is not None and succession.facts(district).level != "district":
+    district_facts = succession.facts(district) if district is not None else None
+    if district_facts is not None and district_facts.level != "district":
         district = None  # the district's territory passed to a province: not an endorsing unit
     commune = succession.current(proposal.commune_id, day)
     if succession.endorsement_level(proposal.province_id, day) == "district":
@@ -334,7 +335,7 @@ def move_to_successors(*, now: dt.datetime, actor: User | None = None) -> list[T
             previous = task.unit_id
             task.unit_id = unit_id
             fields = ["unit"]
-            if task.assignee_id and task.assignee.unit_id != unit_id:
+            if task.assignee is not None and task.assignee.unit_id != unit_id:
                 task.assignee, task.claimed_at = None, None
                 fields += ["assignee", "claimed_at"]
             task.save(update_fields=fields)

@@ -46,7 +46,11 @@ def visible_proposal_or_404(user, pk: int) -> Proposal:
 
 # What a URL's object is, for the application gate (workflow/apps_shell.py): a view declares
 # ``subject = (kind, URL keyword)``, e.g. ``("task", "pk")``; the gate finds the đề án it belongs to.
-SUBJECT_MODELS = {"task": Task, "attachment": Attachment, "advance": Advance}
+SUBJECT_MODELS: dict[str, type[Task] | type[Attachment] | type[Advance]] = {
+    "task": Task,
+    "attachment": Attachment,
+    "advance": Advance,
+}
 
 
 def proposal_id_of(kind: str, pk) -> int | None:

@@ -9,7 +9,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpRequest, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from core.calendar import VN_TZ
+from core.models import User
 from core.roles import Role
 from workflow import forms_portal as pf
 from workflow.advances import advance_terms
@@ -38,6 +39,7 @@ class ApplicantMixin(LoginRequiredMixin):
     """A signed-in user of an applicant organisation; anybody else gets 404."""
 
     subject = ("proposal", "pk")  # for the portal's gate (workflow/portal_shell.py)
+    request: HttpRequest  # set by the View this mixin goes with
 
     def dispatch(self, request, *args, **kwargs):
         user = request.user
@@ -54,8 +56,11 @@ class ApplicantMixin(LoginRequiredMixin):
         return self.now.astimezone(VN_TZ).date()
 
     def own(self, pk: int):
+        user = self.request.user
+        if not isinstance(user, User):  # not so: LoginRequiredMixin let only a signed-in user in
+            raise Http404
         try:
-            return portal.own_proposal(self.request.user, pk)
+            return portal.own_proposal(user, pk)
         except NotFound as exc:
             raise Http404 from exc
 

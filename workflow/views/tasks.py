@@ -106,7 +106,9 @@ def display_rows(rows, box: str) -> list[dict]:
     reassign = url_for_pk("tasks:reassign") if box == "queue" else None
     # The checkbox label, the msgid of the {% blocktranslate %}Chọn {{ code }}{% endblocktranslate %} it replaces.
     select = _("Chọn %(code)s") if box == "queue" else ""
-    tz, steps, out = timezone.get_current_timezone(), {}, []
+    tz = timezone.get_current_timezone()
+    steps: dict[str, str] = {}
+    out: list[dict] = []
     for t in rows:
         p = t.proposal
         step = steps.get(t.status)
