@@ -10,6 +10,8 @@ SEEDS = [
     ("workflow.migrations.0002_defaults", "seed"),
     ("notifications.migrations.0003_seed_message_templates", "seed"),
     ("notifications.migrations.0004_seed_portal_templates", "seed"),
+    ("notifications.migrations.0005_seed_file_settlement_template", "seed"),
+    ("notifications.migrations.0006_seed_national_templates", "seed"),
 ]
 
 

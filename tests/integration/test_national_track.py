@@ -474,3 +474,30 @@ def test_an_applicant_cannot_file_a_ministry_document(w):
             filename="qd.pdf",
             content=SimpleUploadedFile("qd.pdf", b"%PDF-1.4\n%%EOF\n"),
         )
+
+
+def test_the_applicant_hears_of_each_national_step_in_words_of_that_step(w):
+    from notifications.rendering import render
+
+    p = national(w)
+    to_ministry(w, p)
+    ministry_steps(p, w.user("appraiser"))
+    sent = {
+        m.template: m
+        for m in Outbox.objects.filter(
+            recipient__username="applicant", context__tracking_code=p.tracking_code
+        )
+    }
+    assert {
+        "proposal.send_to_ministry",
+        "proposal.appraise_ministry",
+        "proposal.approve",
+        "proposal.contract",
+    } <= set(sent)
+    contract = sent["proposal.contract"]
+    text = render(contract.template, contract.context).body
+    assert "số 12/2027/HĐ-KCQG ngày 01/02/2027, giá trị 260.000.000" in text
+    assert (
+        "Bộ Công Thương (Cục)"
+        in render("proposal.send_to_ministry", sent["proposal.send_to_ministry"].context).body
+    )

@@ -241,7 +241,13 @@ def _notify(proposal: Proposal, event: TransitionEvent, next_task: Task | None, 
             "results": data.get("results", ""),
             "settlement_due_on": day(data.get("settlement_due_on")),
         }
-    elif event.trigger == "settle":
+    elif event.trigger == "contract":
+        context |= {
+            "contract_number": data.get("contract_number", ""),
+            "contract_date": day(data.get("contract_date")),
+            "amount": money(data.get("amount")),
+        }
+    elif event.trigger in ("settle", "settle_from_minutes"):
         settled = (data.get("national_amount") or 0) + (data.get("local_amount") or 0)
         context |= {
             "settled_amount": money(settled),
