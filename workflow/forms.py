@@ -307,6 +307,7 @@ ACTION_FORMS: dict[str, type[ActionForm]] = {
     "return_for_revision": ReasonForm,
     "reject": ReasonForm,
     "stop": ReasonForm,
+    "return_settlement": ReasonForm,
     "lodge": ActionForm,
     "withdraw": ActionForm,
     "send_to_ministry": LetterForm,

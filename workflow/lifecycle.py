@@ -190,6 +190,11 @@ TRIGGERS: tuple[Trigger, ...] = (
             public_label=_("Đơn vị nộp hồ sơ quyết toán")),
     Trigger("settle", (S.SETTLEMENT_FILED,), S.SETTLED, Role.APPRAISER, _("Quyết toán"),
             guards=("settled_within_dossier",), public_label=_("Sở Công Thương quyết toán")),
+    # The settling body sends the unit's dossier back for completion: the unit files again, from where it filed
+    # (accepted, or stopped: ``extra["back_to_filing"]``, resolved by the transition service from the filing).
+    Trigger("return_settlement", (S.SETTLEMENT_FILED,), S.IMPLEMENTED, HOLDER, _("Trả lại hồ sơ quyết toán"),
+            reason_required=True, public_label=_("Trả lại hồ sơ quyết toán để bổ sung"),
+            extra={"back_to_filing": True}),
     Trigger("return_for_revision", LOCAL_REVIEW, S.DRAFTED, HOLDER, _("Trả lại để bổ sung"),
             reason_required=True, public_label=_("Trả lại để bổ sung, hoàn thiện")),
     Trigger("reject", LOCAL_REVIEW, S.REJECTED, HOLDER, _("Không chấp thuận"),
@@ -245,6 +250,9 @@ NATIONAL_TRIGGERS: tuple[Trigger, ...] = (
     Trigger("settle", (S.SETTLEMENT_FILED,), S.SETTLED, M, _("Thanh lý hợp đồng và quyết toán"),
             guards=("liquidation_recorded", "settled_within_dossier"),
             public_label=_("Thanh lý hợp đồng và quyết toán")),
+    Trigger("return_settlement", (S.SETTLEMENT_FILED,), S.IMPLEMENTED, HOLDER, _("Trả lại hồ sơ quyết toán"),
+            reason_required=True, public_label=_("Trả lại hồ sơ quyết toán để bổ sung"),
+            extra={"back_to_filing": True}),
     # TT 36 Đ18.3: a unit late with its settlement dossier is settled from the acceptance minutes.
     Trigger("settle_from_minutes", (S.IMPLEMENTED,), S.SETTLED, M, _("Quyết toán theo biên bản nghiệm thu"),
             guards=("unit_late", "liquidation_recorded"),

@@ -1,5 +1,6 @@
 """The applicant's notices of the national track's own steps (workflow/lifecycle.py NATIONAL_TRIGGERS): the dossier
-sent to the Ministry, the ministry's appraisal, the contract, and a settlement made from the acceptance minutes.
+sent to the Ministry, the ministry's appraisal, the contract, and a settlement made from the acceptance minutes; and,
+on both tracks, a settlement dossier sent back for completion.
 The steps shared with the local track (lodging, appraisal, approval, acceptance, settlement) use their templates."""
 
 from django.db import migrations
@@ -55,6 +56,21 @@ TEMPLATES = {
         "While it runs, send your progress report before the 25th of each month to the Agency and the Department."
         + FOOTER_EN,
         "sms_en": "Khuyen cong: proposal {{ tracking_code }} contract No. {{ contract_number }} signed, {{ amount }}.",
+    },
+    "proposal.return_settlement": {
+        "name": "Hồ sơ quyết toán bị trả lại để bổ sung",
+        "always_immediate": True,
+        "subject_vi": "Đề án {{ tracking_code }}: hồ sơ quyết toán cần bổ sung",
+        "body_vi": HEADER_VI
+        + "Hồ sơ quyết toán của đề án “{{ title }}” ({{ tracking_code }}) được trả lại để bổ sung, hoàn thiện.\n\n"
+        "Lý do: {{ comment }}\n\nAnh/chị hoàn thiện và nộp lại hồ sơ quyết toán trên cổng đơn vị."
+        + FOOTER_VI,
+        "sms_vi": "Khuyến công: hồ sơ quyết toán đề án {{ tracking_code }} được trả lại để bổ sung. Xem lý do trên cổng.",
+        "subject_en": "Proposal {{ tracking_code }}: settlement dossier to be completed",
+        "body_en": HEADER_EN
+        + "The settlement dossier of “{{ title }}” ({{ tracking_code }}) was sent back for completion.\n\n"
+        "Reason: {{ comment }}\n\nPlease complete it and file it again in the applicant portal." + FOOTER_EN,
+        "sms_en": "Khuyen cong: settlement dossier of proposal {{ tracking_code }} sent back for completion.",
     },
     "proposal.settle_from_minutes": {
         "name": "Quyết toán theo biên bản nghiệm thu (đơn vị chậm nộp hồ sơ)",

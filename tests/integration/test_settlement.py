@@ -20,7 +20,7 @@ from notifications.models import Outbox
 from workflow.models import Settlement, Task, TransitionEvent
 from workflow.reminders import run_sweep
 from workflow.selectors import TaskFilters, task_page
-from workflow.services.errors import Conflict, GuardFailed, NotPermitted
+from workflow.services.errors import Conflict, GuardFailed, NotAllowedFromStatus, NotPermitted
 from workflow.services.implementation import decide_advance, record_refund, refunds_owed, request_advance
 from workflow.services.transitions import fire
 
@@ -230,3 +230,56 @@ def test_the_so_records_the_refund_on_the_de_an_page(w, accepted):
     assert answer.status_code == 403
     assert "Chỉ Sở Công Thương của tỉnh mới ghi nhận việc nộp trả kinh phí." in answer.content.decode()
     assert Settlement.objects.get(proposal=accepted).refund_receipt == "GNT 12"
+
+
+def test_the_so_sends_a_settlement_dossier_back_and_the_unit_files_again(w, accepted):
+    """The dossier is returned with the reason: the unit's own task opens again, it is told why, the old dossier no
+    longer counts, and the settlement waits for the new one."""
+    from workflow.services.portal import status_view
+
+    file_settlement(
+        accepted, w.user("applicant"), vn(2026, 7, 10), national=0, local=270_000_000, counterpart=0
+    )
+    reason = "Bảng kê thiếu hóa đơn mua máy; đề nghị bổ sung."
+    with pytest.raises(GuardFailed):
+        fire(accepted.pk, "return_settlement", actor=w.user("appraiser"), now=vn(2026, 7, 13))  # no reason
+    fire(accepted.pk, "return_settlement", actor=w.user("appraiser"), now=vn(2026, 7, 13), comment=reason)
+    accepted.refresh_from_db()
+    assert accepted.status == "implemented"
+    task = Task.objects.get(proposal=accepted, completed_at__isnull=True)
+    assert (task.role, task.organisation_id, task.due_at) == ("applicant", w.org.pk, vn(2026, 7, 28, 17))
+    notices = Outbox.objects.filter(template="proposal.return_settlement", recipient__username="applicant")
+    assert notices.exists() and {n.context["comment"] for n in notices} == {reason}
+    assert status_view(accepted, now=vn(2026, 7, 14), with_reasons=True).last_reason == reason
+    # The returned dossier no longer counts: the unit files again before anything is settled.
+    with pytest.raises(NotAllowedFromStatus):
+        fire(
+            accepted.pk, "settle", actor=w.user("appraiser"), now=vn(2026, 7, 14), data={"national_amount": 0}
+        )
+    file_settlement(
+        accepted, w.user("applicant"), vn(2026, 7, 20), national=0, local=275_000_000, counterpart=0
+    )
+    fire(
+        accepted.pk,
+        "settle",
+        actor=w.user("appraiser"),
+        now=vn(2026, 7, 22),
+        data={"national_amount": 0, "local_amount": 275_000_000},
+    )
+    accepted.refresh_from_db()
+    assert (accepted.status, accepted.settled_amount) == ("settled", 275_000_000)
+
+
+def test_a_dossier_filed_after_a_stop_goes_back_to_the_stopped_de_an(w):
+    p = drive(w, complete_proposal(w), "approve")
+    fire(p.pk, "stop", actor=w.user("approver"), now=at(40), comment="Nhà cung cấp không giao được máy")
+    file_settlement(p, w.user("applicant"), at(45), national=0, local=50_000_000, counterpart=0)
+    fire(
+        p.pk,
+        "return_settlement",
+        actor=w.user("appraiser"),
+        now=at(47),
+        comment="Thiếu biên bản xác nhận khối lượng",
+    )
+    p.refresh_from_db()
+    assert p.status == "stopped"

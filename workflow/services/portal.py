@@ -449,7 +449,7 @@ def open_attachment(
 # --- status: the applicant's and the public view -----------------------------------------------------------------
 
 # Reasons addressed to the applicant (the reviewer is told so on the form); every other comment is internal.
-REASON_TRIGGERS = frozenset({"return_for_revision", "reject", "stop"})
+REASON_TRIGGERS = frozenset({"return_for_revision", "reject", "stop", "return_settlement"})
 
 HOLDER_NAMES: dict[str, StrOrPromise] = {
     Role.DISTRICT_OFFICER: gettext_lazy("UBND %(unit)s"),

@@ -495,6 +495,16 @@ def check_settle(ctx: StepContext) -> dict:
     }
 
 
+def filed_from(proposal: Proposal) -> str | None:
+    """The status the unit filed its settlement dossier from (accepted, or stopped), where it goes back to."""
+    return (
+        TransitionEvent.objects.filter(proposal=proposal, kind="transition", trigger="file_settlement")
+        .order_by("-seq")
+        .values_list("from_status", flat=True)
+        .first()
+    )
+
+
 def _filed_after_stop(ctx: StepContext) -> bool:
     """Settled by the volume done (TT 36 Đ18.4) when the dossier was filed for a stopped đề án."""
     return (
@@ -758,6 +768,7 @@ STEPS = {
     "appraise_ministry": (check_ministry_appraisal, record_ministry_appraisal),
     "contract": (check_contract, record_contract),
     "settle_from_minutes": (check_settle_from_minutes, record_settle_from_minutes),
+    "return_settlement": (check_reason, record_nothing),
 }
 
 

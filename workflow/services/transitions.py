@@ -60,6 +60,8 @@ def fire(
                 )
             target = lifecycle.resume_target(trigger, source, proposal.returned_from)
             t: Trigger | None = lifecycle.triggers.get(trigger)
+            if t is not None and target is not None and t.extra.get("back_to_filing"):
+                target = steps.filed_from(proposal) or target
             if t is None or target is None:
                 label = t.label if t else trigger
                 raise NotAllowedFromStatus(
