@@ -38,12 +38,14 @@ DATA = {
     "reject": {},
     "withdraw": {},
     "stop": {},
+    "return_settlement": {},
 }
 COMMENT = {
     "district_submit": "Đề nghị",
     "return_for_revision": "Bổ sung",
     "reject": "Không đạt",
     "stop": "Dừng",
+    "return_settlement": "Thiếu chứng từ",
 }
 HOLDERS = {
     "lodge": "applicant",
