@@ -43,10 +43,10 @@ def _lodged(refs, count: int) -> list[Item]:
     """(proposal, district officer, applicant) for ``count`` lodged đề án, lowest ids first."""
     from django.db import connection
 
-    officer = dict(zip(refs.districts, refs.district_officers, strict=True))
+    officer = refs.officer_of_unit()
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT p.id, p.district_id, u.id FROM workflow_proposal p JOIN core_user u "
+            f"SELECT p.id, p.{refs.lower}_id, u.id FROM workflow_proposal p JOIN core_user u "
             "ON u.organisation_id = p.implementing_org_id WHERE p.status = 'lodged' "
             "ORDER BY p.id LIMIT %s",
             [count],

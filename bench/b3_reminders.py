@@ -62,9 +62,9 @@ def run(ctx: Context) -> None:
         open_tasks, due = cursor.fetchone()
     sweeps, writes, kicks, baselines, written = [], [], [], [], []
     # The delivery tasks (one per NOTIFY_DELIVERY_BATCH messages) are published after commit by the process's
-    # publisher thread; the sweep is timed until that thread has published them all. The full scale sweeps once;
-    # smaller scales take the median of 3.
-    repeats = 1 if ctx.scale.name == "full" else stats.REPEATS
+    # publisher thread; the sweep is timed until that thread has published them all. The full and national scales
+    # sweep once; smaller scales take the median of 3.
+    repeats = 1 if ctx.scale.name in ("full", "national") else stats.REPEATS
     with psycopg.connect(env.dsn(), autocommit=True) as raw:
         for _ in range(repeats):
             _clear_reminders()

@@ -5,6 +5,13 @@ Shape (per 100 đề án): 45 settled, 5 rejected, 50 open — 8 waiting for app
 province's Sở Công Thương queue; 1 of them in the hot appraiser's inbox): 16,000 at full scale; 22 lodged at a
 district, 10 with finance, 10 with the approver. Every đề án has 5 tasks and 10 audit events; one open task in five is due
 (overdue, due today or due soon) at the benchmark clock ``NOW``.
+
+The national variant (``BENCH_SCALE=national``, ``national_reference_data``): 34 provinces in one database, each
+with its Sở Công Thương (the province's unit, as above) and 95 communes (today's map: communes under the province,
+no districts; synthetic, not the real 3,321), 500 staff a province (17,000), 25 organisations a province. The đề
+án go to the provinces by blocks of 100 (so every province has the shape above): the first province is a big one
+(5 blocks in 38, about 4,500 đề án a plan year), each other one block in 38; five plan years (2022–2026). Every đề
+án is on the local track. Each province's tasks and audit events name its own officers and units.
 """
 
 from __future__ import annotations
@@ -12,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import multiprocessing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import psycopg
 
@@ -42,6 +49,47 @@ class Refs:
     approver: int
     head: int
     history_proposal: int = 0  # the đề án with a long history (B4)
+    # The whole data set, by province index (the fields above are the first province's). One province: itself.
+    provinces: list[int] = field(default_factory=list)
+    # The province index of each block of 100 đề án, cycled.
+    province_map: list[int] = field(default_factory=list)
+    # The endorsing units, ``per_province`` a province, in order, and the officer of each who holds its tasks.
+    units: list[int] = field(default_factory=list)
+    unit_officers: list[int] = field(default_factory=list)
+    per_province: int = DISTRICTS
+    lower: str = "district"  # the đề án's column naming its endorsing unit: district, or commune (national)
+    # 1: the endorsing unit moves on by one every block of 100 (national: 95 communes a province).
+    rotate: int = 0
+    hots: list[int] = field(default_factory=list)  # per province: the appraiser whose inbox holds tasks
+    appraisers2: list[int] = field(default_factory=list)
+    finances: list[int] = field(default_factory=list)
+    approvers: list[int] = field(default_factory=list)
+    orgs_per_province: int = 0
+    all_orgs: list[int] = field(default_factory=list)  # ``orgs_per_province`` a province, in order
+    all_applicants: list[int] = field(default_factory=list)  # one per organisation, same order
+    plan_year: str = "2021 + g % 6"  # SQL of g
+    # Officers on line at the peak (M1, C1); empty: loadgen's 20.
+    online: list[int] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        """One province: the whole data set is the fields above."""
+        if not self.provinces:
+            self.provinces = [self.province]
+            self.province_map = [0]
+            self.units = list(self.districts)
+            self.unit_officers = list(self.district_officers)
+            self.hots, self.appraisers2 = [self.hot], [self.appraiser2]
+            self.finances, self.approvers = [self.finance], [self.approver]
+            self.orgs_per_province = len(self.orgs)
+            self.all_orgs, self.all_applicants = list(self.orgs), list(self.applicants)
+
+    def province_index(self, proposal: int) -> int:
+        """The province of the generated đề án ``proposal`` (the SQL of ``grow``, in Python)."""
+        return self.province_map[(proposal // 100) % len(self.province_map)]
+
+    def officer_of_unit(self) -> dict[int, int]:
+        """Each endorsing unit's officer with tasks: who fires ``district_submit`` on its lodged đề án."""
+        return dict(zip(self.units, self.unit_officers, strict=True))
 
 
 def reset() -> None:
@@ -56,6 +104,8 @@ def reset() -> None:
 
 
 def reference_data(scale: env.Scale) -> Refs:
+    if scale.provinces > 1:
+        return national_reference_data(scale)
     from django.contrib.auth.models import Group
 
     from core.models import AdministrativeUnit, Organisation, User
@@ -130,6 +180,144 @@ def reference_data(scale: env.Scale) -> Refs:
     )
 
 
+# The national variant: provinces of 95 communes and 500 staff each (bench/README.md).
+COMMUNES = 95
+BIG_PROVINCE_BLOCKS = 5  # the first province's share: 5 blocks of 100 đề án where another province has 1
+# Staff of a province: per commune 4 officers (the first holds its tasks) and its head; at the Sở (the province's
+# unit) 10 appraisers, 5 heads, 5 finance officers (Sở Tài chính), 3 approvers and 2 auditors: 475 + 25 = 500.
+COMMUNE_STAFF = (("district_officer", 4), ("department_head", 1))
+SO_STAFF = (
+    ("appraiser", 10),
+    ("department_head", 5),
+    ("finance_officer", 5),
+    ("approver", 3),
+    ("auditor", 2),
+)
+# On line at the peak (M1, C1): the big province's 20 busiest officers, as in one province's model (12 commune
+# officers, 4 appraisers, 2 finance officers, 2 approvers), and 4 of every other province (its appraiser with an
+# inbox, 2 commune officers, a finance officer): 152, the provinces' load in proportion to their đề án.
+BIG_ONLINE = {"commune": 12, "appraiser": 4, "finance_officer": 2, "approver": 2}
+OTHER_ONLINE = {"commune": 2, "appraiser": 1, "finance_officer": 1, "approver": 0}
+
+
+def _create_users(users: list) -> None:
+    """Bulk-create (User, role) pairs with their group."""
+    from django.contrib.auth.models import Group
+
+    from core.models import User
+
+    User.objects.bulk_create([u for u, _ in users], batch_size=2000)
+    groups = {g.name: g for g in Group.objects.all()}
+    for role in {role for _, role in users} - set(groups):
+        groups[role] = Group.objects.create(name=role)
+    User.groups.through.objects.bulk_create(
+        [User.groups.through(user_id=u.pk, group_id=groups[role].pk) for u, role in users], batch_size=5000
+    )
+
+
+def national_reference_data(scale: env.Scale) -> Refs:
+    """34 provinces (the first a big one), each with its Sở (the province's unit) and 95 communes, 500 staff and 25
+    organisations with their applicant."""
+    from core.models import AdministrativeUnit, Organisation, User
+
+    n = scale.provinces
+    provinces = AdministrativeUnit.objects.bulk_create(
+        [
+            AdministrativeUnit(code=f"N{i:02d}", name=f"Tỉnh {i:02d} (bench)", level="province")
+            for i in range(n)
+        ]
+    )
+    communes = AdministrativeUnit.objects.bulk_create(
+        [
+            AdministrativeUnit(
+                code=f"N{i:02d}-{k:03d}", name=f"Xã {i:02d}-{k:03d} (bench)", level="commune", parent=p
+            )
+            for i, p in enumerate(provinces)
+            for k in range(COMMUNES)
+        ],
+        batch_size=2000,
+    )
+    per_org = max(20, scale.proposals // 200 // n)
+    orgs = Organisation.objects.bulk_create(
+        [
+            Organisation(
+                name=f"Cơ sở công nghiệp nông thôn {i:02d}-{j}",
+                kind="household",
+                tax_code=f"8{i:02d}{j:07d}",
+                address_unit=communes[i * COMMUNES + j % COMMUNES],
+                representative=f"Người đại diện {i:02d}-{j}",
+                phone="+84912000000",
+                email=f"org{i:02d}-{j}@bench.invalid",
+            )
+            for i in range(n)
+            for j in range(per_org)
+        ],
+        batch_size=2000,
+    )
+    users: list = []
+
+    def person(username: str, role: str, **kw) -> User:
+        user = User(
+            username=username,
+            password="!",
+            email=f"{username}@bench.invalid",
+            phone="+84913000000",
+            first_name=username,
+            **kw,
+        )
+        users.append((user, role))
+        return user
+
+    applicants = [person(f"bench_applicant_{i:05d}", "applicant", organisation=o) for i, o in enumerate(orgs)]
+    staff: list[dict[str, list[User]]] = []
+    for i, p in enumerate(provinces):
+        mine: dict[str, list[User]] = {"commune": []}
+        for k in range(COMMUNES):
+            c = communes[i * COMMUNES + k]
+            for role, count in COMMUNE_STAFF:
+                for j in range(count):
+                    user = person(f"bench_n{i:02d}_c{k:03d}_{role}_{j}", role, unit=c)
+                    if role == "district_officer" and j == 0:
+                        mine["commune"].append(user)
+        for role, count in SO_STAFF:
+            mine[role] = [person(f"bench_n{i:02d}_{role}_{j:02d}", role, unit=p) for j in range(count)]
+        staff.append(mine)
+    _create_users(users)
+    online = []
+    for i, mine in enumerate(staff):
+        for role, count in (BIG_ONLINE if i == 0 else OTHER_ONLINE).items():
+            online += [u.pk for u in mine[role][:count]]
+    first = staff[0]
+    return Refs(
+        provinces[0].pk,
+        [c.pk for c in communes[:COMMUNES]],
+        [o.pk for o in orgs[:per_org]],
+        [u.pk for u in applicants[:per_org]],
+        [u.pk for u in first["commune"]],
+        first["appraiser"][0].pk,
+        first["appraiser"][1].pk,
+        first["finance_officer"][0].pk,
+        first["approver"][0].pk,
+        first["department_head"][0].pk,
+        provinces=[p.pk for p in provinces],
+        province_map=[0] * BIG_PROVINCE_BLOCKS + list(range(1, n)),
+        units=[c.pk for c in communes],
+        unit_officers=[u.pk for mine in staff for u in mine["commune"]],
+        per_province=COMMUNES,
+        lower="commune",
+        rotate=1,
+        hots=[mine["appraiser"][0].pk for mine in staff],
+        appraisers2=[mine["appraiser"][1].pk for mine in staff],
+        finances=[mine["finance_officer"][0].pk for mine in staff],
+        approvers=[mine["approver"][0].pk for mine in staff],
+        orgs_per_province=per_org,
+        all_orgs=[o.pk for o in orgs],
+        all_applicants=[u.pk for u in applicants],
+        plan_year="2022 + (g / 7) % 5",
+        online=online,
+    )
+
+
 def _filler(cursor, table: str, explicit: dict[str, str]) -> tuple[list[str], list[str]]:
     """Columns and SQL expressions: ``explicit`` plus a neutral value for every other NOT NULL column."""
     cursor.execute(
@@ -148,47 +336,60 @@ def _filler(cursor, table: str, explicit: dict[str, str]) -> tuple[list[str], li
 
 
 def grow(refs: Refs, *, first: int, last: int) -> None:
-    """Add đề án ``first``..``last`` (their ids) with their 5 tasks each, in two set-based statements."""
+    """Add đề án ``first``..``last`` (their ids) with their 5 tasks each, in two set-based statements. Each đề án's
+    province is ``refs.province_map`` of its block of 100 (the only province, but in the national variant); its
+    endorsing unit, organisation and officers are that province's."""
     from django.db import connection
 
     params = {
         "now": NOW,
-        "p": refs.province,
-        "districts": refs.districts,
-        "orgs": refs.orgs,
-        "apps": refs.applicants,
-        "officers": refs.district_officers,
-        "hot": refs.hot,
-        "appraiser2": refs.appraiser2,
-        "finance": refs.finance,
-        "approver": refs.approver,
+        "provs": refs.provinces,
+        "pmap": refs.province_map,
+        "units": refs.units,
+        "per": refs.per_province,
+        "rot": refs.rotate,
+        "orgs": refs.all_orgs,
+        "apps": refs.all_applicants,
+        "opp": refs.orgs_per_province,
+        "officers": refs.unit_officers,
+        "hots": refs.hots,
+        "appraisers2": refs.appraisers2,
+        "finances": refs.finances,
+        "approvers": refs.approvers,
         "first": first,
         "last": last,
     }
+    # Each row of the source: the đề án's id g, its province's index pi and its endorsing unit's index ui.
+    source = (
+        "(SELECT g, pi, pi * %(per)s + (g + (g / 100) * %(rot)s) % %(per)s AS ui FROM "
+        "(SELECT g, (%(pmap)s::int[])[1 + (g / 100) % cardinality(%(pmap)s::int[])] AS pi "
+        "FROM generate_series(%(first)s::bigint, %(last)s::bigint) AS g) AS s0) AS s"
+    )
     status = (
         "CASE WHEN g % 100 < 45 THEN 'settled' WHEN g % 100 < 50 THEN 'rejected' "
         "WHEN g % 100 < 58 THEN 'district_submitted' WHEN g % 100 < 80 THEN 'lodged' "
         "WHEN g % 100 < 90 THEN 'appraised' ELSE 'finance_verified' END"
     )
     base = "(%(now)s::timestamptz - interval '400 days' + (g % 300) * interval '1 day')"
-    n_org = "cardinality(%(orgs)s::bigint[])"
-    district = f"(%(districts)s::bigint[])[1 + g % {DISTRICTS}]"
+    org = "(pi * %(opp)s + g % %(opp)s)"
+    province = "(%(provs)s::bigint[])[1 + pi]"
+    unit = "(%(units)s::bigint[])[1 + ui]"
     proposal = {
         "id": "g",
         "tracking_code": "'BN' || lpad(g::text, 9, '0')",
         "title": "'Đề án khuyến công số ' || g",
-        "plan_year": "2021 + g % 6",
+        "plan_year": refs.plan_year,
         # The local track's statuses and tasks (the national track's steps are others; its đề án are few).
         "funding_kind": "'local'",
         "content_type": "(ARRAY['machinery','training','demonstration','fair','brand'])[1 + g % 5]",
         "sector": "'a'",
-        "implementing_org_id": f"(%(orgs)s::bigint[])[1 + g % {n_org}]",
-        "province_id": "%(p)s",
-        "district_id": district,
+        "implementing_org_id": f"(%(orgs)s::bigint[])[1 + {org}]",
+        "province_id": province,
+        f"{refs.lower}_id": unit,
         "status": status,
         "status_changed_at": base,
         "lodged_at": base,
-        "created_by_id": f"(%(apps)s::bigint[])[1 + g % {n_org}]",
+        "created_by_id": f"(%(apps)s::bigint[])[1 + {org}]",
         "created_at": base,
         "updated_at": base,
     }
@@ -196,7 +397,11 @@ def grow(refs: Refs, *, first: int, last: int) -> None:
     steps = "(ARRAY['lodged','district_submitted','appraised','finance_verified','approved'])[k + 1]"
     roles = "(ARRAY['district_officer','appraiser','finance_officer','approver','appraiser'])[k + 1]"
     outcomes = "(ARRAY['district_submit','appraise','verify_finance','approve','accept'])[k + 1]"
-    doers = f"(ARRAY[(%(officers)s::bigint[])[1 + g % {DISTRICTS}], %(appraiser2)s, %(finance)s, %(approver)s, %(appraiser2)s])[k + 1]"
+    appraiser2 = "(%(appraisers2)s::bigint[])[1 + pi]"
+    doers = (
+        f"(ARRAY[(%(officers)s::bigint[])[1 + ui], {appraiser2}, (%(finances)s::bigint[])[1 + pi], "
+        f"(%(approvers)s::bigint[])[1 + pi], {appraiser2}])[k + 1]"
+    )
     open_role = (
         "CASE WHEN g % 100 < 58 THEN 'appraiser' WHEN g % 100 < 80 THEN 'district_officer' "
         "WHEN g % 100 < 90 THEN 'finance_officer' ELSE 'approver' END"
@@ -213,9 +418,10 @@ def grow(refs: Refs, *, first: int, last: int) -> None:
         "proposal_id": "g",
         "status": f"CASE WHEN {open_} THEN {status} ELSE {steps} END",
         "role": f"CASE WHEN {open_} THEN {open_role} ELSE {roles} END",
-        "unit_id": f"CASE WHEN {open_} AND g % 100 BETWEEN 58 AND 79 THEN {district} "
-        f"WHEN {open_} THEN %(p)s WHEN k = 0 THEN {district} ELSE %(p)s END",
-        "assignee_id": f"CASE WHEN {open_} AND {hot_inbox} THEN %(hot)s WHEN {open_} THEN NULL ELSE {doers} END",
+        "unit_id": f"CASE WHEN {open_} AND g % 100 BETWEEN 58 AND 79 THEN {unit} "
+        f"WHEN {open_} THEN {province} WHEN k = 0 THEN {unit} ELSE {province} END",
+        "assignee_id": f"CASE WHEN {open_} AND {hot_inbox} THEN (%(hots)s::bigint[])[1 + pi] "
+        f"WHEN {open_} THEN NULL ELSE {doers} END",
         "claimed_at": f"CASE WHEN {open_} AND NOT {hot_inbox} THEN NULL ELSE {created} + interval '1 hour' END",
         "created_at": created,
         "due_at": f"CASE WHEN {open_} THEN {due_open} ELSE {created} + interval '10 days' END",
@@ -227,8 +433,7 @@ def grow(refs: Refs, *, first: int, last: int) -> None:
         cols, exprs = _filler(cursor, "workflow_proposal", proposal)
         cursor.execute(
             _modulo(
-                f"INSERT INTO workflow_proposal ({', '.join(cols)}) SELECT {', '.join(exprs)} "
-                "FROM generate_series(%(first)s::bigint, %(last)s::bigint) AS g"
+                f"INSERT INTO workflow_proposal ({', '.join(cols)}) SELECT {', '.join(exprs)} FROM {source}"
             ),
             params,
         )
@@ -236,8 +441,7 @@ def grow(refs: Refs, *, first: int, last: int) -> None:
         cursor.execute(
             _modulo(
                 f"INSERT INTO workflow_task ({', '.join(cols)}) SELECT {', '.join(exprs)} "
-                "FROM generate_series(%(first)s::bigint, %(last)s::bigint) AS g, "
-                f"generate_series(0, {TASKS_PER_PROPOSAL - 1}) AS k"
+                f"FROM {source} CROSS JOIN LATERAL generate_series(0, {TASKS_PER_PROPOSAL - 1}) AS k"
             ),
             params,
         )
@@ -317,8 +521,10 @@ def _event_lines(proposal: int, first_id: int, n: int, actor: int, unit: int) ->
     return lines
 
 
-def _copy_events(args: tuple[int, int, int, int]) -> int:
-    first, last, actor, unit = args
+def _copy_events(args: tuple[int, int, list[int], list[int], list[int]]) -> int:
+    """Events of đề án ``first``..``last``; each names its province's appraiser with an inbox and its province
+    (``province_map``, ``hots``, ``provinces``: as ``Refs``)."""
+    first, last, province_map, hots, provinces = args
     written = 0
     with (
         psycopg.connect(env.dsn()) as conn,
@@ -327,7 +533,10 @@ def _copy_events(args: tuple[int, int, int, int]) -> int:
     ):
         buf: list[str] = []
         for p in range(first, last + 1):
-            buf += _event_lines(p, (p - 1) * EVENTS_PER_PROPOSAL + 1, EVENTS_PER_PROPOSAL, actor, unit)
+            pi = province_map[(p // 100) % len(province_map)]
+            buf += _event_lines(
+                p, (p - 1) * EVENTS_PER_PROPOSAL + 1, EVENTS_PER_PROPOSAL, hots[pi], provinces[pi]
+            )
             if len(buf) >= 20_000:
                 copy.write("".join(buf))
                 written += len(buf)
@@ -376,7 +585,8 @@ def events(refs: Refs, *, proposals: int, workers: int = 2) -> int:
     connections.close_all()
     step = max(1, min(20_000, proposals // (workers * 4) or 1))
     chunks = [
-        (a, min(a + step - 1, proposals), refs.hot, refs.province) for a in range(1, proposals + 1, step)
+        (a, min(a + step - 1, proposals), refs.province_map, refs.hots, refs.provinces)
+        for a in range(1, proposals + 1, step)
     ]
     with multiprocessing.get_context("fork").Pool(workers) as pool:
         return sum(pool.map(_copy_events, chunks))
@@ -398,7 +608,8 @@ def history_proposal(refs: Refs, *, events_count: int) -> int:
         conn.cursor() as cur,
         cur.copy(f"COPY workflow_transitionevent ({', '.join(EVENT_COLUMNS)}) FROM STDIN") as copy,
     ):
-        copy.write("".join(_event_lines(pid, first_id, events_count, refs.hot, refs.province)))
+        pi = refs.province_index(pid)
+        copy.write("".join(_event_lines(pid, first_id, events_count, refs.hots[pi], refs.provinces[pi])))
     refs.history_proposal = pid
     return pid
 
@@ -428,3 +639,33 @@ TABLES = (
     "core_administrativeunit",
     "core_user_groups",
 )
+
+
+def sizes() -> dict:
+    """The data set's provinces, units and users, and the benchmark database's size on disk (pg_database_size:
+    tables, indexes and TOAST, after VACUUM) in MB."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT (SELECT count(*) FROM core_administrativeunit WHERE level = 'province'), "
+            "(SELECT count(*) FROM core_administrativeunit), (SELECT count(*) FROM core_user), "
+            "pg_database_size(current_database())"
+        )
+        provinces, units, users, size = cursor.fetchone()
+        cursor.execute(
+            "SELECT relname, pg_total_relation_size(oid) FROM pg_class WHERE relkind = 'r' "
+            "AND relnamespace = 'public'::regnamespace ORDER BY 2 DESC LIMIT 5"
+        )
+        largest = cursor.fetchall()
+    print(
+        "data: largest tables (with indexes): "
+        + ", ".join(f"{name} {total / 2**20:,.0f} MB" for name, total in largest),
+        flush=True,
+    )
+    return {
+        "data_provinces": provinces,
+        "data_units": units,
+        "data_users": users,
+        "data_db_mb": round(size / 2**20),
+    }

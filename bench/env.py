@@ -25,12 +25,22 @@ class Scale:
     b7_messages: int
     m1_seconds: int = 5  # wrk's duration at each write rate of M1
     c1_seconds: int = 8  # the duration of each multiple of C1's load model
+    # The national variant (bench/datagen.py ``national_reference_data``): provinces in one database, each with
+    # its Sở and communes and 500 staff; one province (the first) is a big one. 1: one province with districts.
+    provinces: int = 1
+    # What a second web machine and a second Celery worker machine add: C1 again with gunicorn on one core,
+    # B7 again with one worker process (the national variant).
+    scaling: bool = False
 
 
 SCALES = {
     "full": Scale("full", 200_000, (10_000, 100_000, 1_000_000), 200, 10, 200, 1_000, 5, 1_500, 10, 15),
     "smoke": Scale("smoke", 20_000, (2_000, 20_000, 100_000), 100, 5, 40, 1_000, 3, 1_000),
     "tiny": Scale("tiny", 600, (500, 1_500, 3_000), 6, 1, 20, 200, 1, 60, 1, 1),
+    # 34 provinces in one database, 170,000 đề án over five plan years, 17,000 staff (bench/README.md).
+    "national": Scale(
+        "national", 170_000, (10_000, 100_000, 850_000), 200, 10, 200, 1_000, 5, 1_500, 10, 15, 34, True
+    ),
 }
 
 
@@ -70,6 +80,9 @@ def configure() -> None:
     os.environ["REDIS_URL"] = redis
     os.environ["CELERY_BROKER_URL"] = redis
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+    if scale().provinces > 1:
+        # A national deployment: the Cục's officers work in the system (config/settings.py KHUYENCONG).
+        os.environ["KC_NATIONAL_MODE"] = "in_system"
 
 
 def create_database() -> None:

@@ -40,12 +40,15 @@ _CLK = os.sysconf("SC_CLK_TCK")
 
 
 def officers(ctx: Context) -> list[int]:
-    """20 officers with tasks in their inbox or queue: the data set's 14, plus 6 more (created once per run)."""
+    """20 officers with tasks in their inbox or queue: the data set's 14, plus 6 more (created once per run). The
+    national variant: the officers of every province on line at the peak (bench/datagen.py ``BIG_ONLINE``)."""
     from django.contrib.auth.models import Group
 
     from core.models import User
 
     refs = ctx.refs
+    if refs.online:
+        return list(refs.online)
     ids = [*refs.district_officers, refs.hot, refs.appraiser2, refs.finance, refs.approver]
     groups = {g.name: g for g in Group.objects.all()}
     for username, role, district in EXTRA_OFFICERS:
@@ -100,10 +103,11 @@ def lodged(ctx: Context, count: int) -> list[tuple[int, int, int]]:
     lowest)."""
     from django.db import connection
 
-    officer = dict(zip(ctx.refs.districts, ctx.refs.district_officers, strict=True))
+    officer = ctx.refs.officer_of_unit()
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT id, district_id, 0 FROM workflow_proposal WHERE status = 'lodged' ORDER BY id DESC LIMIT %s",
+            f"SELECT id, {ctx.refs.lower}_id, 0 FROM workflow_proposal WHERE status = 'lodged' "
+            "ORDER BY id DESC LIMIT %s",
             [count],
         )
         rows = [(pid, officer[district], a) for pid, district, a in cursor.fetchall()]
@@ -113,21 +117,22 @@ def lodged(ctx: Context, count: int) -> list[tuple[int, int, int]]:
 
 
 def visible_proposals(ctx: Context, user_id: int, count: int = 5) -> list[int]:
-    """Open đề án the officer may open: of their district, or any for the province's Sở."""
+    """Open đề án the officer may open: of their district (commune), or any of the province for its Sở."""
     from django.db import connection
 
     from core.models import User
 
-    user = User.objects.get(pk=user_id)
+    user = User.objects.select_related("unit").get(pk=user_id)
     with connection.cursor() as cursor:
-        if user.unit_id == ctx.refs.province:
+        if user.unit.level == "province":
             cursor.execute(
-                "SELECT id FROM workflow_proposal WHERE status = 'district_submitted' ORDER BY id LIMIT %s",
-                [count],
+                "SELECT id FROM workflow_proposal WHERE province_id = %s AND status = 'district_submitted' "
+                "ORDER BY id LIMIT %s",
+                [user.unit_id, count],
             )
         else:
             cursor.execute(
-                "SELECT id FROM workflow_proposal WHERE district_id = %s AND status <> 'lodged' "
+                f"SELECT id FROM workflow_proposal WHERE {ctx.refs.lower}_id = %s AND status <> 'lodged' "
                 "ORDER BY id LIMIT %s",
                 [user.unit_id, count],
             )
@@ -137,10 +142,13 @@ def visible_proposals(ctx: Context, user_id: int, count: int = 5) -> list[int]:
 # --- the server --------------------------------------------------------------------------------------------
 
 
-def start_gunicorn(workers: int = 2):
+def start_gunicorn(workers: int = 2, cpus: str | None = None):
+    """gunicorn with ``workers`` sync workers; ``cpus`` (a taskset list, "0") keeps the master and its workers on
+    those cores."""
     port = services.free_port()
     proc = services.start(
         [
+            *(["taskset", "-c", cpus] if cpus else []),
             str(services.BIN / "gunicorn"),
             "config.wsgi:application",
             "--workers",
@@ -210,24 +218,33 @@ def backends() -> list[int]:
 @dataclass
 class CpuMeter:
     """CPU seconds used by gunicorn's master and workers, the given worker processes and the benchmark
-    database's backends between ``start()`` and ``stop()`` (a process started meanwhile counts from zero)."""
+    database's backends between ``start()`` and ``stop()`` (a process started meanwhile counts from zero);
+    ``split`` after ``stop()``: the seconds of each ("web": gunicorn, "workers", "db": the backends)."""
 
     gunicorn: int
     others: list[int] = field(default_factory=list)
     before: dict[int, int] = field(default_factory=dict)
+    split: dict[str, float] = field(default_factory=dict)
 
-    def _pids(self) -> list[int]:
-        return [self.gunicorn, *children(self.gunicorn), *self.others, *backends()]
+    def _pids(self) -> list[tuple[str, int]]:
+        return [
+            *(("web", pid) for pid in (self.gunicorn, *children(self.gunicorn))),
+            *(("workers", pid) for pid in self.others),
+            *(("db", pid) for pid in backends()),
+        ]
 
-    def _ticks(self) -> dict[int, int]:
-        return {pid: st[1] for pid in self._pids() if (st := _stat(pid))}
+    def _ticks(self) -> dict[int, tuple[str, int]]:
+        return {pid: (kind, st[1]) for kind, pid in self._pids() if (st := _stat(pid))}
 
     def start(self) -> None:
         self.before = self._ticks()
 
     def stop(self) -> float:
         after = self._ticks()
-        return sum(t - self.before.get(pid, 0) for pid, t in after.items()) / _CLK
+        self.split = {"web": 0.0, "workers": 0.0, "db": 0.0}
+        for pid, (kind, ticks) in after.items():
+            self.split[kind] += (ticks - self.before.get(pid, (kind, 0))[1]) / _CLK
+        return sum(self.split.values())
 
 
 # --- the worker process: transitions at a fixed rate, the reminder sweep -----------------------------------

@@ -63,7 +63,7 @@ def run(ctx: Context) -> None:
     pages.changed()  # the data set was written around Django: no page kept before it may be served
     officer_ids = loadgen.officers(ctx)
     cookies = loadgen.session_cookies(officer_ids)
-    writer = loadgen.Worker(ctx.refs.district_officers)
+    writer = loadgen.Worker(ctx.refs.unit_officers)
     proc, port = loadgen.start_gunicorn()
     f, table = ctx.figures, []
     try:

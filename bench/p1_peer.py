@@ -53,7 +53,7 @@ def _peer_lodged(ctx: Context, count: int) -> list[Item]:
     if id(ctx) not in _mirrored:
         _mirrored[id(ctx)] = mirror()
     refs = ctx.refs
-    officer = dict(zip(refs.districts, refs.district_officers, strict=True))
+    officer = refs.officer_of_unit()
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT id, district_id, applicant_id FROM peers_peerproposal WHERE status = 'lodged' "

@@ -1,7 +1,8 @@
 """``make bench``: build the data set, run B1–B5, B7, P1, M1 and C1, print a table per benchmark, end with one JSON
 line.
 
-BENCH_SCALE=smoke (default, a minute or two) | full (the issue's sizes) | tiny (the test suite's correctness run).
+BENCH_SCALE=smoke (default, a minute or two) | full (the issue's sizes) | national (34 provinces in one database:
+C1's national variant, bench/README.md) | tiny (the test suite's correctness run).
 The figures are also written to bench/results/<timestamp>.json.
 """
 
@@ -34,8 +35,9 @@ TARGET_FIGURES = {
 }
 
 
-def figure_keys() -> list[str]:
-    """Every figure of a complete run (the JSON line's ``figures``); the smoke test checks them all."""
+def figure_keys(scaling: bool = False) -> list[str]:
+    """Every figure of a complete run (the JSON line's ``figures``); the smoke test checks them all. ``scaling``:
+    with the national variant's second measurements (C1 with gunicorn on one core, B7 with one process)."""
     b2 = (
         [f"b2_tasks_size{i}" for i in (1, 2, 3)]
         + [
@@ -120,12 +122,47 @@ def figure_keys() -> list[str]:
         for rate in (0, 2, 10, 50)
         for what in ("pages_rps", "pages_p99_ms", "ratio", "writes_per_s")
     ] + ["m1_trivial_rps", "m1_trivial_p99_ms", "m1_officers", "m1_errors"]
-    c1 = [
-        f"c1_{what}_x{m}"
-        for m in (1, 2, 4, 8)
-        for what in ("p99_ms", "cpu_pct", "pages_per_s", "writes_per_s", "errors", "export_s", "sweep_s")
-    ] + ["c1_headroom_x", "c1_proposals"]
-    return ["data_proposals", "data_seconds", *b2, *b1, *p1, *b3, *b4, *b5, *b7, *m1, *c1, "total_seconds"]
+    c1_step = (
+        "p99_ms",
+        "cpu_pct",
+        "web_cpu_pct",
+        "db_cpu_pct",
+        "workers_cpu_pct",
+        "client_cpu_pct",
+        "pages_per_s",
+        "writes_per_s",
+        "errors",
+        "export_s",
+        "sweep_s",
+    )
+    c1 = [f"c1_{what}_x{m}" for m in (1, 2, 4, 8) for what in c1_step] + [
+        "c1_headroom_x",
+        "c1_gunicorn_workers",
+        "c1_max_pages_per_s",
+        "c1_saturated",
+        "c1_proposals",
+        "c1_officers",
+    ]
+    if scaling:
+        c1 += [f"c1_1core_{what}_x{m}" for m in (1, 2, 4, 8) for what in c1_step] + [
+            "c1_1core_headroom_x",
+            "c1_1core_max_pages_per_s",
+            "c1_1core_saturated",
+            "c1_1core_gunicorn_workers",
+            "c1_web_scaling_2core_over_1core",
+            "c1_full_sweep_s",
+            "c1_full_sweep_messages",
+        ]
+        b7 += [
+            *(
+                f"b7_{n}proc_{what}"
+                for n in (1, 4)
+                for what in ("delivered_per_s", "p95_lag_s", "raw_lpush_per_s")
+            ),
+            "b7_scaling_2proc_over_1proc",
+        ]
+    data = ["data_proposals", "data_seconds", "data_provinces", "data_units", "data_users", "data_db_mb"]
+    return [*data, *b2, *b1, *p1, *b3, *b4, *b5, *b7, *m1, *c1, "total_seconds"]
 
 
 def machine() -> dict:
@@ -201,6 +238,12 @@ def main() -> int:
     )
     ctx.figures["data_proposals"] = done + 1
     ctx.figures["data_seconds"] = round(gen_seconds, 1)
+    ctx.figures |= datagen.sizes()
+    print(
+        f"data: {ctx.figures['data_provinces']} province(s), {ctx.figures['data_units']:,} units, "
+        f"{ctx.figures['data_users']:,} users; database {ctx.figures['data_db_mb']:,} MB",
+        flush=True,
+    )
     if "b2" in only:
         b2_task_queries.summarize(ctx)
     # B1 and P1 share one measurement of fire(): each repeat times it, then the raw baseline (B1), then the

@@ -22,7 +22,9 @@ def mirror() -> int:
         cursor.execute(
             "INSERT INTO peers_peerproposal (id, tracking_code, title, status, province_id, district_id, "
             "applicant_id, lodged_at, status_changed_at, created_at, updated_at) "
-            "SELECT id, tracking_code, title, status, province_id, district_id, created_by_id, lodged_at, "
+            # The peer's district is the đề án's endorsing unit (a commune in the national variant).
+            "SELECT id, tracking_code, title, status, province_id, coalesce(district_id, commune_id), "
+            "created_by_id, lodged_at, "
             "status_changed_at, created_at, updated_at FROM workflow_proposal ORDER BY id"
         )
         proposals = cursor.rowcount
