@@ -377,7 +377,7 @@ def build_lifecycle(
 
 
 @cache
-def _configured(track: str) -> Lifecycle:
+def _configured(track: str, national_mode: str) -> Lifecycle:
     from django.conf import settings
 
     conf = getattr(settings, "KHUYENCONG", {})
@@ -385,22 +385,16 @@ def _configured(track: str) -> Lifecycle:
         endorsement_level=conf.get("ENDORSEMENT_LEVEL", "commune"),
         trigger_roles=conf.get("TRIGGER_ROLES") or {},
         track=track,
-        national_mode=conf.get("NATIONAL_MODE", "recorded"),
+        national_mode=national_mode,
     )
 
 
 def get_lifecycle(track: str = Track.LOCAL) -> Lifecycle:
-    """The lifecycle of a track as configured for this deployment (built once per process and configuration)."""
+    """The lifecycle of a track as configured for this deployment (built once per process, track and ministry
+    mode: the mode is read at each call, so a deployment — or a test — that changes it gets the other table)."""
     from django.conf import settings
 
-    mode = getattr(settings, "KHUYENCONG", {}).get("NATIONAL_MODE", "recorded")
-    lifecycle = _configured(str(track))
-    if track == Track.NATIONAL and lifecycle.rules[Status.SENT_TO_MINISTRY].task_role != ministry_side_role(
-        mode
-    ):
-        _configured.cache_clear()  # the configuration changed (tests switch the deployment mode)
-        lifecycle = _configured(str(track))
-    return lifecycle
+    return _configured(str(track), getattr(settings, "KHUYENCONG", {}).get("NATIONAL_MODE", "recorded"))
 
 
 def lifecycle_of(proposal) -> Lifecycle:

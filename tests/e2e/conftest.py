@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.db import connections
+from playwright.sync_api import expect
 
 # Sync Playwright runs an asyncio event loop in the test thread; Django's ORM would otherwise refuse
 # to run there (SynchronousOnlyOperation) when fixtures touch the database.
@@ -28,6 +29,7 @@ CHROMIUM_ARGS = [
 ]
 SCREENSHOT_DIR = Path(__file__).resolve().parents[2] / "test-results"
 DEMO_PASSWORD = "khuyencong-demo"
+WORLD_PASSWORD = "x-password-1"  # tests/integration/world.py
 
 
 def pytest_collection_modifyitems(config, items):
@@ -83,6 +85,31 @@ def pytest_runtest_makereport(item, call):
     # Expose the outcome of each phase to fixtures (the page fixture takes a screenshot on failure).
     setattr(item, f"rep_{report.when}", report)
     return report
+
+
+@pytest.fixture
+def login_as(browser, live_server):
+    """Sign a test world's user in (tests/integration/world.py, password WORLD_PASSWORD) in a browser context of
+    their own; returns their page on the home screen."""
+    contexts = []
+
+    def open_as(username):
+        context = browser.new_context(
+            base_url=live_server.url, locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh"
+        )
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        page = context.new_page()
+        page.goto("/accounts/login/")
+        page.get_by_label("Tên đăng nhập").fill(username)
+        page.get_by_label("Mật khẩu").fill(WORLD_PASSWORD)
+        page.get_by_role("button", name="Đăng nhập").click()
+        expect(page.get_by_role("heading", name=re.compile("Xin chào"))).to_be_visible()
+        return page
+
+    yield open_as
+    for context in contexts:
+        context.close()
 
 
 @pytest.fixture(scope="session")

@@ -64,29 +64,6 @@ def national(world):
     return p
 
 
-@pytest.fixture
-def login_as(browser, live_server):
-    contexts = []
-
-    def open_as(username):
-        context = browser.new_context(
-            base_url=live_server.url, locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh"
-        )
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        page = context.new_page()
-        page.goto("/accounts/login/")
-        page.get_by_label("Tên đăng nhập").fill(username)
-        page.get_by_label("Mật khẩu").fill(PASSWORD)
-        page.get_by_role("button", name="Đăng nhập").click()
-        expect(page.get_by_role("heading", name=re.compile("Xin chào"))).to_be_visible()
-        return page
-
-    yield open_as
-    for context in contexts:
-        context.close()
-
-
 def act(page, p, label, fields=None, radio=None, status=None):
     """Open the đề án page, press the action ``label``, fill its form, submit; back on the đề án page, the success
     message and (when given) the new status name are shown."""

@@ -20,29 +20,6 @@ def world(transactional_db):
     return build_world()
 
 
-@pytest.fixture
-def login_as(browser, live_server):
-    contexts = []
-
-    def open_as(username):
-        context = browser.new_context(
-            base_url=live_server.url, locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh"
-        )
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        page = context.new_page()
-        page.goto("/accounts/login/")
-        page.get_by_label("Tên đăng nhập").fill(username)
-        page.get_by_label("Mật khẩu").fill(PASSWORD)
-        page.get_by_role("button", name="Đăng nhập").click()
-        expect(page.get_by_role("heading", name=re.compile("Xin chào"))).to_be_visible()
-        return page
-
-    yield open_as
-    for context in contexts:
-        context.close()
-
-
 def act(page, proposal, label, fields=None, radio=None):
     """Open the đề án page, press the action ``label``, fill the form, submit, land back on the đề án."""
     page.goto(f"/de-an/{proposal.pk}/")

@@ -501,3 +501,38 @@ def test_the_applicant_hears_of_each_national_step_in_words_of_that_step(w):
         "Bộ Công Thương (Cục)"
         in render("proposal.send_to_ministry", sent["proposal.send_to_ministry"].context).body
     )
+
+
+def test_the_monthly_progress_reminder_starts_with_the_contract_not_the_decision(w):
+    """Monthly reports to the Cục and the Sở (TT 36 Đ23.3.a) run while the contract does: a national đề án approved
+    by the Minister but not yet contracted is not reminded; once contracted it is, before the 25th."""
+    from workflow.reminders import run_sweep
+
+    p = national(w)
+    to_ministry(w, p)
+    fire(
+        p.pk,
+        "appraise_ministry",
+        actor=w.user("appraiser"),
+        now=vn(2026, 11, 2),
+        data={"appraisal_number": "55/BB-CĐM", "appraisal_date": "2026-10-30", "amount": 270_000_000},
+    )
+    fire(
+        p.pk,
+        "approve",
+        actor=w.user("appraiser"),
+        now=vn(2026, 12, 15),
+        data={"decision_number": "3100/QĐ-BCT", "decision_date": "2026-12-14", "amount": 260_000_000},
+    )
+    run_sweep(now=vn(2027, 1, 21, 7))  # 2 working days before Monday 25/01/2027
+    assert not Outbox.objects.filter(template="progress.reminder").exists()
+    fire(
+        p.pk,
+        "contract",
+        actor=w.user("appraiser"),
+        now=vn(2027, 2, 1),
+        data={"contract_number": "12/2027/HĐ-KCQG", "contract_date": "2027-02-01"},
+    )
+    run_sweep(now=vn(2027, 3, 23, 7))  # 2 working days before Thursday 25/03/2027
+    reminded = Outbox.objects.filter(template="progress.reminder", context__tracking_code=p.tracking_code)
+    assert {m.recipient.username for m in reminded} == {"applicant"}

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from core.calendar import VN_TZ
 from core.models import User
 from core.money import format_vnd
+from core.roles import Role
 from workflow.lifecycle import Trigger
 from workflow.models import (
     Acceptance,
@@ -458,8 +459,6 @@ def check_settle(ctx: StepContext) -> dict:
     national = _amount(ctx, "national_amount", _("quyết toán nguồn quốc gia"))
     local = _amount(ctx, "local_amount", _("quyết toán nguồn địa phương"))
     counterpart = _amount(ctx, "counterpart_amount", _("vốn đối ứng đã chi"), required=False)
-    approved = ctx.proposal.approved_amount or 0
-    advanced = ctx.proposal.advanced_amount
     dossier = _dossier(ctx)
     if dossier is None:
         ctx.problems.append(_("Chưa có hồ sơ quyết toán của đơn vị thực hiện."))
@@ -477,6 +476,17 @@ def check_settle(ctx: StepContext) -> dict:
             )
     if counterpart is None:
         counterpart = dossier.counterpart_spent
+    return _settled(ctx, national, local, counterpart) | {
+        "by_volume_done": filed_from(ctx.proposal) == "stopped",  # by the volume done (TT 36 Đ18.4)
+        "dossier": dossier.pk,
+    }
+
+
+def _settled(ctx: StepContext, national: int, local: int, counterpart: int) -> dict:
+    """A settlement's figures: never above the approved amount; what was advanced beyond it is a refund, what it
+    exceeds the advances by is still payable."""
+    approved = ctx.proposal.approved_amount or 0
+    advanced = ctx.proposal.advanced_amount
     settled = national + local
     if settled > approved:
         ctx.problems.append(
@@ -490,8 +500,6 @@ def check_settle(ctx: StepContext) -> dict:
         "advanced_amount": advanced,
         "refund_amount": max(advanced - settled, 0),
         "payable_amount": max(settled - advanced, 0),
-        "by_volume_done": _filed_after_stop(ctx),
-        "dossier": dossier.pk,
     }
 
 
@@ -502,17 +510,6 @@ def filed_from(proposal: Proposal) -> str | None:
         .order_by("-seq")
         .values_list("from_status", flat=True)
         .first()
-    )
-
-
-def _filed_after_stop(ctx: StepContext) -> bool:
-    """Settled by the volume done (TT 36 Đ18.4) when the dossier was filed for a stopped đề án."""
-    return (
-        TransitionEvent.objects.filter(proposal=ctx.proposal, kind="transition", trigger="file_settlement")
-        .order_by("-seq")
-        .values_list("from_status", flat=True)
-        .first()
-        == "stopped"
     )
 
 
@@ -588,7 +585,7 @@ def _keep_document(ctx: StepContext, cleaned: dict) -> None:
 def _recorded_by_province(ctx: StepContext) -> bool:
     from workflow.lifecycle import ministry_side_role
 
-    return ministry_side_role() != "ministry_officer"
+    return ministry_side_role() != Role.MINISTRY
 
 
 def _national_record(ctx: StepContext, kind: str, number: str, signed_on: dt.date, amount=None) -> None:
@@ -700,23 +697,9 @@ def check_settle_from_minutes(ctx: StepContext) -> dict:
     number, signed_on = _document(ctx, "liquidation", _("biên bản thanh lý hợp đồng"))
     national = _amount(ctx, "national_amount", _("quyết toán nguồn quốc gia"))
     local = _amount(ctx, "local_amount", _("quyết toán nguồn địa phương"), required=False) or 0
-    approved = ctx.proposal.approved_amount or 0
-    advanced = ctx.proposal.advanced_amount
     if national is None:
         return {}
-    settled = national + local
-    if settled > approved:
-        ctx.problems.append(
-            _("Kinh phí quyết toán %(settled)s vượt kinh phí được phê duyệt %(approved)s.")
-            % {"settled": format_vnd(settled), "approved": format_vnd(approved)}
-        )
-    return {
-        "national_amount": national,
-        "local_amount": local,
-        "counterpart_amount": 0,
-        "advanced_amount": advanced,
-        "refund_amount": max(advanced - settled, 0),
-        "payable_amount": max(settled - advanced, 0),
+    return _settled(ctx, national, local, 0) | {
         "by_volume_done": False,
         "from_minutes": True,
         "liquidation_number": number,
